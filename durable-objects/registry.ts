@@ -1,0 +1,82 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Role } from "../worker/lib/roles";
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  role: Role;
+  collections: string[] | null;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+type KeyRow = {
+  id: string;
+  name: string;
+  role: string;
+  collections: string | null;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+};
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function toRecord(r: KeyRow): ApiKeyRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    role: r.role as Role,
+    collections: r.collections ? JSON.parse(r.collections) : null,
+    prefix: r.prefix,
+    createdAt: iso(r.created_at)!,
+    lastUsedAt: iso(r.last_used_at),
+    revokedAt: iso(r.revoked_at),
+  };
+}
+
+/** Control plane of one tenant. Holds API keys (as SHA-256 hashes only); later also webhooks and scripts. */
+export class RegistryDO extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, collections TEXT, prefix TEXT NOT NULL,
+      hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER)`);
+  }
+
+  createKey(input: { id: string; name: string; role: Role; collections: string[] | null; prefix: string; hash: string }): ApiKeyRecord {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO api_keys (id, name, role, collections, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      input.id, input.name, input.role, input.collections ? JSON.stringify(input.collections) : null, input.prefix, input.hash, Date.now(),
+    );
+    return this.getKey(input.id)!;
+  }
+
+  getKey(id: string): ApiKeyRecord | null {
+    const row = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE id = ?", id).toArray()[0];
+    return row ? toRecord(row) : null;
+  }
+
+  listKeys(): ApiKeyRecord[] {
+    return this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys ORDER BY created_at, id").toArray().map(toRecord);
+  }
+
+  revokeKey(id: string): ApiKeyRecord | null {
+    this.ctx.storage.sql.exec("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", Date.now(), id);
+    return this.getKey(id);
+  }
+
+  /** Looks a key up by hash; `last_used_at` is coarse (once a minute) to keep reads from turning into writes. */
+  verifyKey(hash: string): ApiKeyRecord | null {
+    const row = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL", hash).toArray()[0];
+    if (!row) return null;
+    const now = Date.now();
+    if (!row.last_used_at || now - row.last_used_at > 60_000) {
+      this.ctx.storage.sql.exec("UPDATE api_keys SET last_used_at = ? WHERE id = ?", now, row.id);
+    }
+    return toRecord(row);
+  }
+}

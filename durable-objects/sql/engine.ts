@@ -1,0 +1,312 @@
+import { AppError, badRequest } from "../../worker/lib/errors";
+import { parseEjson, stringify, type Doc } from "../../worker/lib/ejson";
+import { etagOf, ifMatchSatisfied } from "../../worker/lib/etag";
+import { idKey } from "../../worker/lib/ids";
+import { choosePlan, type Bound, type Plan } from "../../worker/lib/planner";
+import { decodeCursor, encodeCursor, queryFingerprint } from "../../worker/lib/cursor";
+import { enforceSchema } from "../../worker/lib/json-schema";
+import { LIMITS } from "../../worker/lib/limits";
+import {
+  applyUpdate, compareValues, ensureId, matcher, project, runPipeline, sortKeys, sortValues, upsertSeed,
+} from "../../worker/lib/doc-ops";
+import { resolve } from "mingo/util";
+import type { FindQuery, FindResult, UpdateResult, WriteOptions } from "../../worker/store/types";
+import { sqlExpr, type Catalog, type CollectionMeta } from "./catalog";
+
+interface Row {
+  seq: number;
+  text: string;
+  doc: Doc;
+}
+
+/** What a write changed, per document, for the caller to turn into change events later. */
+export interface Change {
+  op: "insert" | "update" | "replace" | "delete";
+  id: unknown;
+}
+
+function boundSql(expr: string, b: Bound): [string, unknown[]] {
+  if (b.op === "in") return [`${expr} IN (SELECT value FROM json_each(?))`, [JSON.stringify(b.values)]];
+  return [`${expr} ${b.op} ?`, [b.value]];
+}
+
+function serialize(doc: Doc): string {
+  const text = stringify(doc);
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > LIMITS.maxDocumentBytes) {
+    throw new AppError(413, "DOCUMENT_TOO_LARGE", `document is ${bytes} bytes; the limit is ${LIMITS.maxDocumentBytes} bytes`, {
+      size: bytes,
+      limit: LIMITS.maxDocumentBytes,
+    });
+  }
+  return text;
+}
+
+/** Maps SQLite constraint failures to the 409 MongoDB users know as E11000. */
+function duplicateKey(err: unknown, meta: CollectionMeta): never {
+  const text = String(err);
+  if (!text.includes("UNIQUE constraint failed")) throw err;
+  const index = meta.indexes.find((i) => text.includes(`'${i.sqlName}'`) || text.includes(i.sqlName));
+  const name = index ? index.name : "_id_";
+  throw new AppError(409, "DUPLICATE_KEY", `duplicate key: a document with the same ${index ? `key for index "${name}"` : "_id"} already exists`, {
+    index: name,
+    collection: meta.name,
+  });
+}
+
+export class Engine {
+  constructor(private sql: SqlStorage, private catalog: Catalog) {}
+
+  /** Streams candidate rows for a plan in insertion order; `afterSeq` continues a natural-order listing. */
+  private *candidates(meta: CollectionMeta, plan: Plan, afterSeq = 0): Generator<{ seq: number; text: string }> {
+    let where = "seq > ?";
+    const params: unknown[] = [afterSeq];
+    if (plan.kind === "id") {
+      where += " AND id_key IN (SELECT value FROM json_each(?))";
+      params.push(JSON.stringify(plan.keys));
+    } else if (plan.kind === "index") {
+      const expr = sqlExpr(plan.field);
+      for (const b of plan.bounds) {
+        const [clause, p] = boundSql(expr, b);
+        where += ` AND ${clause}`;
+        params.push(...p);
+      }
+    }
+    const cursor = this.sql.exec<{ seq: number; doc: string }>(`SELECT seq, doc FROM ${meta.table} WHERE ${where} ORDER BY seq`, ...params);
+    for (const row of cursor) yield { seq: row.seq, text: row.doc };
+  }
+
+  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan }) {
+    const plan = choosePlan(filter, meta.indexes);
+    if (stats) stats.plan = plan;
+    const test = matcher(filter);
+    for (const c of this.candidates(meta, plan, afterSeq)) {
+      if (stats) stats.examined++;
+      const doc = parseEjson(c.text) as Doc;
+      if (test(doc)) yield { seq: c.seq, text: c.text, doc } as Row;
+    }
+  }
+
+  find(name: string, q: FindQuery): FindResult {
+    const meta = this.catalog.get(name);
+    const limit = q.limit ?? Number.MAX_SAFE_INTEGER;
+    const skip = q.skip ?? 0;
+    const filter = q.filter ?? {};
+    const fingerprint = queryFingerprint(name, filter, q.sort);
+    const position = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
+    if (!meta) return { documents: [], total: q.count ? 0 : undefined, explain: q.explain ? { strategy: "scan", docsExamined: 0, nReturned: 0 } : undefined };
+    const stats = { examined: 0, plan: undefined as Plan | undefined };
+    let page: Row[] = [];
+    let nextCursor: string | undefined;
+    if (!q.sort) {
+      if (position && position.kind !== "row") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
+      let skipped = 0;
+      for (const row of this.matches(meta, filter, position?.rowid ?? 0, stats)) {
+        if (skipped < skip) {
+          skipped++;
+          continue;
+        }
+        page.push(row);
+        if (page.length > limit) break;
+      }
+      if (page.length > limit) {
+        page = page.slice(0, limit);
+        nextCursor = encodeCursor(fingerprint, { kind: "row", rowid: page[page.length - 1].seq });
+      }
+    } else {
+      const keys = sortKeys(q.sort);
+      if (position && position.kind !== "sort") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
+      let all = [...this.matches(meta, filter, 0, stats)].map((row) => ({ row, key: sortValues(row.doc, keys) }));
+      if (position?.kind === "sort") all = all.filter((e) => compareValues(e.key, position.values, keys) > 0);
+      all.sort((a, b) => compareValues(a.key, b.key, keys));
+      const slice = all.slice(skip, skip + limit + 1);
+      if (slice.length > limit) {
+        slice.pop();
+        nextCursor = encodeCursor(fingerprint, { kind: "sort", values: slice[slice.length - 1].key });
+      }
+      page = slice.map((e) => e.row);
+    }
+    const documents = project(page.map((r) => r.doc), q.projection);
+    const plan = stats.plan ?? { kind: "scan" as const };
+    return {
+      documents,
+      nextCursor,
+      total: q.count ? this.count(name, filter) : undefined,
+      explain: q.explain
+        ? { strategy: plan.kind, index: plan.kind === "index" ? plan.index : plan.kind === "id" ? "_id_" : undefined, docsExamined: stats.examined, nReturned: documents.length }
+        : undefined,
+    };
+  }
+
+  findOne(name: string, filter: Doc, projection?: Doc): { doc: Doc; etag: string } | null {
+    const meta = this.catalog.get(name);
+    if (!meta) return null;
+    for (const row of this.matches(meta, filter)) {
+      return { doc: project([row.doc], projection)[0], etag: etagOf(row.text) };
+    }
+    return null;
+  }
+
+  count(name: string, filter: Doc): number {
+    const meta = this.catalog.get(name);
+    if (!meta) return 0;
+    if (Object.keys(filter).length === 0) {
+      return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${meta.table}`).one().n;
+    }
+    let n = 0;
+    for (const _ of this.matches(meta, filter)) n++;
+    return n;
+  }
+
+  private insertRow(meta: CollectionMeta, input: Doc): { id: unknown; text: string } {
+    const doc = ensureId(input);
+    if (meta.validator) enforceSchema(meta.validator, doc);
+    const text = serialize(doc);
+    try {
+      this.sql.exec(`INSERT INTO ${meta.table} (id_key, doc) VALUES (?, ?)`, idKey(doc._id), text);
+    } catch (err) {
+      duplicateKey(err, meta);
+    }
+    this.catalog.noteWrite(meta, doc);
+    return { id: doc._id, text };
+  }
+
+  private rewrite(meta: CollectionMeta, row: Row, doc: Doc): string {
+    if (meta.validator) enforceSchema(meta.validator, doc);
+    const text = serialize(doc);
+    try {
+      this.sql.exec(`UPDATE ${meta.table} SET doc = ? WHERE seq = ?`, text, row.seq);
+    } catch (err) {
+      duplicateKey(err, meta);
+    }
+    this.catalog.noteWrite(meta, doc);
+    return text;
+  }
+
+  insert(name: string, docs: Doc[], changes: Change[]): Array<{ id: unknown; etag: string }> {
+    const meta = this.catalog.ensure(name);
+    return docs.map((d) => {
+      const { id, text } = this.insertRow(meta, d);
+      changes.push({ op: "insert", id });
+      return { id, etag: etagOf(text) };
+    });
+  }
+
+  private targets(meta: CollectionMeta, filter: Doc, many: boolean, opts: WriteOptions): Row[] {
+    if (!opts.allowEmptyFilter && many && Object.keys(filter).length === 0) {
+      throw badRequest("EMPTY_FILTER", "an empty filter would affect every document; pass allowEmptyFilter=true to confirm");
+    }
+    const rows: Row[] = [];
+    for (const row of this.matches(meta, filter)) {
+      rows.push(row);
+      if (!many) break;
+    }
+    if (opts.ifMatch !== undefined && rows.length === 1 && !ifMatchSatisfied(opts.ifMatch, etagOf(rows[0].text))) {
+      throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)", { etag: etagOf(rows[0].text) });
+    }
+    return rows;
+  }
+
+  update(name: string, filter: Doc, update: Doc | Doc[], many: boolean, opts: WriteOptions, changes: Change[]): UpdateResult {
+    const meta = this.catalog.ensure(name);
+    const rows = this.targets(meta, filter, many, opts);
+    if (rows.length === 0) {
+      if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
+      const seeded = applyUpdate(upsertSeed(filter), update, opts.arrayFilters, true).doc;
+      const { id, text } = this.insertRow(meta, seeded);
+      changes.push({ op: "insert", id });
+      return { matchedCount: 0, modifiedCount: 0, upsertedId: id, ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}) };
+    }
+    let modified = 0;
+    let last: { doc: Doc; text: string } | undefined;
+    for (const row of rows) {
+      const outcome = applyUpdate(row.doc, update, opts.arrayFilters, false);
+      let text = row.text;
+      if (outcome.changed) {
+        text = this.rewrite(meta, row, outcome.doc);
+        modified++;
+        changes.push({ op: "update", id: row.doc._id });
+      }
+      last = { doc: outcome.doc, text };
+    }
+    return {
+      matchedCount: rows.length,
+      modifiedCount: modified,
+      ...(opts.returnDocument && last ? { document: last.doc, etag: etagOf(last.text) } : {}),
+    };
+  }
+
+  replace(name: string, filter: Doc, replacement: Doc, opts: WriteOptions, changes: Change[]): UpdateResult {
+    const meta = this.catalog.ensure(name);
+    const [row] = this.targets(meta, filter, false, opts);
+    if (!row) {
+      if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
+      const seed = upsertSeed(filter);
+      const { id, text } = this.insertRow(meta, { ...(seed._id !== undefined ? { _id: seed._id } : {}), ...replacement });
+      changes.push({ op: "insert", id });
+      return { matchedCount: 0, modifiedCount: 0, upsertedId: id, ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}) };
+    }
+    if (replacement._id !== undefined && idKey(replacement._id) !== idKey(row.doc._id)) {
+      throw badRequest("IMMUTABLE_FIELD", "the replacement would change the immutable field '_id'", { path: "_id" });
+    }
+    const doc = { _id: row.doc._id, ...replacement };
+    const text = this.rewrite(meta, row, doc);
+    const modified = text !== row.text ? 1 : 0;
+    if (modified) changes.push({ op: "replace", id: row.doc._id });
+    return { matchedCount: 1, modifiedCount: modified, ...(opts.returnDocument ? { document: doc, etag: etagOf(text) } : {}) };
+  }
+
+  delete(name: string, filter: Doc, many: boolean, opts: WriteOptions, changes: Change[]): number {
+    const meta = this.catalog.get(name);
+    if (!meta) return 0;
+    const rows = this.targets(meta, filter, many, opts);
+    if (rows.length === 0) return 0;
+    this.sql.exec(`DELETE FROM ${meta.table} WHERE seq IN (SELECT value FROM json_each(?))`, JSON.stringify(rows.map((r) => r.seq)));
+    for (const r of rows) changes.push({ op: "delete", id: r.doc._id });
+    return rows.length;
+  }
+
+  all(name: string): Doc[] {
+    const meta = this.catalog.get(name);
+    if (!meta) return [];
+    return [...this.matches(meta, {})].map((r) => r.doc);
+  }
+
+  aggregate(name: string, pipeline: Doc[]): Doc[] {
+    const first = pipeline[0] as { $match?: Doc } | undefined;
+    const meta = this.catalog.get(name);
+    const input = !meta ? [] : first?.$match ? [...this.matches(meta, first.$match)].map((r) => r.doc) : this.all(name);
+    const rest = first?.$match ? pipeline.slice(1) : pipeline;
+    return runPipeline(input, rest, (other) => this.all(other));
+  }
+
+  distinct(name: string, field: string, filter: Doc): unknown[] {
+    const meta = this.catalog.get(name);
+    if (!meta) return [];
+    const seen = new Map<string, unknown>();
+    for (const row of this.matches(meta, filter)) {
+      const value = resolve(row.doc, field);
+      for (const v of Array.isArray(value) ? value : [value]) {
+        if (v !== undefined) seen.set(stringify({ v }, true), v);
+      }
+    }
+    return [...seen.values()];
+  }
+
+  stats(name: string): { count: number; sizeBytes: number } | null {
+    const meta = this.catalog.get(name);
+    if (!meta) return null;
+    const row = this.sql.exec<{ n: number; size: number | null }>(`SELECT count(*) AS n, sum(length(doc)) AS size FROM ${meta.table}`).one();
+    return { count: row.n, sizeBytes: row.size ?? 0 };
+  }
+
+  sample(name: string, size: number): Doc[] {
+    const meta = this.catalog.get(name);
+    if (!meta) return [];
+    return this.sql
+      .exec<{ doc: string }>(`SELECT doc FROM ${meta.table} ORDER BY random() LIMIT ?`, size)
+      .toArray()
+      .map((r) => parseEjson(r.doc) as Doc);
+  }
+}
+

@@ -1,0 +1,51 @@
+import { cors } from "hono/cors";
+import { swaggerUI } from "@hono/swagger-ui";
+import type { AppEnv } from "./app-env";
+import { authenticate } from "./middleware/auth";
+import { requestContext } from "./middleware/request-context";
+import { notFound, onError } from "./middleware/errors";
+import { ErrorSchema, resourceApp } from "./routes/openapi";
+import health from "./routes/health";
+import collections from "./routes/collections";
+import management from "./routes/management";
+import keys from "./routes/keys";
+import dataApi from "./routes/data-api";
+
+export { DatabaseDO } from "../durable-objects/database";
+export { RegistryDO } from "../durable-objects/registry";
+
+const app = resourceApp();
+
+app.use("*", requestContext);
+app.use("*", async (c, next) => {
+  const origin = c.env.DASHBOARD_ORIGIN;
+  return cors({
+    origin: origin ? origin.split(",").map((o) => o.trim()) : [],
+    allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Docflare-Tenant", "X-Request-Id"],
+    exposeHeaders: ["ETag", "Location", "Link", "X-Request-Id"],
+    maxAge: 600,
+  })(c, next);
+});
+app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" ? next() : authenticate()(c, next)));
+app.onError(onError);
+app.notFound(notFound);
+
+app.route("/", health);
+app.route("/api/db", collections);
+app.route("/api/management/collections", management);
+app.route("/api/keys", keys);
+app.route("/", dataApi);
+
+app.openAPIRegistry.register("Error", ErrorSchema);
+app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+app.doc31("/openapi.json", {
+  openapi: "3.1.0",
+  info: { title: "Docflare", version: "0.1.0", description: "MongoDB-style document collections as an HTTP API on Cloudflare Workers." },
+});
+app.get("/api/docs", swaggerUI({ url: "/openapi.json" }));
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;
+
+export type { AppEnv };

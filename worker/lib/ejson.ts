@@ -1,0 +1,49 @@
+import { EJSON } from "bson";
+import { badRequest } from "./errors";
+
+export type Doc = Record<string, unknown>;
+
+/** Parses EJSON text (relaxed or canonical) into live BSON values; invalid text is a 400. */
+export function parseEjson(text: string, what = "body"): unknown {
+  try {
+    return EJSON.parse(text, { relaxed: true });
+  } catch (err) {
+    throw badRequest("INVALID_JSON", `${what} is not valid JSON/EJSON: ${(err as Error).message}`);
+  }
+}
+
+/** Converts already-parsed JSON (with EJSON type wrappers such as {"$oid": ...}) into BSON values. */
+export function fromJson(value: unknown, what = "body"): unknown {
+  try {
+    return EJSON.deserialize(value as Doc, { relaxed: true });
+  } catch (err) {
+    throw badRequest("INVALID_EJSON", `${what} has an invalid EJSON value: ${(err as Error).message}`);
+  }
+}
+
+/** EJSON writes undefined as null; our own envelopes use undefined for "absent", so drop those keys first. */
+function withoutUndefined(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  const out: Doc = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+  return out;
+}
+
+export function toJson(value: unknown, canonical = false): unknown {
+  return EJSON.serialize(withoutUndefined(value) as Doc, { relaxed: !canonical });
+}
+
+export function stringify(value: unknown, canonical = false): string {
+  return EJSON.stringify(withoutUndefined(value) as Doc, { relaxed: !canonical });
+}
+
+export function isPlainObject(value: unknown): value is Doc {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Deep copy that keeps BSON types (ObjectId, Date, Decimal128...). */
+export function cloneDoc<T>(value: T): T {
+  return EJSON.parse(EJSON.stringify(value as Doc, { relaxed: true }), { relaxed: true }) as T;
+}

@@ -1,0 +1,235 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { AppError, badRequest } from "../lib/errors";
+import { isPlainObject, type Doc } from "../lib/ejson";
+import { idFilter, idToPath } from "../lib/ids";
+import { filterFromQuery, flag, parseCount, parseLimit, parseProjection, parseSort } from "../lib/list-params";
+import { patchToUpdate } from "../lib/merge-patch";
+import { requireCollection, requireRole, type Role } from "../lib/roles";
+import type { FindQuery } from "../store/types";
+import { readBody, send } from "../http";
+import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
+
+const app = resourceApp();
+const Collection = z.object({ collection: z.string().openapi({ example: "users" }) });
+const CollectionId = Collection.extend({ id: z.string().openapi({ example: "6650c0ffee0123456789abcd" }) });
+const ListQuery = z.object({
+  filter: z.string().optional().openapi({ description: 'EJSON filter, e.g. {"age":{"$gte":21}}' }),
+  sort: z.string().optional().openapi({ description: "-age,name or a JSON sort document" }),
+  fields: z.string().optional().openapi({ description: "name,email (include) or -password (exclude)" }),
+  projection: z.string().optional(),
+  limit: z.string().optional(),
+  skip: z.string().optional(),
+  cursor: z.string().optional(),
+  count: z.string().optional(),
+  explain: z.string().optional(),
+}).passthrough();
+const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
+
+function access(c: Context<AppEnv>, role: Role): { collection: string; store: ReturnType<AppEnv["Variables"]["store"]> } {
+  const collection = c.req.param("collection")!;
+  const principal = c.get("principal");
+  requireRole(principal, role);
+  requireCollection(principal, collection);
+  return { collection, store: c.get("store")() };
+}
+
+async function list(c: Context<AppEnv>, query: FindQuery) {
+  const { collection, store } = access(c, "read");
+  const result = await store.find(collection, query);
+  const headers: Record<string, string> = {};
+  if (result.nextCursor) {
+    const next = new URL(c.req.url);
+    next.searchParams.set("cursor", result.nextCursor);
+    next.searchParams.delete("skip");
+    headers.Link = `<${next.pathname}${next.search}>; rel="next"`;
+  }
+  return send(c, { ...result, count: result.documents.length }, 200, headers);
+}
+
+const listRoute = createRoute({
+  method: "get", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "List documents",
+  description: "Filter with `filter` (EJSON) and/or `field=value` and `field[$op]=value` shorthands. Unknown collections list as empty.",
+  request: { params: Collection, query: ListQuery }, responses: ok("A page of documents"),
+});
+app.openapi(listRoute, (c) => {
+  const params = new URL(c.req.url).searchParams;
+  return list(c, {
+    filter: filterFromQuery(params),
+    sort: parseSort(params.get("sort")),
+    projection: parseProjection(params.get("fields") ?? params.get("projection")),
+    limit: parseLimit(params.get("limit")),
+    skip: parseCount(params.get("skip"), "skip", 0, Number.MAX_SAFE_INTEGER),
+    cursor: params.get("cursor") ?? undefined,
+    count: flag(params.get("count")),
+    explain: flag(params.get("explain")),
+  });
+});
+
+const queryRoute = createRoute({
+  method: "post", path: "/{collection}/query", tags: ["Documents"], security: bearer, summary: "Query with a JSON body",
+  request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } } } }, responses: ok("A page of documents"),
+});
+app.openapi(queryRoute, async (c) => {
+  const body = await readBody(c);
+  if (!isPlainObject(body)) throw badRequest("INVALID_BODY", "query body must be an object");
+  const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+  if (body.filter !== undefined && !isPlainObject(body.filter)) throw badRequest("INVALID_FILTER", "filter must be an object", { path: "filter" });
+  return list(c, {
+    filter: (body.filter as Doc) ?? {},
+    sort: body.sort === undefined ? undefined : parseSort(typeof body.sort === "string" ? body.sort : JSON.stringify(body.sort)),
+    projection: (body.projection as Doc) ?? undefined,
+    limit: parseLimit(str(body.limit)),
+    skip: parseCount(str(body.skip), "skip", 0, Number.MAX_SAFE_INTEGER),
+    cursor: str(body.cursor),
+    count: body.count === true,
+    explain: body.explain === true,
+  });
+});
+
+const aggregateRoute = createRoute({
+  method: "post", path: "/{collection}/aggregate", tags: ["Documents"], security: bearer, summary: "Run an aggregation pipeline",
+  request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } } } }, responses: ok("Pipeline output"),
+});
+app.openapi(aggregateRoute, async (c) => {
+  const body = await readBody(c);
+  const pipeline = Array.isArray(body) ? body : isPlainObject(body) ? body.pipeline : undefined;
+  if (!Array.isArray(pipeline)) throw badRequest("INVALID_PIPELINE", "send a pipeline array, or {\"pipeline\": [...]}", { path: "pipeline" });
+  const { collection, store } = access(c, "read");
+  const documents = await store.aggregate(collection, pipeline as Doc[]);
+  return send(c, { documents, count: documents.length });
+});
+
+const countRoute = createRoute({
+  method: "get", path: "/{collection}/count", tags: ["Documents"], security: bearer, summary: "Count matching documents",
+  request: { params: Collection, query: ListQuery }, responses: ok("The count"),
+});
+app.openapi(countRoute, async (c) => {
+  const { collection, store } = access(c, "read");
+  const count = await store.countDocuments(collection, filterFromQuery(new URL(c.req.url).searchParams));
+  return send(c, { count });
+});
+
+const insertRoute = createRoute({
+  method: "post", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Insert one document or an array of documents",
+  request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
+  responses: { 201: { description: "Inserted", content: { "application/json": { schema: AnyJson } } }, 409: errorResponses[400], ...errorResponses },
+});
+app.openapi(insertRoute, async (c) => {
+  const body = await readBody(c);
+  const { collection, store } = access(c, "write");
+  const base = `/api/db/${encodeURIComponent(collection)}`;
+  if (Array.isArray(body)) {
+    const { insertedIds } = await store.insertMany(collection, body as Doc[]);
+    return send(c, { insertedIds, insertedCount: insertedIds.length }, 201, insertedIds.length === 1 ? { Location: `${base}/${idToPath(insertedIds[0])}` } : {});
+  }
+  if (!isPlainObject(body)) throw badRequest("INVALID_DOCUMENT", "send a document object or an array of documents");
+  const { insertedId, etag } = await store.insertOne(collection, body);
+  return send(c, { insertedId }, 201, { Location: `${base}/${idToPath(insertedId)}`, ETag: etag });
+});
+
+function filterAndOptions(c: Context<AppEnv>) {
+  const params = new URL(c.req.url).searchParams;
+  return { filter: filterFromQuery(params), allowEmptyFilter: flag(params.get("allowEmptyFilter")) };
+}
+
+const updateManyRoute = createRoute({
+  method: "patch", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Update every document matching a filter",
+  description: 'Body: {"filter": {...}, "update": {"$set": {...}}, "upsert": false, "arrayFilters": []}. An empty filter needs allowEmptyFilter=true.',
+  request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } }, required: true } }, responses: ok("Counts"),
+});
+app.openapi(updateManyRoute, async (c) => {
+  const body = await readBody(c);
+  if (!isPlainObject(body) || body.update === undefined) throw badRequest("INVALID_UPDATE", 'body must be {"filter": {...}, "update": {...}}', { path: "update" });
+  const { collection, store } = access(c, "write");
+  const { allowEmptyFilter } = filterAndOptions(c);
+  const filter = (body.filter ?? {}) as Doc;
+  if (!isPlainObject(filter)) throw badRequest("INVALID_FILTER", "filter must be an object", { path: "filter" });
+  const update = Array.isArray(body.update) ? (body.update as Doc[]) : patchToUpdate(body.update as Doc);
+  const result = await store.updateMany(collection, filter, update, {
+    upsert: body.upsert === true, arrayFilters: body.arrayFilters as Doc[] | undefined, allowEmptyFilter,
+  });
+  return send(c, result);
+});
+
+const deleteManyRoute = createRoute({
+  method: "delete", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Delete every document matching a filter",
+  description: "The filter comes from the query string (filter and shorthands). An empty filter needs allowEmptyFilter=true.",
+  request: { params: Collection, query: ListQuery }, responses: ok("Count deleted"),
+});
+app.openapi(deleteManyRoute, async (c) => {
+  const { collection, store } = access(c, "write");
+  const { filter, allowEmptyFilter } = filterAndOptions(c);
+  return send(c, await store.deleteMany(collection, filter, { allowEmptyFilter }));
+});
+
+const notFound = (collection: string, id: string) =>
+  new AppError(404, "DOCUMENT_NOT_FOUND", `no document with _id ${id} in ${collection}`, { collection, id });
+
+const getRoute = createRoute({
+  method: "get", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Get one document by _id",
+  request: { params: CollectionId, query: z.object({ fields: z.string().optional() }) }, responses: ok("The document (ETag header set)"),
+});
+app.openapi(getRoute, async (c) => {
+  const { collection, store } = access(c, "read");
+  const id = c.req.param("id");
+  const found = await store.findOne(collection, idFilter(id), parseProjection(c.req.query("fields")));
+  if (!found) throw notFound(collection, id);
+  if (c.req.header("if-none-match") === found.etag) return c.body(null, 304, { ETag: found.etag });
+  return send(c, found.doc, 200, { ETag: found.etag });
+});
+
+function writeResult(c: Context<AppEnv>, collection: string, id: string, result: { matchedCount: number; upsertedId?: unknown; document?: Doc; etag?: string }) {
+  if (result.matchedCount === 0 && result.upsertedId === undefined) throw notFound(collection, id);
+  return send(c, result.document, result.upsertedId !== undefined ? 201 : 200, result.etag ? { ETag: result.etag } : {});
+}
+
+const replaceRoute = createRoute({
+  method: "put", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Replace a document (upsert with ?upsert=true)",
+  request: { params: CollectionId, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
+  responses: { ...ok("The stored document"), 412: errorResponses[400] },
+});
+app.openapi(replaceRoute, async (c) => {
+  const body = await readBody(c);
+  if (!isPlainObject(body)) throw badRequest("INVALID_DOCUMENT", "the replacement must be a document object");
+  const { collection, store } = access(c, "write");
+  const id = c.req.param("id");
+  const filter = idFilter(id);
+  const upsert = flag(c.req.query("upsert"));
+  const seed = upsert && !("_id" in body) ? { _id: Array.isArray((filter._id as Doc)?.$in) ? ((filter._id as Doc).$in as unknown[])[0] : filter._id } : {};
+  const result = await store.replaceOne(collection, filter, { ...seed, ...body }, {
+    upsert, ifMatch: c.req.header("if-match"), returnDocument: true,
+  });
+  return writeResult(c, collection, id, result);
+});
+
+const patchRoute = createRoute({
+  method: "patch", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Merge-patch or update-operator one document",
+  request: { params: CollectionId, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
+  responses: { ...ok("The updated document"), 412: errorResponses[400] },
+});
+app.openapi(patchRoute, async (c) => {
+  const body = await readBody(c);
+  if (!isPlainObject(body)) throw badRequest("INVALID_UPDATE", "PATCH body must be an object");
+  const { collection, store } = access(c, "write");
+  const id = c.req.param("id");
+  const result = await store.updateOne(collection, idFilter(id), patchToUpdate(body), {
+    ifMatch: c.req.header("if-match"), returnDocument: true,
+  });
+  return writeResult(c, collection, id, result);
+});
+
+const deleteRoute = createRoute({
+  method: "delete", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Delete one document",
+  request: { params: CollectionId }, responses: { ...ok("Deleted"), 404: errorResponses[400], 412: errorResponses[400] },
+});
+app.openapi(deleteRoute, async (c) => {
+  const { collection, store } = access(c, "write");
+  const id = c.req.param("id");
+  const { deletedCount } = await store.deleteOne(collection, idFilter(id), { ifMatch: c.req.header("if-match") });
+  if (deletedCount === 0) throw notFound(collection, id);
+  return send(c, { deletedCount });
+});
+
+export default app;

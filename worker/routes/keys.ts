@@ -1,0 +1,80 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { AppError } from "../lib/errors";
+import { checkCollectionName, checkTenant } from "../lib/names";
+import { ROLES, requireRole } from "../lib/roles";
+import { forgetKey, sha256Hex } from "../middleware/auth";
+import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
+
+const app = resourceApp();
+const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomToken(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  // 62 symbols: rejection would be exact; the modulo bias here is < 2^-2 per char and irrelevant at 238 bits of entropy.
+  return [...bytes].map((b) => ALPHABET[b % ALPHABET.length]).join("");
+}
+
+/** Admin-token holders manage any tenant (body `tenant` or X-Docflare-Tenant); admin keys manage their own. */
+function registryFor(c: Context<AppEnv>, requested?: string) {
+  const principal = c.get("principal");
+  requireRole(principal, "admin");
+  const tenant = requested && principal.superAdmin ? checkTenant(requested) : principal.tenant;
+  if (requested && !principal.superAdmin && requested !== principal.tenant) {
+    throw new AppError(403, "TENANT_FORBIDDEN", "an API key can only manage keys of its own tenant");
+  }
+  return { tenant, registry: c.env.REGISTRY.get(c.env.REGISTRY.idFromName(tenant)) };
+}
+
+const CreateKey = z.object({
+  name: z.string().min(1).max(100),
+  role: z.enum(ROLES),
+  collections: z.array(z.string()).max(100).optional(),
+  tenant: z.string().optional(),
+});
+
+app.openapi(
+  createRoute({
+    method: "post", path: "/", tags: ["API keys"], security: bearer, summary: "Create an API key (the token is shown once)",
+    request: { body: { required: true, content: { "application/json": { schema: CreateKey } } } },
+    responses: { 201: { description: "Created", content: { "application/json": { schema: AnyJson } } }, ...errorResponses },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    body.collections?.forEach(checkCollectionName);
+    const { tenant, registry } = registryFor(c, body.tenant);
+    const token = `dfk_${tenant}_${randomToken(40)}`;
+    const record = await registry.createKey({
+      id: `key_${randomToken(16)}`, name: body.name, role: body.role, collections: body.collections ?? null,
+      prefix: token.slice(0, tenant.length + 9), hash: await sha256Hex(token),
+    });
+    return c.json({ ...record, tenant, token }, 201);
+  },
+);
+
+app.openapi(
+  createRoute({ method: "get", path: "/", tags: ["API keys"], security: bearer, summary: "List API keys (never the tokens)", request: { query: z.object({ tenant: z.string().optional() }) }, responses: ok("Keys") }),
+  async (c) => {
+    const { tenant, registry } = registryFor(c, c.req.valid("query").tenant);
+    return c.json({ tenant, keys: await registry.listKeys() });
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "delete", path: "/{id}", tags: ["API keys"], security: bearer, summary: "Revoke an API key",
+    request: { params: z.object({ id: z.string() }), query: z.object({ tenant: z.string().optional() }) }, responses: ok("Revoked"),
+  }),
+  async (c) => {
+    const { registry } = registryFor(c, c.req.valid("query").tenant);
+    const id = c.req.valid("param").id;
+    const record = await registry.revokeKey(id);
+    if (!record) throw new AppError(404, "KEY_NOT_FOUND", `no API key ${id}`, { id });
+    forgetKey();
+    return c.json(record);
+  },
+);
+
+export default app;

@@ -1,0 +1,130 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { AppError } from "../lib/errors";
+import { inferSchema } from "../lib/schema-infer";
+import { requireCollection, requireRole, type Role } from "../lib/roles";
+import { send } from "../http";
+import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
+
+const app = resourceApp();
+const Name = z.object({ name: z.string().openapi({ example: "users" }) });
+const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
+const IndexKeys = z.record(z.string(), z.union([z.literal(1), z.literal(-1)]));
+
+function gate(c: Context<AppEnv>, role: Role, collection?: string) {
+  const principal = c.get("principal");
+  requireRole(principal, role);
+  if (collection) requireCollection(principal, collection);
+  return c.get("store")();
+}
+
+const missing = (name: string) => new AppError(404, "COLLECTION_NOT_FOUND", `collection "${name}" does not exist`, { collection: name });
+
+app.openapi(
+  createRoute({ method: "get", path: "/", tags: ["Management"], security: bearer, summary: "List collections with counts and sizes", responses: ok("Collections") }),
+  async (c) => {
+    const principal = c.get("principal");
+    const all = await gate(c, "read").listCollections();
+    const visible = principal.collections ? all.filter((x) => principal.collections!.includes(x.name)) : all;
+    return send(c, { collections: visible });
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "post", path: "/", tags: ["Management"], security: bearer, summary: "Create a collection, optionally with a JSON Schema validator",
+    request: {
+      body: {
+        required: true,
+        content: { "application/json": { schema: z.object({ name: z.string().min(1), validator: z.record(z.string(), z.unknown()).optional() }) } },
+      },
+    },
+    responses: { 201: { description: "Created", content: { "application/json": { schema: AnyJson } } }, ...errorResponses },
+  }),
+  async (c) => {
+    const { name, validator } = c.req.valid("json");
+    const info = await gate(c, "admin", name).createCollection(name, { validator });
+    if (!info.created) throw new AppError(409, "COLLECTION_EXISTS", `collection "${name}" already exists`, { collection: name });
+    const { created: _, ...rest } = info;
+    return send(c, rest, 201, { Location: `/api/management/collections/${encodeURIComponent(name)}` });
+  },
+);
+
+app.openapi(
+  createRoute({ method: "get", path: "/{name}", tags: ["Management"], security: bearer, summary: "Collection stats", request: { params: Name }, responses: ok("Stats") }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const stats = await gate(c, "read", name).collectionStats(name);
+    if (!stats) throw missing(name);
+    return send(c, stats);
+  },
+);
+
+app.openapi(
+  createRoute({ method: "delete", path: "/{name}", tags: ["Management"], security: bearer, summary: "Drop a collection", request: { params: Name }, responses: ok("Dropped") }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    if (!(await gate(c, "admin", name).dropCollection(name))) throw missing(name);
+    return send(c, { dropped: name });
+  },
+);
+
+app.openapi(
+  createRoute({ method: "get", path: "/{name}/indexes", tags: ["Management"], security: bearer, summary: "List indexes", request: { params: Name }, responses: ok("Indexes") }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    return send(c, { indexes: await gate(c, "read", name).listIndexes(name) });
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "post", path: "/{name}/indexes", tags: ["Management"], security: bearer, summary: "Create a single-field or compound index",
+    request: {
+      params: Name,
+      body: {
+        required: true,
+        content: { "application/json": { schema: z.object({ keys: IndexKeys, unique: z.boolean().optional(), name: z.string().min(1).max(120).optional() }) } },
+      },
+    },
+    responses: { 201: { description: "Created", content: { "application/json": { schema: AnyJson } } }, ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const index = await gate(c, "admin", name).createIndex(name, body.keys as Record<string, 1 | -1>, { unique: body.unique, name: body.name });
+    return send(c, index, 201);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "delete", path: "/{name}/indexes/{index}", tags: ["Management"], security: bearer, summary: "Drop an index",
+    request: { params: Name.extend({ index: z.string() }) }, responses: ok("Dropped"),
+  }),
+  async (c) => {
+    const { name, index } = c.req.valid("param");
+    if (index === "_id_") throw new AppError(400, "INVALID_INDEX", "the _id index cannot be dropped");
+    if (!(await gate(c, "admin", name).dropIndex(name, index))) {
+      throw new AppError(404, "INDEX_NOT_FOUND", `index "${index}" does not exist on "${name}"`, { collection: name, index });
+    }
+    return send(c, { dropped: index });
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "get", path: "/{name}/schema", tags: ["Management"], security: bearer, summary: "Schema inferred from a sample of documents",
+    request: { params: Name, query: z.object({ sample: z.coerce.number().int().min(1).max(10_000).optional() }) },
+    responses: ok("Field paths, types and frequencies"),
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const { sample } = c.req.valid("query");
+    const docs = await gate(c, "read", name).sample(name, sample ?? 1000);
+    return send(c, { collection: name, ...inferSchema(docs) });
+  },
+);
+
+export default app;

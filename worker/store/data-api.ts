@@ -1,0 +1,182 @@
+import { AppError } from "../lib/errors";
+import { stringify, type Doc } from "../lib/ejson";
+import { etagOf } from "../lib/etag";
+import { decodeCursor, encodeCursor, queryFingerprint } from "../lib/cursor";
+import { DataApiClient, type DataApiConfig } from "./data-api-client";
+import type { CollectionInfo, DocumentStore, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
+
+const etag = (doc: Doc) => etagOf(stringify(doc));
+
+/**
+ * The `data-api` backend: every operation becomes a Data API v1 action against the configured upstream
+ * (Atlas-shaped URL, FerretDB v2, or another Docflare). Management calls use Docflare's extension actions
+ * and answer 501 when the upstream does not have them.
+ */
+export class DataApiStore implements DocumentStore {
+  readonly backend = "data-api" as const;
+  private client: DataApiClient;
+
+  constructor(config: DataApiConfig, private database: string) {
+    this.client = new DataApiClient(config);
+  }
+
+  private call(action: string, collection: string | undefined, payload: Doc = {}) {
+    return this.client.call(action, { database: this.database, ...(collection ? { collection } : {}), ...payload });
+  }
+
+  async find(collection: string, q: FindQuery): Promise<FindResult> {
+    const filter = q.filter ?? {};
+    const fingerprint = queryFingerprint(collection, filter, q.sort);
+    const position = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
+    if (position && position.kind !== "offset") throw new AppError(400, "INVALID_CURSOR", "cursor does not fit this listing");
+    const offset = (position?.offset ?? 0) + (q.skip ?? 0);
+    const sort = { ...(q.sort ?? {}), ...(q.sort && "_id" in q.sort ? {} : { _id: 1 }) };
+    const limit = q.limit;
+    const body = await this.call("find", collection, {
+      filter, sort, skip: offset, ...(limit !== undefined ? { limit: limit + 1 } : {}), ...(q.projection ? { projection: q.projection } : {}),
+    });
+    let documents = (body.documents as Doc[]) ?? [];
+    let nextCursor: string | undefined;
+    if (limit !== undefined && documents.length > limit) {
+      documents = documents.slice(0, limit);
+      nextCursor = encodeCursor(fingerprint, { kind: "offset", offset: offset + limit });
+    }
+    return {
+      documents,
+      nextCursor,
+      total: q.count ? await this.countDocuments(collection, filter) : undefined,
+      explain: q.explain ? { strategy: "upstream", docsExamined: -1, nReturned: documents.length } : undefined,
+    };
+  }
+
+  async findOne(collection: string, filter: Doc, projection?: Doc): Promise<StoredDoc | null> {
+    const body = await this.call("findOne", collection, { filter, ...(projection ? { projection } : {}) });
+    const doc = body.document as Doc | null | undefined;
+    return doc ? { doc, etag: etag(doc) } : null;
+  }
+
+  async insertOne(collection: string, doc: Doc) {
+    const body = await this.call("insertOne", collection, { document: doc });
+    return { insertedId: body.insertedId, etag: etag({ ...doc, _id: body.insertedId }) };
+  }
+
+  async insertMany(collection: string, docs: Doc[]) {
+    const body = await this.call("insertMany", collection, { documents: docs });
+    return { insertedIds: body.insertedIds as unknown[] };
+  }
+
+  /** Optimistic concurrency over a protocol without ETags: the write's filter pins every top-level field read. */
+  private async guarded(collection: string, filter: Doc, options: WriteOptions): Promise<Doc> {
+    if (options.ifMatch === undefined) return filter;
+    const current = await this.findOne(collection, filter);
+    if (!current) return filter;
+    if (options.ifMatch.trim() !== "*" && !options.ifMatch.split(",").map((t) => t.trim().replace(/^W\//, "")).includes(current.etag)) {
+      throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)", { etag: current.etag });
+    }
+    return { $and: Object.entries(current.doc).map(([k, v]) => ({ [k]: { $eq: v } })) };
+  }
+
+  private async afterWrite(collection: string, filter: Doc, result: UpdateResult, options: WriteOptions, guardedWrite: boolean) {
+    if (guardedWrite && result.matchedCount === 0 && result.upsertedId === undefined) {
+      throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)");
+    }
+    if (!options.returnDocument) return result;
+    const found = await this.findOne(collection, result.upsertedId !== undefined ? { _id: result.upsertedId } : filter);
+    return found ? { ...result, document: found.doc, etag: found.etag } : result;
+  }
+
+  private async update(action: string, collection: string, filter: Doc, update: Doc | Doc[], options: WriteOptions = {}) {
+    if (action === "updateMany" && !options.allowEmptyFilter && Object.keys(filter).length === 0) {
+      throw new AppError(400, "EMPTY_FILTER", "an empty filter would affect every document; pass allowEmptyFilter=true to confirm");
+    }
+    const guardedFilter = await this.guarded(collection, filter, options);
+    const body = await this.call(action, collection, { filter: guardedFilter, update, upsert: !!options.upsert, ...(options.arrayFilters ? { arrayFilters: options.arrayFilters } : {}) });
+    const result: UpdateResult = { matchedCount: Number(body.matchedCount ?? 0), modifiedCount: Number(body.modifiedCount ?? 0), ...(body.upsertedId !== undefined ? { upsertedId: body.upsertedId } : {}) };
+    return this.afterWrite(collection, filter, result, options, guardedFilter !== filter);
+  }
+
+  updateOne(collection: string, filter: Doc, update: Doc | Doc[], options?: WriteOptions) {
+    return this.update("updateOne", collection, filter, update, options);
+  }
+
+  updateMany(collection: string, filter: Doc, update: Doc | Doc[], options?: WriteOptions) {
+    return this.update("updateMany", collection, filter, update, options);
+  }
+
+  async replaceOne(collection: string, filter: Doc, replacement: Doc, options: WriteOptions = {}) {
+    const guardedFilter = await this.guarded(collection, filter, options);
+    const body = await this.call("replaceOne", collection, { filter: guardedFilter, replacement, upsert: !!options.upsert });
+    const result: UpdateResult = { matchedCount: Number(body.matchedCount ?? 0), modifiedCount: Number(body.modifiedCount ?? 0), ...(body.upsertedId !== undefined ? { upsertedId: body.upsertedId } : {}) };
+    return this.afterWrite(collection, filter, result, options, guardedFilter !== filter);
+  }
+
+  private async remove(action: string, collection: string, filter: Doc, options: WriteOptions) {
+    if (action === "deleteMany" && !options.allowEmptyFilter && Object.keys(filter).length === 0) {
+      throw new AppError(400, "EMPTY_FILTER", "an empty filter would affect every document; pass allowEmptyFilter=true to confirm");
+    }
+    const guardedFilter = await this.guarded(collection, filter, options);
+    const body = await this.call(action, collection, { filter: guardedFilter });
+    const deletedCount = Number(body.deletedCount ?? 0);
+    if (guardedFilter !== filter && deletedCount === 0) throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)");
+    return { deletedCount };
+  }
+
+  deleteOne(collection: string, filter: Doc, options: WriteOptions = {}) {
+    return this.remove("deleteOne", collection, filter, options);
+  }
+
+  deleteMany(collection: string, filter: Doc, options: WriteOptions = {}) {
+    return this.remove("deleteMany", collection, filter, options);
+  }
+
+  async aggregate(collection: string, pipeline: Doc[]) {
+    return ((await this.call("aggregate", collection, { pipeline })).documents as Doc[]) ?? [];
+  }
+
+  async countDocuments(collection: string, filter: Doc) {
+    const [row] = await this.aggregate(collection, [{ $match: filter }, { $count: "n" }]);
+    return Number(row?.n ?? 0);
+  }
+
+  async distinct(collection: string, field: string, filter: Doc) {
+    const rows = await this.aggregate(collection, [{ $match: filter }, { $unwind: `$${field}` }, { $group: { _id: `$${field}` } }]);
+    return rows.map((r) => r._id);
+  }
+
+  async listCollections() {
+    return (await this.call("listCollections", undefined)).collections as CollectionInfo[];
+  }
+
+  async createCollection(name: string, options: { validator?: unknown }) {
+    const body = await this.call("createCollection", name, options.validator === undefined ? {} : { validator: options.validator });
+    return { ...(body.collection as CollectionInfo), created: Boolean(body.created) };
+  }
+
+  async dropCollection(name: string) {
+    return Boolean((await this.call("dropCollection", name)).dropped);
+  }
+
+  async collectionStats(name: string) {
+    return ((await this.call("collStats", name)).collection as CollectionInfo | null) ?? null;
+  }
+
+  async createIndex(collection: string, keys: Record<string, 1 | -1>, options: { unique?: boolean; name?: string }) {
+    return (await this.call("createIndex", collection, { keys, ...options })).index as IndexSpec;
+  }
+
+  async listIndexes(collection: string) {
+    return (await this.call("listIndexes", collection)).indexes as IndexSpec[];
+  }
+
+  async dropIndex(collection: string, name: string) {
+    return Boolean((await this.call("dropIndex", collection, { name })).dropped);
+  }
+
+  async sample(collection: string, size: number) {
+    return this.aggregate(collection, [{ $sample: { size } }]);
+  }
+
+  async ping() {
+    await this.call("find", "_docflare_ping", { filter: {}, limit: 1 });
+  }
+}

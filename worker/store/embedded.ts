@@ -1,0 +1,110 @@
+import { unwrap, type Result } from "../lib/errors";
+import { parseEjson, stringify, type Doc } from "../lib/ejson";
+import type { CollectionInfo, DocumentStore, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
+
+/** Talks to the tenant's DatabaseDO; everything crosses as EJSON text so BSON types survive RPC. */
+export class EmbeddedStore implements DocumentStore {
+  readonly backend = "embedded" as const;
+  private stub: DurableObjectStub<import("../../durable-objects/database").DatabaseDO>;
+
+  constructor(namespace: Env["DATABASE"], tenant: string, database: string) {
+    this.stub = namespace.get(namespace.idFromName(`${tenant}/${database}`));
+  }
+
+  async find(collection: string, query: FindQuery): Promise<FindResult> {
+    return parseEjson(unwrap(await this.stub.find(collection, stringify(query)))) as FindResult;
+  }
+
+  async findOne(collection: string, filter: Doc, projection?: Doc): Promise<StoredDoc | null> {
+    const text = unwrap(await this.stub.findOne(collection, stringify(filter), projection ? stringify(projection) : undefined));
+    return (parseEjson(text) as { found: StoredDoc | null }).found;
+  }
+
+  async insertOne(collection: string, doc: Doc) {
+    const text = unwrap(await this.stub.insert(collection, stringify([doc])));
+    const [first] = (parseEjson(text) as { inserted: Array<{ id: unknown; etag: string }> }).inserted;
+    return { insertedId: first.id, etag: first.etag };
+  }
+
+  async insertMany(collection: string, docs: Doc[]) {
+    const text = unwrap(await this.stub.insert(collection, stringify(docs)));
+    return { insertedIds: (parseEjson(text) as { inserted: Array<{ id: unknown }> }).inserted.map((i) => i.id) };
+  }
+
+  private async update(collection: string, filter: Doc, update: Doc | Doc[], many: boolean, options: WriteOptions = {}) {
+    const text = unwrap(await this.stub.update(collection, stringify(filter), stringify(update), many, stringify(options)));
+    return parseEjson(text) as UpdateResult;
+  }
+
+  updateOne(collection: string, filter: Doc, update: Doc | Doc[], options?: WriteOptions) {
+    return this.update(collection, filter, update, false, options);
+  }
+
+  updateMany(collection: string, filter: Doc, update: Doc | Doc[], options?: WriteOptions) {
+    return this.update(collection, filter, update, true, options);
+  }
+
+  async replaceOne(collection: string, filter: Doc, replacement: Doc, options: WriteOptions = {}) {
+    const text = unwrap(await this.stub.replace(collection, stringify(filter), stringify(replacement), stringify(options)));
+    return parseEjson(text) as UpdateResult;
+  }
+
+  async deleteOne(collection: string, filter: Doc, options: WriteOptions = {}) {
+    return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), false, stringify(options))) };
+  }
+
+  async deleteMany(collection: string, filter: Doc, options: WriteOptions = {}) {
+    return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), true, stringify(options))) };
+  }
+
+  async aggregate(collection: string, pipeline: Doc[]) {
+    return (parseEjson(unwrap(await this.stub.aggregate(collection, stringify(pipeline)))) as { documents: Doc[] }).documents;
+  }
+
+  async countDocuments(collection: string, filter: Doc) {
+    return unwrap(await this.stub.count(collection, stringify(filter)));
+  }
+
+  async distinct(collection: string, field: string, filter: Doc) {
+    return (parseEjson(unwrap(await this.stub.distinct(collection, field, stringify(filter)))) as { values: unknown[] }).values;
+  }
+
+  async listCollections(): Promise<CollectionInfo[]> {
+    return unwrap((await this.stub.listCollections()) as Result<CollectionInfo[]>);
+  }
+
+  async createCollection(name: string, options: { validator?: unknown }) {
+    const result = unwrap(
+      (await this.stub.createCollection(name, options.validator === undefined ? null : JSON.stringify(options.validator))) as Result<{ created: boolean; info: CollectionInfo }>,
+    );
+    return { ...result.info, created: result.created };
+  }
+
+  async dropCollection(name: string) {
+    return unwrap(await this.stub.dropCollection(name));
+  }
+
+  async collectionStats(name: string) {
+    return unwrap((await this.stub.collectionStats(name)) as Result<CollectionInfo | null>);
+  }
+
+  async createIndex(collection: string, keys: Record<string, 1 | -1>, options: { unique?: boolean; name?: string }) {
+    return unwrap(await this.stub.createIndex(collection, keys, options.unique ?? false, options.name));
+  }
+
+  async listIndexes(collection: string) {
+    return unwrap(await this.stub.listIndexes(collection));
+  }
+
+  async dropIndex(collection: string, name: string) {
+    return unwrap(await this.stub.dropIndex(collection, name));
+  }
+
+  async sample(collection: string, size: number) {
+    return (parseEjson(unwrap(await this.stub.sample(collection, size))) as { documents: Doc[] }).documents;
+  }
+
+  async ping() {
+    await this.stub.ping();
+  }
+}

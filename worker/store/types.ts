@@ -1,0 +1,96 @@
+import type { Doc } from "../lib/ejson";
+import type { SortSpec } from "../lib/doc-ops";
+
+export interface FindQuery {
+  filter?: Doc;
+  projection?: Doc;
+  sort?: SortSpec;
+  limit?: number;
+  skip?: number;
+  cursor?: string;
+  /** Also count every match (costs a full pass over the matches). */
+  count?: boolean;
+  explain?: boolean;
+}
+
+export interface ExplainInfo {
+  strategy: "id" | "index" | "scan" | "upstream";
+  index?: string;
+  docsExamined: number;
+  nReturned: number;
+}
+
+export interface FindResult {
+  documents: Doc[];
+  nextCursor?: string;
+  total?: number;
+  explain?: ExplainInfo;
+}
+
+export interface WriteOptions {
+  upsert?: boolean;
+  arrayFilters?: Doc[];
+  /** Refuse the write with 412 unless the current document's ETag matches. */
+  ifMatch?: string;
+  /** Return the document as written (single-document writes). */
+  returnDocument?: boolean;
+  /** Allow update/delete of every document when the filter is empty. */
+  allowEmptyFilter?: boolean;
+}
+
+export interface UpdateResult {
+  matchedCount: number;
+  modifiedCount: number;
+  upsertedId?: unknown;
+  document?: Doc;
+  etag?: string;
+}
+
+export interface DeleteResult {
+  deletedCount: number;
+}
+
+export interface StoredDoc {
+  doc: Doc;
+  etag: string;
+}
+
+export interface IndexSpec {
+  name: string;
+  keys: Record<string, 1 | -1>;
+  unique: boolean;
+}
+
+export interface CollectionInfo {
+  name: string;
+  count: number;
+  sizeBytes: number;
+  indexes: IndexSpec[];
+  validator?: unknown;
+}
+
+/** Every route talks to this interface; `embedded` and `data-api` implement it with MongoDB semantics. */
+export interface DocumentStore {
+  readonly backend: "embedded" | "data-api";
+  find(collection: string, query: FindQuery): Promise<FindResult>;
+  findOne(collection: string, filter: Doc, projection?: Doc): Promise<StoredDoc | null>;
+  insertOne(collection: string, doc: Doc): Promise<{ insertedId: unknown; etag: string }>;
+  insertMany(collection: string, docs: Doc[]): Promise<{ insertedIds: unknown[] }>;
+  updateOne(collection: string, filter: Doc, update: Doc | Doc[], options?: WriteOptions): Promise<UpdateResult>;
+  updateMany(collection: string, filter: Doc, update: Doc | Doc[], options?: WriteOptions): Promise<UpdateResult>;
+  replaceOne(collection: string, filter: Doc, replacement: Doc, options?: WriteOptions): Promise<UpdateResult>;
+  deleteOne(collection: string, filter: Doc, options?: WriteOptions): Promise<DeleteResult>;
+  deleteMany(collection: string, filter: Doc, options?: WriteOptions): Promise<DeleteResult>;
+  aggregate(collection: string, pipeline: Doc[]): Promise<Doc[]>;
+  countDocuments(collection: string, filter: Doc): Promise<number>;
+  distinct(collection: string, field: string, filter: Doc): Promise<unknown[]>;
+  listCollections(): Promise<CollectionInfo[]>;
+  createCollection(name: string, options: { validator?: unknown }): Promise<CollectionInfo & { created: boolean }>;
+  dropCollection(name: string): Promise<boolean>;
+  collectionStats(name: string): Promise<CollectionInfo | null>;
+  createIndex(collection: string, keys: Record<string, 1 | -1>, options: { unique?: boolean; name?: string }): Promise<IndexSpec>;
+  listIndexes(collection: string): Promise<IndexSpec[]>;
+  dropIndex(collection: string, name: string): Promise<boolean>;
+  sample(collection: string, size: number): Promise<Doc[]>;
+  ping(): Promise<void>;
+}
