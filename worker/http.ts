@@ -26,7 +26,7 @@ export async function readBody(c: Context<AppEnv>): Promise<unknown> {
   }
   const length = Number(c.req.header("content-length") ?? 0);
   if (length > LIMITS.maxBodyBytes) throw new AppError(413, "BODY_TOO_LARGE", `request body exceeds ${LIMITS.maxBodyBytes} bytes`);
-  const text = await c.req.text();
+  const text = new TextDecoder().decode(await c.req.arrayBuffer());
   if (text.length > LIMITS.maxBodyBytes) throw new AppError(413, "BODY_TOO_LARGE", `request body exceeds ${LIMITS.maxBodyBytes} bytes`);
   return parseBody(text);
 }

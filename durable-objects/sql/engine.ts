@@ -208,7 +208,8 @@ export class Engine {
   }
 
   update(name: string, filter: Doc, update: Doc | Doc[], many: boolean, opts: WriteOptions, changes: Change[]): UpdateResult {
-    const meta = this.catalog.ensure(name);
+    const meta = opts.upsert ? this.catalog.ensure(name) : this.catalog.get(name);
+    if (!meta) return { matchedCount: 0, modifiedCount: 0 };
     const rows = this.targets(meta, filter, many, opts);
     if (rows.length === 0) {
       if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
@@ -237,7 +238,8 @@ export class Engine {
   }
 
   replace(name: string, filter: Doc, replacement: Doc, opts: WriteOptions, changes: Change[]): UpdateResult {
-    const meta = this.catalog.ensure(name);
+    const meta = opts.upsert ? this.catalog.ensure(name) : this.catalog.get(name);
+    if (!meta) return { matchedCount: 0, modifiedCount: 0 };
     const [row] = this.targets(meta, filter, false, opts);
     if (!row) {
       if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };

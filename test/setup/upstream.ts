@@ -1,1 +1,26 @@
-export default function setup() {}
+import type { TestProject } from "vitest/node";
+import { startFaultProxy } from "./fault-proxy";
+import { startWranglerDev, stopProcessTree } from "./wrangler-dev";
+
+export const UPSTREAM_TOKEN = "upstream-admin-token";
+
+/** Starts a second, real Docflare (`wrangler dev`) as the Data API upstream, behind a fault-injecting proxy. */
+export default async function setup(project: TestProject) {
+  const upstream = await startWranglerDev({ ADMIN_TOKEN: UPSTREAM_TOKEN, LOG_LEVEL: "warn" });
+  const proxy = await startFaultProxy(upstream.url);
+  project.provide("upstreamUrl", upstream.url);
+  project.provide("proxyUrl", proxy.url);
+  project.provide("upstreamToken", UPSTREAM_TOKEN);
+  return async () => {
+    await proxy.close();
+    stopProcessTree(upstream.child);
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    upstreamUrl: string;
+    proxyUrl: string;
+    upstreamToken: string;
+  }
+}

@@ -1,6 +1,6 @@
 import { Aggregator, Query, update as mingoUpdate } from "mingo";
 import { compare, resolve } from "mingo/util";
-import { ObjectId } from "bson";
+import { BSONRegExp, ObjectId } from "bson";
 import { AppError, badRequest } from "./errors";
 import { cloneDoc, isPlainObject, type Doc } from "./ejson";
 
@@ -14,8 +14,22 @@ export function userQuery<T>(what: string, fn: () => T): T {
   }
 }
 
+/** EJSON revives {"$regex"} and {"$regularExpression"} as BSONRegExp; mingo evaluates native RegExp. */
+export function nativeRegex<T>(value: T): T {
+  if (value instanceof BSONRegExp) {
+    return new RegExp(value.pattern, value.options.replace(/[^imsu]/g, "")) as T;
+  }
+  if (Array.isArray(value)) return value.map(nativeRegex) as T;
+  if (isPlainObject(value)) {
+    const out: Doc = {};
+    for (const [k, v] of Object.entries(value)) out[k] = nativeRegex(v);
+    return out as T;
+  }
+  return value;
+}
+
 export function matcher(filter: Doc): (doc: Doc) => boolean {
-  const query = userQuery("filter", () => new Query(filter));
+  const query = userQuery("filter", () => new Query(nativeRegex(filter)));
   return (doc) => userQuery("filter", () => query.test(doc));
 }
 
@@ -47,7 +61,7 @@ export function compareValues(a: unknown[], b: unknown[], keys: Array<[string, 1
 
 export function runPipeline(docs: Doc[], pipeline: Doc[], collectionResolver?: (name: string) => Doc[]): Doc[] {
   return userQuery("pipeline", () =>
-    new Aggregator(pipeline, collectionResolver ? { collectionResolver } : undefined).run(docs) as Doc[],
+    new Aggregator(nativeRegex(pipeline), collectionResolver ? { collectionResolver } : undefined).run(docs) as Doc[],
   );
 }
 
@@ -71,6 +85,15 @@ function topLevelDiff(before: Doc, after: Doc): { updated: string[]; removed: st
 /** Applies update operators or an update pipeline to a copy of `before` and reports what changed. */
 export function applyUpdate(before: Doc, update: Doc | Doc[], arrayFilters: Doc[] | undefined, inserting: boolean): UpdateOutcome {
   const doc = cloneDoc(before);
+  if (!inserting && !Array.isArray(update)) {
+    for (const [op, fields] of Object.entries(update)) {
+      if (op === "$setOnInsert" || !isPlainObject(fields)) continue;
+      const touchesId = "_id" in fields && !(op === "$set" && compare(fields._id, before._id) === 0);
+      if (touchesId || (op === "$rename" && Object.values(fields).includes("_id"))) {
+        throw badRequest("IMMUTABLE_FIELD", "the update would change the immutable field '_id'", { path: "_id" });
+      }
+    }
+  }
   let after: Doc;
   if (Array.isArray(update)) {
     after = runPipeline([doc], update)[0] ?? {};
@@ -78,7 +101,7 @@ export function applyUpdate(before: Doc, update: Doc | Doc[], arrayFilters: Doc[
     const { $setOnInsert, ...rest } = update as Doc & { $setOnInsert?: Doc };
     const modifier = inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Doc), ...$setOnInsert } } : rest;
     if (Object.keys(modifier).length > 0) {
-      userQuery("update", () => mingoUpdate(doc, modifier as never, arrayFilters, undefined, { cloneMode: "deep" }));
+      userQuery("update", () => mingoUpdate(doc, nativeRegex(modifier) as never, nativeRegex(arrayFilters), undefined, { cloneMode: "deep" }));
     }
     after = doc;
   }

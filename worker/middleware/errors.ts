@@ -11,7 +11,8 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof AppError) e = err;
   else if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    e = new AppError(status, status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : status === 413 ? "BODY_TOO_LARGE" : "HTTP_ERROR", err.message || "request refused");
+    const code = status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : status === 413 ? "BODY_TOO_LARGE" : /json/i.test(err.message) ? "INVALID_JSON" : "BAD_REQUEST";
+    e = new AppError(status, code, err.message || "request refused");
   } else {
     log("error", "unhandled error", { requestId: c.get("requestId"), error: String(err), stack: (err as Error)?.stack });
     e = new AppError(500, "INTERNAL", "internal error; the request id identifies it in the logs");

@@ -77,7 +77,7 @@ export class DataApiClient {
         ? { kind: "fail", retryable: idempotent, error: new AppError(504, "UPSTREAM_TIMEOUT", `upstream did not answer ${action} within ${this.config.timeoutMs} ms`) }
         : { kind: "fail", retryable: idempotent, error: new AppError(502, "UPSTREAM_UNREACHABLE", `upstream could not be reached for ${action}`, { upstream: (err as Error).message }) };
     }
-    const text = await res.text();
+    const text = new TextDecoder().decode(await res.arrayBuffer());
     let parsed: Doc = {};
     try {
       parsed = text ? (parseEjson(text, "upstream response") as Doc) : {};
