@@ -47,3 +47,28 @@ export function isPlainObject(value: unknown): value is Doc {
 export function cloneDoc<T>(value: T): T {
   return EJSON.parse(EJSON.stringify(value as Doc, { relaxed: true }), { relaxed: true }) as T;
 }
+
+/**
+ * The Data API's `application/json` flavour is lossy on purpose: ObjectIds become hex strings and dates ISO strings,
+ * so plain JSON clients need no EJSON knowledge. Canonical EJSON stays available with `application/ejson`.
+ */
+export function toLossyJson(value: unknown): unknown {
+  const plain = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(plain);
+    if (!v || typeof v !== "object") return v;
+    const o = v as Doc;
+    const keys = Object.keys(o);
+    if (keys.length === 1) {
+      if (keys[0] === "$oid") return o.$oid;
+      if (keys[0] === "$date") {
+        const d = o.$date as unknown;
+        return typeof d === "string" ? new Date(d).toISOString() : new Date(Number((d as Doc).$numberLong)).toISOString();
+      }
+      if (keys[0] === "$numberDecimal" || keys[0] === "$numberLong") return String(o[keys[0]]);
+    }
+    const out: Doc = {};
+    for (const k of keys) out[k] = plain(o[k]);
+    return out;
+  };
+  return plain(toJson(value));
+}

@@ -1,12 +1,12 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError, badRequest } from "../lib/errors";
-import { isPlainObject, type Doc } from "../lib/ejson";
+import { isPlainObject, toLossyJson, type Doc } from "../lib/ejson";
 import { LIMITS } from "../lib/limits";
 import { requireCollection, requireRole, type Role } from "../lib/roles";
 import { authenticate } from "../middleware/auth";
 import { errorCodeFor } from "../lib/data-api-errors";
-import { readBody, send } from "../http";
+import { readBody, send, wantsCanonical } from "../http";
 import type { DocumentStore } from "../store/types";
 import { log } from "../log";
 
@@ -104,7 +104,8 @@ async function handle(c: Context<AppEnv>) {
     requireCollection(principal, collection);
   }
   const [result, status] = await action.run(c.get("store")(body.database), body, collection);
-  return send(c, result, status);
+  if (wantsCanonical(c)) return send(c, result, status);
+  return c.json(toLossyJson(result) as object, status);
 }
 
 app.use("/app/:appId/endpoint/data/v1/action/:action", authenticate({ dataApi: true }));

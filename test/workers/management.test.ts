@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import { call, uniqueName } from "../helpers/api";
+
+describe("collection management", () => {
+  it("creates with a JSON Schema validator that writes must satisfy (400 names the path)", async () => {
+    const c = uniqueName();
+    const validator = {
+      type: "object",
+      required: ["email"],
+      properties: { email: { type: "string", pattern: "@" }, age: { type: "integer", minimum: 0 }, address: { type: "object", properties: { zip: { type: "string" } } } },
+    };
+    const created = await call("POST", "/api/management/collections", { body: { name: c, validator } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ name: c, count: 0, validator });
+    expect((await call("POST", "/api/management/collections", { body: { name: c } })).status).toBe(409);
+    const bad = await call("POST", `/api/db/${c}`, { body: { email: "a@x", address: { zip: 12345 } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe("SCHEMA_VALIDATION_FAILED");
+    expect(bad.json.error.details.errors[0].path).toBe("address.zip");
+    const missing = await call("POST", `/api/db/${c}`, { body: { age: 3 } });
+    expect(missing.status).toBe(400);
+    expect((await call("POST", `/api/db/${c}`, { body: { _id: 1, email: "a@x", age: 3 } })).status).toBe(201);
+    const upd = await call("PATCH", `/api/db/${c}/1`, { body: { age: -1 } });
+    expect(upd.status).toBe(400);
+    expect(upd.json.error.details.errors[0].path).toBe("age");
+    expect((await call("GET", `/api/db/${c}/1`)).json.age).toBe(3);
+  });
+
+  it("lists collections with counts and sizes, shows stats, drops", async () => {
+    const c = uniqueName();
+    await call("POST", `/api/db/${c}`, { body: [{ a: 1 }, { a: 2 }] });
+    const list = await call("GET", "/api/management/collections");
+    const mine = list.json.collections.find((x: { name: string }) => x.name === c);
+    expect(mine.count).toBe(2);
+    expect(mine.sizeBytes).toBeGreaterThan(0);
+    expect((await call("GET", `/api/management/collections/${c}`)).json).toMatchObject({ name: c, count: 2 });
+    expect((await call("DELETE", `/api/management/collections/${c}`)).status).toBe(200);
+    expect((await call("GET", `/api/management/collections/${c}`)).status).toBe(404);
+    expect((await call("DELETE", `/api/management/collections/${c}`)).status).toBe(404);
+    expect((await call("GET", `/api/db/${c}`)).json.documents).toEqual([]);
+  });
+
+  it("creates, lists and drops single-field and compound indexes", async () => {
+    const c = uniqueName();
+    expect((await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { a: 1, b: -1 }, unique: true } })).json).toEqual({ name: "a_1_b_-1", keys: { a: 1, b: -1 }, unique: true });
+    await call("POST", `/api/db/${c}`, { body: { a: 1, b: 1 } });
+    expect((await call("POST", `/api/db/${c}`, { body: { a: 1, b: 2 } })).status).toBe(201);
+    expect((await call("POST", `/api/db/${c}`, { body: { a: 1, b: 1 } })).status).toBe(409);
+    const listed = await call("GET", `/api/management/collections/${c}/indexes`);
+    expect(listed.json.indexes.map((i: { name: string }) => i.name)).toEqual(["_id_", "a_1_b_-1"]);
+    const bad = await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { a: 2 } } });
+    expect(bad.status).toBe(400);
+    expect((await call("DELETE", `/api/management/collections/${c}/indexes/a_1_b_-1`)).status).toBe(200);
+    expect((await call("POST", `/api/db/${c}`, { body: { a: 1, b: 1 } })).status).toBe(201);
+    expect((await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { a: 1 }, unique: true } })).json.error.code).toBe("DUPLICATE_KEY");
+    expect((await call("DELETE", `/api/management/collections/${c}/indexes/_id_`)).status).toBe(400);
+  });
+
+  it("infers a schema: paths, types and how often each appears", async () => {
+    const c = uniqueName();
+    await call("POST", `/api/db/${c}`, { body: [{ name: "a", age: 1, tags: ["x"] }, { name: "b", age: 1.5 }, { name: 3, nested: { deep: true } }, { name: "d" }] });
+    const schema = (await call("GET", `/api/management/collections/${c}/schema`)).json;
+    expect(schema.sampled).toBe(4);
+    const field = (p: string) => schema.fields.find((f: { path: string }) => f.path === p);
+    expect(field("name")).toMatchObject({ count: 4, frequency: 1, types: { string: 3, int: 1 } });
+    expect(field("age")).toMatchObject({ count: 2, frequency: 0.5, types: { int: 1, double: 1 } });
+    expect(field("tags[]").types).toEqual({ string: 1 });
+    expect(field("nested.deep").types).toEqual({ bool: 1 });
+  });
+});
+
+describe("Data API served", () => {
+  const base = "/app/data-abcde/endpoint/data/v1/action";
+  const apiKey = (body: unknown, headers: Record<string, string> = {}) => ({ token: null, body, headers: { apiKey: "test-admin-token", ...headers } });
+
+  it("runs the ten v1 actions with the protocol's shapes", async () => {
+    const coll = { dataSource: "Cluster0", database: "shop", collection: uniqueName() };
+    const one = await call("POST", `${base}/insertOne`, apiKey({ ...coll, document: { sku: "a", qty: 1 } }));
+    expect(one.status).toBe(201);
+    expect(one.json.insertedId).toMatch(/^[0-9a-f]{24}$/);
+    const many = await call("POST", `${base}/insertMany`, apiKey({ ...coll, documents: [{ sku: "b", qty: 2 }, { sku: "c", qty: 3 }] }));
+    expect(many.json.insertedIds).toHaveLength(2);
+    expect((await call("POST", `${base}/findOne`, apiKey({ ...coll, filter: { sku: "b" }, projection: { _id: 0 } }))).json).toEqual({ document: { sku: "b", qty: 2 } });
+    const found = await call("POST", `${base}/find`, apiKey({ ...coll, filter: { qty: { $gte: 2 } }, sort: { qty: -1 }, limit: 1, projection: { sku: 1, _id: 0 } }));
+    expect(found.json).toEqual({ documents: [{ sku: "c" }] });
+    expect((await call("POST", `${base}/updateOne`, apiKey({ ...coll, filter: { sku: "a" }, update: { $inc: { qty: 5 } } }))).json).toEqual({ matchedCount: 1, modifiedCount: 1 });
+    const upsert = await call("POST", `${base}/updateMany`, apiKey({ ...coll, filter: { sku: "z" }, update: { $set: { qty: 0 } }, upsert: true }));
+    expect(upsert.json).toMatchObject({ matchedCount: 0, modifiedCount: 0, upsertedId: expect.any(String) });
+    expect((await call("POST", `${base}/replaceOne`, apiKey({ ...coll, filter: { sku: "z" }, replacement: { sku: "z", qty: 9 } }))).json).toEqual({ matchedCount: 1, modifiedCount: 1 });
+    const agg = await call("POST", `${base}/aggregate`, apiKey({ ...coll, pipeline: [{ $group: { _id: null, total: { $sum: "$qty" } } }] }));
+    expect(agg.json.documents).toEqual([{ _id: null, total: 20 }]);
+    expect((await call("POST", `${base}/deleteOne`, apiKey({ ...coll, filter: { sku: "z" } }))).json).toEqual({ deletedCount: 1 });
+    expect((await call("POST", `/action/deleteMany`, apiKey({ ...coll, filter: {} }))).json).toEqual({ deletedCount: 3 });
+  });
+
+  it("speaks canonical EJSON when asked, and accepts the key as api-key, Bearer or Basic", async () => {
+    const coll = { dataSource: "x", database: "shop", collection: uniqueName() };
+    const ins = await call("POST", `/action/insertOne`, {
+      token: null, rawBody: JSON.stringify({ ...coll, document: { _id: { $oid: "65f000000000000000000001" }, at: { $date: { $numberLong: "1700000000000" } }, n: { $numberInt: "5" } } }),
+      headers: { "api-key": "test-admin-token", "Content-Type": "application/ejson", Accept: "application/ejson" },
+    });
+    expect(ins.status).toBe(201);
+    expect(ins.headers.get("content-type")).toContain("application/ejson");
+    expect(ins.json).toEqual({ insertedId: { $oid: "65f000000000000000000001" } });
+    const canon = await call("POST", `/action/findOne`, { body: { ...coll, filter: {} }, headers: { Accept: "application/ejson" } });
+    expect(canon.json.document).toEqual({ _id: { $oid: "65f000000000000000000001" }, at: { $date: { $numberLong: "1700000000000" } }, n: { $numberInt: "5" } });
+    const plainJson = await call("POST", `/action/findOne`, { token: null, body: { ...coll, filter: {} }, headers: { Authorization: `Basic ${btoa("user:test-admin-token")}` } });
+    expect(plainJson.json.document).toEqual({ _id: "65f000000000000000000001", at: "2023-11-14T22:13:20.000Z", n: 5 });
+  });
+
+  it("answers errors in the protocol's { error, error_code, link } shape", async () => {
+    const noAuth = await call("POST", `/action/find`, { token: null, body: { database: "d", collection: "c" } });
+    expect(noAuth.status).toBe(401);
+    expect(noAuth.json).toMatchObject({ error: expect.any(String), error_code: "InvalidSession", link: expect.any(String) });
+    const missing = await call("POST", `/action/find`, apiKey({ database: "d" }));
+    expect(missing.status).toBe(400);
+    expect(missing.json.error_code).toBe("MissingParameter");
+    const forbidden = await call("POST", `/action/find`, apiKey({ database: "d", collection: "c", filter: { $where: "1" } }));
+    expect(forbidden.status).toBe(400);
+    expect(forbidden.json.error).toContain("$where");
+    expect((await call("POST", `/action/nope`, apiKey({}))).json.error_code).toBe("FunctionNotFound");
+    const dup = { database: "d", collection: uniqueName(), document: { _id: 1 } };
+    await call("POST", `/action/insertOne`, apiKey(dup));
+    const again = await call("POST", `/action/insertOne`, apiKey(dup));
+    expect(again.status).toBe(409);
+    expect(again.json.error_code).toBe("DuplicateKey");
+  });
+});
+
+describe("docs and health", () => {
+  it("publishes OpenAPI 3.1 covering every route, an interactive page, liveness and readiness", async () => {
+    const spec = (await call("GET", "/openapi.json", { token: null })).json;
+    expect(spec.openapi).toBe("3.1.0");
+    for (const path of ["/api/db/{collection}", "/api/db/{collection}/{id}", "/api/db/{collection}/query", "/api/db/{collection}/aggregate",
+      "/api/db/{collection}/count", "/api/management/collections", "/api/management/collections/{name}/indexes", "/api/keys", "/health", "/ready"]) {
+      expect(spec.paths[path], path).toBeDefined();
+    }
+    expect((await call("GET", "/api/docs", { token: null })).text).toContain("swagger");
+    expect((await call("GET", "/health", { token: null })).json).toEqual({ status: "ok" });
+    expect((await call("GET", "/ready", { token: null })).json).toMatchObject({ status: "ready", backend: "embedded" });
+  });
+});
