@@ -17,10 +17,3 @@ export default async function setup(project: TestProject) {
   };
 }
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    upstreamUrl: string;
-    proxyUrl: string;
-    upstreamToken: string;
-  }
-}

@@ -1,0 +1,41 @@
+import { DurableObject } from "cloudflare:workers";
+
+interface Env {
+  STORE: DurableObjectNamespace<MinimalDO>;
+}
+
+/** The least a Worker + SQLite Durable Object can do per request: one primary-key read or one insert. */
+export class MinimalDO extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, doc TEXT NOT NULL)");
+  }
+  read(id: string): string | null {
+    const row = this.ctx.storage.sql.exec<{ doc: string }>("SELECT doc FROM t WHERE id = ?", id).toArray()[0];
+    return row ? row.doc : null;
+  }
+  insert(id: string, doc: string): void {
+    this.ctx.storage.sql.exec("INSERT INTO t (id, doc) VALUES (?, ?)", id, doc);
+  }
+  seed(count: number): number {
+    this.ctx.storage.transactionSync(() => {
+      for (let i = 0; i < count; i++) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO t (id, doc) VALUES (?, ?)", `k${i}`, JSON.stringify({ _id: `k${i}`, n: i }));
+    });
+    return count;
+  }
+}
+
+export default {
+  async fetch(req: Request, env: Env): Promise<Response> {
+    const url = new URL(req.url);
+    const stub = env.STORE.get(env.STORE.idFromName("bench"));
+    if (url.pathname === "/seed") return Response.json({ seeded: await stub.seed(Number(url.searchParams.get("n"))) });
+    if (req.method === "POST") {
+      const body = await req.text();
+      await stub.insert(crypto.randomUUID(), body);
+      return Response.json({ ok: true }, { status: 201 });
+    }
+    const doc = await stub.read(url.pathname.slice(1));
+    return doc ? new Response(doc, { headers: { "Content-Type": "application/json" } }) : Response.json({ error: "not found" }, { status: 404 });
+  },
+} satisfies ExportedHandler<Env>;

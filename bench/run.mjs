@@ -1,0 +1,123 @@
+// Throughput and p99 of Docflare against two baselines measured in the same run, on one workerd process:
+// a bare Hono Worker returning a constant, and a minimal Worker + SQLite Durable Object (one PK read / one insert).
+// Usage: npm run bench [-- --duration 8 --connections 16 --docs 100000]
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { workerdConfig } from "./workerd-config.mjs";
+
+const { values: args } = parseArgs({
+  options: { duration: { type: "string", default: "8" }, connections: { type: "string", default: "16" }, docs: { type: "string", default: "100000" } },
+});
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const DOCS = Number(args.docs);
+const ADMIN = "bench-admin-token";
+const root = resolve(".");
+const dir = join(root, "bench", ".build");
+
+const freePort = () =>
+  new Promise((res) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+
+function build() {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "storage"), { recursive: true });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(dir, "docflare")], { stdio: "ignore" });
+  for (const [name, entry] of [["constant", "bench/baselines/constant.ts"], ["minimal", "bench/baselines/minimal-do.ts"]]) {
+    execFileSync("npx", ["esbuild", entry, "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main",
+      "--external:cloudflare:*", `--outfile=${join(dir, name, "index.js")}`], { stdio: "ignore" });
+  }
+}
+
+async function waitUp(url) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not start`);
+}
+
+function run(title, url, { method = "GET", body, paths } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const headers = { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" };
+    const requests = [{ method, body, headers, setupRequest: (req) => (paths ? { ...req, path: paths() } : req) }];
+    autocannon({ url, connections: CONNECTIONS, duration: DURATION, requests }, (err, result) => {
+      if (err) return reject(err);
+      const bad = result.non2xx + result.errors + result.timeouts;
+      resolvePromise({ title, rps: result.requests.average, p99: result.latency.p99, total: result.requests.total, bad });
+    });
+  });
+}
+
+async function main() {
+  build();
+  const ports = { constant: await freePort(), minimal: await freePort(), docflare: await freePort() };
+  writeFileSync(join(dir, "config.capnp"), workerdConfig({ dir, ports, adminToken: ADMIN, compatibilityDate: "2026-11-01" }));
+  const workerd = spawn(join(root, "node_modules/@cloudflare/workerd-linux-64/bin/workerd"), ["serve", join(dir, "config.capnp"), "--experimental"], { stdio: ["ignore", "inherit", "inherit"] });
+  const base = (p) => `http://127.0.0.1:${ports[p]}`;
+  try {
+    await Promise.all(Object.keys(ports).map((p) => waitUp(base(p))));
+    console.log(`seeding ${DOCS} documents...`);
+    const batch = 2000;
+    for (let start = 0; start < DOCS; start += batch) {
+      const docs = Array.from({ length: Math.min(batch, DOCS - start) }, (_, k) => {
+        const i = start + k;
+        return { _id: i, sku: `s${i}`, category: `c${i % 1000}`, price: i % 997, name: `item ${i}` };
+      });
+      const res = await fetch(`${base("docflare")}/api/db/items`, { method: "POST", headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" }, body: JSON.stringify(docs) });
+      if (res.status !== 201) throw new Error(`seed failed: ${res.status} ${await res.text()}`);
+    }
+    const idx = await fetch(`${base("docflare")}/api/management/collections/items/indexes`, { method: "POST", headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" }, body: JSON.stringify({ keys: { category: 1 } }) });
+    if (idx.status !== 201) throw new Error(`index failed: ${await idx.text()}`);
+    await fetch(`${base("minimal")}/seed?n=${DOCS}`);
+    const check = await (await fetch(`${base("docflare")}/api/db/items?category=c42&limit=20&explain=true`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json();
+    if (check.explain.strategy !== "index" || check.documents.length !== 20) throw new Error(`indexed list is not indexed: ${JSON.stringify(check.explain)}`);
+
+    const rand = (n) => Math.floor(Math.random() * n);
+    const results = [];
+    const warm = (u, o) => run("warmup", u, o).catch(() => undefined);
+    await warm(base("constant"));
+    results.push(await run("baseline: constant Hono worker", base("constant")));
+    await warm(base("minimal"), { paths: () => `/k${rand(DOCS)}` });
+    results.push(await run("baseline: worker + DO point read", base("minimal"), { paths: () => `/k${rand(DOCS)}` }));
+    results.push(await run("docflare: GET /api/db/items/{id}", base("docflare"), { paths: () => `/api/db/items/${rand(DOCS)}` }));
+    results.push(await run("docflare: indexed list of 20 of 100k", base("docflare"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }));
+    results.push(await run("baseline: worker + DO insert", base("minimal"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }) }));
+    results.push(await run("docflare: POST /api/db/bench_inserts", base("docflare"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }), paths: () => "/api/db/bench_inserts" }));
+
+    const [constant, readBase, getById, list, insertBase, insert] = results;
+    const row = (r, baseline, goal) =>
+      `${r.title.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${String(r.p99).padStart(4)} ms` +
+      (baseline ? `  ratio ${(r.rps / baseline.rps).toFixed(2)} of "${baseline.title}"${goal ? ` (goal >= ${goal})` : ""}` : "") +
+      (r.bad ? `  [${r.bad} non-2xx/errors]` : "");
+    console.log(`\n${DOCS} documents, ${CONNECTIONS} connections, ${DURATION}s per scenario, one workerd process`);
+    console.log(row(constant));
+    console.log(row(readBase, constant));
+    console.log(row(getById, readBase, 0.7));
+    console.log(row(list, readBase, 0.7));
+    console.log(row(insertBase, constant));
+    console.log(row(insert, insertBase, 0.6));
+    mkdirSync(join(root, "bench", "results"), { recursive: true });
+    writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), DOCS, CONNECTIONS, DURATION, results }, null, 2));
+  } finally {
+    workerd.kill("SIGTERM");
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, stopProcessTree } from "../setup/wrangler-dev";
+
+let child: ChildProcess;
+let base = "";
+let admin = "";
+
+/** Starts the real `npm start` stack (wrangler dev, embedded store) exactly as the README tells a new user to. */
+beforeAll(async () => {
+  const port = await freePort();
+  const inspector = await freePort();
+  child = spawn("npm", ["start", "--", "--inspector-port", String(inspector)], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not announce itself:\n${output.slice(-2000)}`)), 100_000);
+    const onData = (d: Buffer) => {
+      output += d;
+      const token = /Admin token \(development\): (\S+)/.exec(output);
+      const url = /Docflare is running at (\S+)/.exec(output);
+      if (token && url) {
+        clearTimeout(timer);
+        admin = token[1];
+        base = url[1];
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+  });
+});
+
+afterAll(() => stopProcessTree(child));
+
+async function http(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+}
+
+describe("npm start, driven over HTTP", () => {
+  it("is healthy and ready on the embedded store", async () => {
+    expect((await http("GET", "/health", null)).json).toEqual({ status: "ok" });
+    expect((await http("GET", "/ready", null)).json).toMatchObject({ status: "ready", backend: "embedded" });
+    expect((await http("GET", "/api/db/anything", null)).status).toBe(401);
+  });
+
+  it("serves a tenant's whole lifecycle: key, index, writes, queries, Data API, revocation", async () => {
+    const created = await http("POST", "/api/keys", admin, { name: "e2e", role: "admin", tenant: `e2e-${Date.now().toString(36)}` });
+    expect(created.status).toBe(201);
+    const key = created.json.token;
+    expect((await http("POST", "/api/management/collections/orders/indexes", key, { keys: { status: 1 } })).status).toBe(201);
+    const docs = Array.from({ length: 50 }, (_, i) => ({ _id: i, status: i % 5 === 0 ? "open" : "closed", total: i * 10 }));
+    expect((await http("POST", "/api/db/orders", key, docs)).status).toBe(201);
+    const open = await http("GET", "/api/db/orders?status=open&sort=-total&limit=3&explain=true", key);
+    expect(open.json.documents.map((d: { _id: number }) => d._id)).toEqual([45, 40, 35]);
+    expect(open.json.explain.strategy).toBe("index");
+    const one = await http("GET", "/api/db/orders/45", key);
+    const patched = await http("PATCH", "/api/db/orders/45", key, { status: "paid" }, { "If-Match": one.headers.get("etag")! });
+    expect(patched.json.status).toBe("paid");
+    const viaDataApi = await http("POST", "/app/any/endpoint/data/v1/action/find", null, { dataSource: "x", database: "main", collection: "orders", filter: { status: "paid" } }, { apiKey: key });
+    expect(viaDataApi.json.documents).toEqual([{ _id: 45, status: "paid", total: 450 }]);
+    expect((await http("GET", "/api/db/orders/45", admin)).status).toBe(404);
+    expect((await http("DELETE", `/api/keys/${created.json.id}`, key)).status).toBe(200);
+    expect((await http("GET", "/api/db/orders", key)).status).toBe(401);
+  });
+});

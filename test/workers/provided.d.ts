@@ -1,0 +1,9 @@
+import "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    upstreamUrl: string;
+    proxyUrl: string;
+    upstreamToken: string;
+  }
+}
