@@ -37,10 +37,13 @@ export class DatabaseDO extends DurableObject<Env> {
     return capture(() => stringify(this.engine.find(collection, parseEjson(query) as FindQuery)));
   }
 
-  findOne(collection: string, filter: Ejson, projection?: Ejson): Result<Ejson> {
-    return capture(() =>
-      stringify({ found: this.engine.findOne(collection, parseEjson(filter) as Doc, projection ? (parseEjson(projection) as Doc) : undefined) }),
-    );
+  /** `text` is the stored document; `projected` is set only when a projection changed it. */
+  findOne(collection: string, filter: Ejson, projection?: Ejson): Result<{ text: string; etag: string; projected?: Ejson } | null> {
+    return capture(() => {
+      const found = this.engine.findOne(collection, parseEjson(filter) as Doc, projection ? (parseEjson(projection) as Doc) : undefined);
+      if (!found) return null;
+      return { text: found.text, etag: found.etag, ...(projection && found.doc ? { projected: stringify(found.doc) } : {}) };
+    });
   }
 
   count(collection: string, filter: Ejson): Result<number> {

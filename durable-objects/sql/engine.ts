@@ -138,11 +138,18 @@ export class Engine {
     };
   }
 
-  findOne(name: string, filter: Doc, projection?: Doc): { doc: Doc; etag: string } | null {
+  /** Returns the stored text as well, so a plain read by id needs no parse or re-serialization at all. */
+  findOne(name: string, filter: Doc, projection?: Doc): { doc?: Doc; text: string; etag: string } | null {
     const meta = this.catalog.get(name);
     if (!meta) return null;
+    const plan = choosePlan(filter, meta.indexes);
+    if (plan.kind === "id" && Object.keys(filter).length === 1 && !projection) {
+      // The _id key match in SQLite is exact, so no document needs evaluating.
+      for (const c of this.candidates(meta, plan)) return { text: c.text, etag: etagOf(c.text) };
+      return null;
+    }
     for (const row of this.matches(meta, filter)) {
-      return { doc: project([row.doc], projection)[0], etag: etagOf(row.text) };
+      return { doc: project([row.doc], projection)[0], text: row.text, etag: etagOf(row.text) };
     }
     return null;
   }

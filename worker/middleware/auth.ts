@@ -20,9 +20,11 @@ export async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function sameSecret(a: string, b: string): Promise<boolean> {
-  const [ha, hb] = await Promise.all([a, b].map((s) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s))));
-  return crypto.subtle.timingSafeEqual(ha, hb);
+/** Constant-time for equal lengths; a length mismatch may return early, which reveals only the token's length. */
+function sameSecret(a: string, b: string): boolean {
+  const ea = new TextEncoder().encode(a);
+  const eb = new TextEncoder().encode(b);
+  return ea.byteLength === eb.byteLength && crypto.subtle.timingSafeEqual(ea, eb);
 }
 
 /** Bearer everywhere; the Data API's own `apiKey` / `api-key` headers and Basic (password = key) where `dataApi` is set. */
@@ -67,7 +69,7 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
       throw new AppError(401, "UNAUTHENTICATED", "credentials are required: send Authorization: Bearer <token>", undefined);
     }
     let principal: Principal | null = null;
-    if (c.env.ADMIN_TOKEN && (await sameSecret(token, c.env.ADMIN_TOKEN))) {
+    if (c.env.ADMIN_TOKEN && sameSecret(token, c.env.ADMIN_TOKEN)) {
       const tenant = checkTenant(c.req.header("x-docflare-tenant") ?? "default");
       principal = { tenant, role: "admin", collections: null, keyId: null, superAdmin: true };
     } else {

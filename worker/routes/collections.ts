@@ -8,7 +8,7 @@ import { filterFromQuery, flag, parseCount, parseLimit, parseProjection, parseSo
 import { patchToUpdate } from "../lib/merge-patch";
 import { requireCollection, requireRole, type Role } from "../lib/roles";
 import type { FindQuery } from "../store/types";
-import { readBody, send } from "../http";
+import { readBody, send, wantsCanonical } from "../http";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
@@ -177,6 +177,9 @@ app.openapi(getRoute, async (c) => {
   const found = await store.findOne(collection, idFilter(id), parseProjection(c.req.query("fields")));
   if (!found) throw notFound(collection, id);
   if (c.req.header("if-none-match") === found.etag) return c.body(null, 304, { ETag: found.etag });
+  if (found.text !== undefined && !wantsCanonical(c)) {
+    return c.body(found.text, 200, { ETag: found.etag, "Content-Type": "application/json; charset=UTF-8" });
+  }
   return send(c, found.doc, 200, { ETag: found.etag });
 });
 

@@ -16,8 +16,18 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async findOne(collection: string, filter: Doc, projection?: Doc): Promise<StoredDoc | null> {
-    const text = unwrap(await this.stub.findOne(collection, stringify(filter), projection ? stringify(projection) : undefined));
-    return (parseEjson(text) as { found: StoredDoc | null }).found;
+    const found = unwrap(await this.stub.findOne(collection, stringify(filter), projection ? stringify(projection) : undefined));
+    if (!found) return null;
+    const text = found.projected ?? found.text;
+    let doc: Doc | undefined;
+    // Parsed on first use: a plain GET by id sends `text` as it is and never pays for EJSON parsing.
+    return {
+      etag: found.etag,
+      text,
+      get doc() {
+        return (doc ??= parseEjson(text) as Doc);
+      },
+    };
   }
 
   async insertOne(collection: string, doc: Doc) {

@@ -53,6 +53,8 @@ export interface DeleteResult {
 export interface StoredDoc {
   doc: Doc;
   etag: string;
+  /** The stored relaxed-EJSON text, when the backend has it: lets a read skip re-serializing. */
+  text?: string;
 }
 
 export interface IndexSpec {
