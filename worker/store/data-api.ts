@@ -1,6 +1,6 @@
 import { AppError } from "../lib/errors";
 import { stringify, type Doc } from "../lib/ejson";
-import { etagOf } from "../lib/etag";
+import { etagOf, ifMatchSatisfied } from "../lib/etag";
 import { decodeCursor, encodeCursor, queryFingerprint } from "../lib/cursor";
 import { DataApiClient, type DataApiConfig } from "./data-api-client";
 import type { CollectionInfo, DocumentStore, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
@@ -70,7 +70,7 @@ export class DataApiStore implements DocumentStore {
     if (options.ifMatch === undefined) return filter;
     const current = await this.findOne(collection, filter);
     if (!current) return filter;
-    if (options.ifMatch.trim() !== "*" && !options.ifMatch.split(",").map((t) => t.trim().replace(/^W\//, "")).includes(current.etag)) {
+    if (!ifMatchSatisfied(options.ifMatch, current.etag)) {
       throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)", { etag: current.etag });
     }
     return { $and: Object.entries(current.doc).map(([k, v]) => ({ [k]: { $eq: v } })) };
