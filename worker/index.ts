@@ -17,14 +17,21 @@ export { RegistryDO } from "../durable-objects/registry";
 const app = resourceApp();
 
 app.use("*", requestContext);
-app.use("*", async (c, next) => {
-  const origin = c.env.DASHBOARD_ORIGIN;
-  return cors({
-    origin: origin ? origin.split(",").map((o) => o.trim()) : [],
-    allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Docflare-Tenant", "X-Request-Id"],
-    exposeHeaders: ["ETag", "Location", "Link", "X-Request-Id"],
-    maxAge: 600,
-  })(c, next);
+let corsFor: { origins: string; handler: ReturnType<typeof cors> } | undefined;
+app.use("*", (c, next) => {
+  const origins = c.env.DASHBOARD_ORIGIN ?? "";
+  if (corsFor?.origins !== origins) {
+    corsFor = {
+      origins,
+      handler: cors({
+        origin: origins ? origins.split(",").map((o) => o.trim()) : [],
+        allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Docflare-Tenant", "X-Request-Id"],
+        exposeHeaders: ["ETag", "Location", "Link", "X-Request-Id"],
+        maxAge: 600,
+      }),
+    };
+  }
+  return corsFor.handler(c, next);
 });
 app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" ? next() : authenticate()(c, next)));
 app.onError(onError);

@@ -46,7 +46,7 @@ function serialize(doc: Doc): string {
 function duplicateKey(err: unknown, meta: CollectionMeta): never {
   const text = String(err);
   if (!text.includes("UNIQUE constraint failed")) throw err;
-  const index = meta.indexes.find((i) => text.includes(`'${i.sqlName}'`) || text.includes(i.sqlName));
+  const index = meta.indexes.find((i) => new RegExp(`\\b${i.sqlName}\\b`).test(text));
   const name = index ? index.name : "_id_";
   throw new AppError(409, "DUPLICATE_KEY", `duplicate key: a document with the same ${index ? `key for index "${name}"` : "_id"} already exists`, {
     index: name,
@@ -76,8 +76,8 @@ export class Engine {
     for (const row of cursor) yield { seq: row.seq, text: row.doc };
   }
 
-  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan }) {
-    const plan = choosePlan(filter, meta.indexes);
+  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan }, chosen?: Plan) {
+    const plan = chosen ?? choosePlan(filter, meta.indexes);
     if (stats) stats.plan = plan;
     const test = matcher(filter);
     for (const c of this.candidates(meta, plan, afterSeq)) {
@@ -148,7 +148,7 @@ export class Engine {
       for (const c of this.candidates(meta, plan)) return { text: c.text, etag: etagOf(c.text) };
       return null;
     }
-    for (const row of this.matches(meta, filter)) {
+    for (const row of this.matches(meta, filter, 0, undefined, plan)) {
       return { doc: project([row.doc], projection)[0], text: row.text, etag: etagOf(row.text) };
     }
     return null;
@@ -200,9 +200,6 @@ export class Engine {
   }
 
   private targets(meta: CollectionMeta, filter: Doc, many: boolean, opts: WriteOptions): Row[] {
-    if (!opts.allowEmptyFilter && many && Object.keys(filter).length === 0) {
-      throw badRequest("EMPTY_FILTER", "an empty filter would affect every document; pass allowEmptyFilter=true to confirm");
-    }
     const rows: Row[] = [];
     for (const row of this.matches(meta, filter)) {
       rows.push(row);

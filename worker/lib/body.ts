@@ -2,15 +2,19 @@ import { badRequest } from "./errors";
 import { fromJson } from "./ejson";
 import { checkRawKeys } from "./query-policy";
 
-/** Request bodies are JSON whose EJSON wrappers ({"$oid"}, {"$date"}...) become BSON values; prototype keys are refused first. */
-export function parseBody(text: string): unknown {
-  if (text.trim() === "") throw badRequest("BODY_REQUIRED", "request body is required");
+/** JSON whose EJSON wrappers ({"$oid"}, {"$date"}...) become BSON values; prototype keys are refused before reviving. */
+export function parseJsonText(text: string, what: string, code = "INVALID_JSON", details?: unknown): unknown {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw badRequest("INVALID_JSON", `request body is not valid JSON: ${(err as Error).message}`);
+    throw badRequest(code, `${what} is not valid JSON: ${(err as Error).message}`, details);
   }
-  checkRawKeys(raw, "body");
-  return fromJson(raw, "body");
+  checkRawKeys(raw, what);
+  return fromJson(raw, what);
+}
+
+export function parseBody(text: string): unknown {
+  if (text.trim() === "") throw badRequest("BODY_REQUIRED", "request body is required");
+  return parseJsonText(text, "body");
 }

@@ -1,6 +1,7 @@
 import { badRequest } from "./errors";
 import { checkRawKeys } from "./query-policy";
-import { fromJson, type Doc } from "./ejson";
+import { isPlainObject, type Doc } from "./ejson";
+import { parseJsonText } from "./body";
 import { LIMITS } from "./limits";
 
 /** Query-string parameters with a meaning of their own; every other parameter is a filter shorthand. */
@@ -34,17 +35,9 @@ function opValue(op: string, raw: string): unknown {
 }
 
 export function parseJsonParam(name: string, raw: string): Doc {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw badRequest("INVALID_PARAMETER", `${name} is not valid JSON: ${(err as Error).message}`, { parameter: name });
-  }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw badRequest("INVALID_PARAMETER", `${name} must be a JSON object`, { parameter: name });
-  }
-  checkRawKeys(parsed, name);
-  return fromJson(parsed, name) as Doc;
+  const parsed = parseJsonText(raw, name, "INVALID_PARAMETER", { parameter: name });
+  if (!isPlainObject(parsed)) throw badRequest("INVALID_PARAMETER", `${name} must be a JSON object`, { parameter: name });
+  return parsed;
 }
 
 /** Builds one filter from `filter` (EJSON) and the `field=value` / `field[$op]=value` shorthands, all and-ed. */

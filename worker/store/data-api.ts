@@ -7,6 +7,14 @@ import type { CollectionInfo, DocumentStore, FindQuery, FindResult, IndexSpec, S
 
 const etag = (doc: Doc) => etagOf(stringify(doc));
 
+function updateResult(body: Doc): UpdateResult {
+  return {
+    matchedCount: Number(body.matchedCount ?? 0),
+    modifiedCount: Number(body.modifiedCount ?? 0),
+    ...(body.upsertedId !== undefined ? { upsertedId: body.upsertedId } : {}),
+  };
+}
+
 /**
  * The `data-api` backend: every operation becomes a Data API v1 action against the configured upstream
  * (Atlas-shaped URL, FerretDB v2, or another Docflare). Management calls use Docflare's extension actions
@@ -86,13 +94,9 @@ export class DataApiStore implements DocumentStore {
   }
 
   private async update(action: string, collection: string, filter: Doc, update: Doc | Doc[], options: WriteOptions = {}) {
-    if (action === "updateMany" && !options.allowEmptyFilter && Object.keys(filter).length === 0) {
-      throw new AppError(400, "EMPTY_FILTER", "an empty filter would affect every document; pass allowEmptyFilter=true to confirm");
-    }
     const guardedFilter = await this.guarded(collection, filter, options);
     const body = await this.call(action, collection, { filter: guardedFilter, update, upsert: !!options.upsert, ...(options.arrayFilters ? { arrayFilters: options.arrayFilters } : {}) });
-    const result: UpdateResult = { matchedCount: Number(body.matchedCount ?? 0), modifiedCount: Number(body.modifiedCount ?? 0), ...(body.upsertedId !== undefined ? { upsertedId: body.upsertedId } : {}) };
-    return this.afterWrite(collection, filter, result, options, guardedFilter !== filter);
+    return this.afterWrite(collection, filter, updateResult(body), options, guardedFilter !== filter);
   }
 
   updateOne(collection: string, filter: Doc, update: Doc | Doc[], options?: WriteOptions) {
@@ -106,14 +110,10 @@ export class DataApiStore implements DocumentStore {
   async replaceOne(collection: string, filter: Doc, replacement: Doc, options: WriteOptions = {}) {
     const guardedFilter = await this.guarded(collection, filter, options);
     const body = await this.call("replaceOne", collection, { filter: guardedFilter, replacement, upsert: !!options.upsert });
-    const result: UpdateResult = { matchedCount: Number(body.matchedCount ?? 0), modifiedCount: Number(body.modifiedCount ?? 0), ...(body.upsertedId !== undefined ? { upsertedId: body.upsertedId } : {}) };
-    return this.afterWrite(collection, filter, result, options, guardedFilter !== filter);
+    return this.afterWrite(collection, filter, updateResult(body), options, guardedFilter !== filter);
   }
 
   private async remove(action: string, collection: string, filter: Doc, options: WriteOptions) {
-    if (action === "deleteMany" && !options.allowEmptyFilter && Object.keys(filter).length === 0) {
-      throw new AppError(400, "EMPTY_FILTER", "an empty filter would affect every document; pass allowEmptyFilter=true to confirm");
-    }
     const guardedFilter = await this.guarded(collection, filter, options);
     const body = await this.call(action, collection, { filter: guardedFilter });
     const deletedCount = Number(body.deletedCount ?? 0);
