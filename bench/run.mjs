@@ -1,6 +1,8 @@
 // Throughput and p99 of Docflare against two baselines measured in the same run, on one workerd process:
 // a bare Hono Worker returning a constant, and a minimal Worker + SQLite Durable Object (one PK read / one insert).
-// Usage: npm run bench [-- --duration 8 --connections 16 --docs 100000]
+// Each scenario runs in several interleaved rounds (baseline, candidate, baseline, ...) and the rounds are averaged,
+// because these shared machines drift by tens of percent within a minute.
+// Usage: npm run bench [-- --rounds 3 --duration 4 --connections 16 --docs 100000]
 import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -10,9 +12,10 @@ import autocannon from "autocannon";
 import { workerdConfig } from "./workerd-config.mjs";
 
 const { values: args } = parseArgs({
-  options: { duration: { type: "string", default: "8" }, connections: { type: "string", default: "16" }, docs: { type: "string", default: "100000" } },
+  options: { rounds: { type: "string", default: "3" }, duration: { type: "string", default: "4" }, connections: { type: "string", default: "16" }, docs: { type: "string", default: "100000" } },
 });
 const DURATION = Number(args.duration);
+const ROUNDS = Number(args.rounds);
 const CONNECTIONS = Number(args.connections);
 const DOCS = Number(args.docs);
 const ADMIN = "bench-admin-token";
@@ -87,23 +90,34 @@ async function main() {
     if (check.explain.strategy !== "index" || check.documents.length !== 20) throw new Error(`indexed list is not indexed: ${JSON.stringify(check.explain)}`);
 
     const rand = (n) => Math.floor(Math.random() * n);
-    const results = [];
-    const warm = (u, o) => run("warmup", u, o).catch(() => undefined);
-    await warm(base("constant"));
-    results.push(await run("baseline: constant Hono worker", base("constant")));
-    await warm(base("minimal"), { paths: () => `/k${rand(DOCS)}` });
-    results.push(await run("baseline: worker + DO point read", base("minimal"), { paths: () => `/k${rand(DOCS)}` }));
-    results.push(await run("docflare: GET /api/db/items/{id}", base("docflare"), { paths: () => `/api/db/items/${rand(DOCS)}` }));
-    results.push(await run("docflare: indexed list of 20 of 100k", base("docflare"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }));
-    results.push(await run("baseline: worker + DO insert", base("minimal"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }) }));
-    results.push(await run("docflare: POST /api/db/bench_inserts", base("docflare"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }), paths: () => "/api/db/bench_inserts" }));
-
+    const scenarios = [
+      ["baseline: constant Hono worker", base("constant")],
+      ["baseline: worker + DO point read", base("minimal"), { paths: () => `/k${rand(DOCS)}` }],
+      ["docflare: GET /api/db/items/{id}", base("docflare"), { paths: () => `/api/db/items/${rand(DOCS)}` }],
+      ["docflare: indexed list of 20 of 100k", base("docflare"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }],
+      ["baseline: worker + DO insert", base("minimal"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }) }],
+      ["docflare: POST /api/db/bench_inserts", base("docflare"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }), paths: () => "/api/db/bench_inserts" }],
+    ];
+    for (const [, url, options] of scenarios) await run("warmup", url, { ...options }).catch(() => undefined);
+    const runs = scenarios.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, [title, url, options]] of scenarios.entries()) runs[i].push(await run(title, url, options));
+    }
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const results = runs.map((rs) => ({
+      title: rs[0].title,
+      rps: mean(rs.map((r) => r.rps)),
+      p99: Math.max(...rs.map((r) => r.p99)),
+      total: rs.reduce((a, r) => a + r.total, 0),
+      bad: rs.reduce((a, r) => a + r.bad, 0),
+      rounds: rs.map((r) => Math.round(r.rps)),
+    }));
     const [constant, readBase, getById, list, insertBase, insert] = results;
     const row = (r, baseline, goal) =>
       `${r.title.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${String(r.p99).padStart(4)} ms` +
       (baseline ? `  ratio ${(r.rps / baseline.rps).toFixed(2)} of "${baseline.title}"${goal ? ` (goal >= ${goal})` : ""}` : "") +
       (r.bad ? `  [${r.bad} non-2xx/errors]` : "");
-    console.log(`\n${DOCS} documents, ${CONNECTIONS} connections, ${DURATION}s per scenario, one workerd process`);
+    console.log(`\n${DOCS} documents, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION}s per scenario, one workerd process`);
     console.log(row(constant));
     console.log(row(readBase, constant));
     console.log(row(getById, readBase, 0.7));
@@ -111,7 +125,7 @@ async function main() {
     console.log(row(insertBase, constant));
     console.log(row(insert, insertBase, 0.6));
     mkdirSync(join(root, "bench", "results"), { recursive: true });
-    writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), DOCS, CONNECTIONS, DURATION, results }, null, 2));
+    writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), DOCS, CONNECTIONS, DURATION, ROUNDS, results }, null, 2));
   } finally {
     workerd.kill("SIGTERM");
   }

@@ -3,7 +3,7 @@ import { capture, type Result } from "../worker/lib/errors";
 import { parseEjson, stringify, type Doc } from "../worker/lib/ejson";
 import type { CollectionInfo, FindQuery, IndexSpec, WriteOptions } from "../worker/store/types";
 import { Catalog } from "./sql/catalog";
-import { Engine, type Change } from "./sql/engine";
+import { Engine, type Change, type TextPage } from "./sql/engine";
 
 /** EJSON text: documents cross the RPC boundary as text so ObjectIds, Dates and Decimals keep their types. */
 export type Ejson = string;
@@ -33,16 +33,19 @@ export class DatabaseDO extends DurableObject<Env> {
     });
   }
 
-  find(collection: string, query: Ejson): Result<Ejson> {
-    return capture(() => stringify(this.engine.find(collection, parseEjson(query) as FindQuery)));
+  find(collection: string, query: Ejson): Result<TextPage> {
+    return capture(() => this.engine.find(collection, parseEjson(query) as FindQuery));
   }
 
-  /** `text` is the stored document; `projected` is set only when a projection changed it. */
-  findOne(collection: string, filter: Ejson, projection?: Ejson): Result<{ text: string; etag: string; projected?: Ejson } | null> {
+  /**
+   * The hottest read: answers "<etag> <stored text>" in one string (an ETag holds no space), because a string crosses
+   * RPC far cheaper than an object. With a projection the text after the ETag is the projected document.
+   */
+  findOne(collection: string, filter: Ejson, projection?: Ejson): Result<string | null> {
     return capture(() => {
       const found = this.engine.findOne(collection, parseEjson(filter) as Doc, projection ? (parseEjson(projection) as Doc) : undefined);
       if (!found) return null;
-      return { text: found.text, etag: found.etag, ...(projection && found.doc ? { projected: stringify(found.doc) } : {}) };
+      return `${found.etag} ${projection && found.doc ? stringify(found.doc) : found.text}`;
     });
   }
 

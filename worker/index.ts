@@ -19,6 +19,8 @@ const app = resourceApp();
 app.use("*", requestContext);
 let corsFor: { origins: string; handler: ReturnType<typeof cors> } | undefined;
 app.use("*", (c, next) => {
+  // Only browsers send Origin; server-to-server calls skip the CORS machinery altogether.
+  if (!c.req.header("origin")) return next();
   const origins = c.env.DASHBOARD_ORIGIN ?? "";
   if (corsFor?.origins !== origins) {
     corsFor = {

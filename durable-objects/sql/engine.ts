@@ -2,7 +2,7 @@ import { AppError, badRequest } from "../../worker/lib/errors";
 import { parseEjson, stringify, type Doc } from "../../worker/lib/ejson";
 import { etagOf, ifMatchSatisfied } from "../../worker/lib/etag";
 import { idKey } from "../../worker/lib/ids";
-import { choosePlan, type Bound, type Plan } from "../../worker/lib/planner";
+import { choosePlan, jsonPath, type Bound, type Plan } from "../../worker/lib/planner";
 import { decodeCursor, encodeCursor, queryFingerprint } from "../../worker/lib/cursor";
 import { enforceSchema } from "../../worker/lib/json-schema";
 import { LIMITS } from "../../worker/lib/limits";
@@ -13,10 +13,21 @@ import { resolve } from "mingo/util";
 import type { FindQuery, FindResult, UpdateResult, WriteOptions } from "../../worker/store/types";
 import { sqlExpr, type Catalog, type CollectionMeta } from "./catalog";
 
-interface Row {
-  seq: number;
-  text: string;
-  doc: Doc;
+/** A stored document; parsed only when something needs to look inside it. */
+class Row {
+  constructor(readonly seq: number, readonly text: string, private parsed?: Doc) {}
+  get doc(): Doc {
+    return (this.parsed ??= parseEjson(this.text) as Doc);
+  }
+}
+
+/** A page of documents as one relaxed-EJSON array text, so stored documents travel to the client without a parse. */
+export interface TextPage {
+  json: string;
+  count: number;
+  nextCursor?: string;
+  total?: number;
+  explain?: FindResult["explain"];
 }
 
 /** What a write changed, per document, for the caller to turn into change events later. */
@@ -58,50 +69,73 @@ export class Engine {
   constructor(private sql: SqlStorage, private catalog: Catalog) {}
 
   /** Streams candidate rows for a plan in insertion order; `afterSeq` continues a natural-order listing. */
-  private *candidates(meta: CollectionMeta, plan: Plan, afterSeq = 0): Generator<{ seq: number; text: string }> {
-    let where = "seq > ?";
-    const params: unknown[] = [afterSeq];
+  private *candidates(meta: CollectionMeta, plan: Plan, afterSeq = 0, max?: number): Generator<{ seq: number; text: string }> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (afterSeq > 0) {
+      clauses.push("seq > ?");
+      params.push(afterSeq);
+    }
     if (plan.kind === "id") {
-      where += " AND id_key IN (SELECT value FROM json_each(?))";
-      params.push(JSON.stringify(plan.keys));
+      if (plan.keys.length <= 16) {
+        clauses.push(plan.keys.length === 1 ? "id_key = ?" : `id_key IN (${plan.keys.map(() => "?").join(", ")})`);
+        params.push(...plan.keys);
+      } else {
+        clauses.push("id_key IN (SELECT value FROM json_each(?))");
+        params.push(JSON.stringify(plan.keys));
+      }
     } else if (plan.kind === "index") {
       const expr = sqlExpr(plan.field);
       for (const b of plan.bounds) {
         const [clause, p] = boundSql(expr, b);
-        where += ` AND ${clause}`;
+        clauses.push(clause);
         params.push(...p);
       }
+      if (plan.exact && plan.typeGuard) clauses.push(`json_type(doc, '${jsonPath(plan.field).replace(/'/g, "''")}') IN ('text', 'integer', 'real')`);
     }
-    const cursor = this.sql.exec<{ seq: number; doc: string }>(`SELECT seq, doc FROM ${meta.table} WHERE ${where} ORDER BY seq`, ...params);
-    for (const row of cursor) yield { seq: row.seq, text: row.doc };
+    const where = clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "";
+    // One _id key matches at most one row (id_key is UNIQUE): no ordering or limit to plan for.
+    const single = plan.kind === "id" && plan.keys.length === 1;
+    const limit = !single && max !== undefined && max < Number.MAX_SAFE_INTEGER ? ` LIMIT ${Math.floor(max)}` : "";
+    const order = single ? "" : " ORDER BY seq";
+    const cursor = this.sql.exec<{ seq: number; doc: string }>(`SELECT seq, doc FROM ${meta.table}${where}${order}${limit}`, ...params);
+    for (const [seq, text] of cursor.raw() as IterableIterator<[number, string]>) yield { seq, text };
   }
 
-  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan }, chosen?: Plan) {
-    const plan = chosen ?? choosePlan(filter, meta.indexes);
+  /** `max` caps the rows read when the plan is exact (every candidate is a match); otherwise the caller stops early. */
+  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan }, max?: number) {
+    const plan = choosePlan(filter, meta.indexes);
     if (stats) stats.plan = plan;
+    if (plan.kind !== "scan" && plan.exact) {
+      for (const c of this.candidates(meta, plan, afterSeq, max)) {
+        if (stats) stats.examined++;
+        yield new Row(c.seq, c.text);
+      }
+      return;
+    }
     const test = matcher(filter);
     for (const c of this.candidates(meta, plan, afterSeq)) {
       if (stats) stats.examined++;
       const doc = parseEjson(c.text) as Doc;
-      if (test(doc)) yield { seq: c.seq, text: c.text, doc } as Row;
+      if (test(doc)) yield new Row(c.seq, c.text, doc);
     }
   }
 
-  find(name: string, q: FindQuery): FindResult {
+  find(name: string, q: FindQuery): TextPage {
     const meta = this.catalog.get(name);
     const limit = q.limit ?? Number.MAX_SAFE_INTEGER;
     const skip = q.skip ?? 0;
     const filter = q.filter ?? {};
     const fingerprint = queryFingerprint(name, filter, q.sort);
     const position = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
-    if (!meta) return { documents: [], total: q.count ? 0 : undefined, explain: q.explain ? { strategy: "scan", docsExamined: 0, nReturned: 0 } : undefined };
+    if (!meta) return { json: "[]", count: 0, total: q.count ? 0 : undefined, explain: q.explain ? { strategy: "scan", docsExamined: 0, nReturned: 0 } : undefined };
     const stats = { examined: 0, plan: undefined as Plan | undefined };
     let page: Row[] = [];
     let nextCursor: string | undefined;
     if (!q.sort) {
       if (position && position.kind !== "row") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
       let skipped = 0;
-      for (const row of this.matches(meta, filter, position?.rowid ?? 0, stats)) {
+      for (const row of this.matches(meta, filter, position?.rowid ?? 0, stats, skip + limit + 1)) {
         if (skipped < skip) {
           skipped++;
           continue;
@@ -126,14 +160,17 @@ export class Engine {
       }
       page = slice.map((e) => e.row);
     }
-    const documents = project(page.map((r) => r.doc), q.projection);
+    const texts = q.projection && Object.keys(q.projection).length > 0
+      ? project(page.map((r) => r.doc), q.projection).map((d) => stringify(d))
+      : page.map((r) => r.text);
     const plan = stats.plan ?? { kind: "scan" as const };
     return {
-      documents,
+      json: `[${texts.join(",")}]`,
+      count: texts.length,
       nextCursor,
       total: q.count ? this.count(name, filter) : undefined,
       explain: q.explain
-        ? { strategy: plan.kind, index: plan.kind === "index" ? plan.index : plan.kind === "id" ? "_id_" : undefined, docsExamined: stats.examined, nReturned: documents.length }
+        ? { strategy: plan.kind, index: plan.kind === "index" ? plan.index : plan.kind === "id" ? "_id_" : undefined, docsExamined: stats.examined, nReturned: texts.length }
         : undefined,
     };
   }
@@ -142,14 +179,8 @@ export class Engine {
   findOne(name: string, filter: Doc, projection?: Doc): { doc?: Doc; text: string; etag: string } | null {
     const meta = this.catalog.get(name);
     if (!meta) return null;
-    const plan = choosePlan(filter, meta.indexes);
-    if (plan.kind === "id" && Object.keys(filter).length === 1 && !projection) {
-      // The _id key match in SQLite is exact, so no document needs evaluating.
-      for (const c of this.candidates(meta, plan)) return { text: c.text, etag: etagOf(c.text) };
-      return null;
-    }
-    for (const row of this.matches(meta, filter, 0, undefined, plan)) {
-      return { doc: project([row.doc], projection)[0], text: row.text, etag: etagOf(row.text) };
+    for (const row of this.matches(meta, filter, 0, undefined, 1)) {
+      return { ...(projection ? { doc: project([row.doc], projection)[0] } : {}), text: row.text, etag: etagOf(row.text) };
     }
     return null;
   }
@@ -201,7 +232,7 @@ export class Engine {
 
   private targets(meta: CollectionMeta, filter: Doc, many: boolean, opts: WriteOptions): Row[] {
     const rows: Row[] = [];
-    for (const row of this.matches(meta, filter)) {
+    for (const row of this.matches(meta, filter, 0, undefined, many ? undefined : 1)) {
       rows.push(row);
       if (!many) break;
     }

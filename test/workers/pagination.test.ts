@@ -96,4 +96,26 @@ describe("explain and indexes", () => {
     expect(res.json.explain.strategy).toBe("scan");
     expect(res.json.documents.map((d: { _id: number }) => d._id)).toEqual([1, 3]);
   });
+
+  it("answers exact index lookups without type confusion (numbers, booleans, JSON-looking strings)", async () => {
+    const c = uniqueName();
+    await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { v: 1 } } });
+    const docs = [
+      { _id: 1, v: 1 }, { _id: 2, v: true }, { _id: 3, v: "1" }, { _id: 4, v: 1.0 }, { _id: 5, v: '{"a":1}' },
+      { _id: 6, v: { a: 1 } }, { _id: 7, v: "c1" }, { _id: 8, v: null }, { _id: 9 },
+    ];
+    await call("POST", `/api/db/${c}`, { body: docs });
+    const ids = async (filter: unknown) => {
+      const res = await call("POST", `/api/db/${c}/query`, { body: { filter, explain: true } });
+      expect(res.json.explain.strategy).toBe("index");
+      return res.json.documents.map((d: { _id: number }) => d._id);
+    };
+    expect(await ids({ v: 1 })).toEqual([1, 4]);
+    expect(await ids({ v: "1" })).toEqual([3]);
+    expect(await ids({ v: '{"a":1}' })).toEqual([5]);
+    expect(await ids({ v: { $in: ["c1", 1] } })).toEqual([1, 4, 7]);
+    expect(await ids({ v: { $eq: "c1" } })).toEqual([7]);
+    const page = await call("GET", `/api/db/${c}?v=c1&fields=v`);
+    expect(page.json.documents).toEqual([{ _id: 7, v: "c1" }]);
+  });
 });

@@ -1,5 +1,5 @@
 import { badRequest } from "./errors";
-import { fromJson } from "./ejson";
+import { fromJson, mayHoldWrappers } from "./ejson";
 import { checkRawKeys } from "./query-policy";
 
 /** JSON whose EJSON wrappers ({"$oid"}, {"$date"}...) become BSON values; prototype keys are refused before reviving. */
@@ -11,7 +11,7 @@ export function parseJsonText(text: string, what: string, code = "INVALID_JSON",
     throw badRequest(code, `${what} is not valid JSON: ${(err as Error).message}`, details);
   }
   checkRawKeys(raw, what);
-  return fromJson(raw, what);
+  return mayHoldWrappers(text) ? fromJson(raw, what) : raw;
 }
 
 export function parseBody(text: string): unknown {

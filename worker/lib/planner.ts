@@ -12,9 +12,15 @@ export interface IndexInfo {
 
 export type Bound = { op: "=" | ">" | ">=" | "<" | "<="; value: string | number } | { op: "in"; values: (string | number)[] };
 
+/**
+ * `exact` plans select precisely the documents Mongo would match, so the engine can skip parsing and evaluating them:
+ * the filter is nothing but that one condition, an _id lookup or an equality / $in on strings and numbers
+ * (`typeGuard` then asks the index query to check the stored JSON type too: json_extract yields 1 for true and the
+ * JSON text of an object or array, so numbers, and strings that could spell such text, need it).
+ */
 export type Plan =
-  | { kind: "id"; keys: string[] }
-  | { kind: "index"; index: string; field: string; bounds: Bound[] }
+  | { kind: "id"; keys: string[]; exact: boolean }
+  | { kind: "index"; index: string; field: string; bounds: Bound[]; exact: boolean; typeGuard: boolean }
   | { kind: "scan" };
 
 type Scalar = string | number;
@@ -44,26 +50,25 @@ function conjuncts(filter: Doc): Array<[string, unknown]> {
   return out;
 }
 
-function idPlan(cond: unknown): Plan | undefined {
-  if (idValue(cond)) return { kind: "id", keys: [idKey(cond)] };
+function idKeys(cond: unknown): string[] | undefined {
+  if (idValue(cond)) return [idKey(cond)];
   if (!isPlainObject(cond)) return undefined;
   const ops = Object.keys(cond);
   if (ops.length !== 1) return undefined;
-  if (ops[0] === "$eq" && idValue(cond.$eq)) return { kind: "id", keys: [idKey(cond.$eq)] };
-  if (ops[0] === "$in" && Array.isArray(cond.$in) && cond.$in.every(idValue)) {
-    return { kind: "id", keys: [...new Set(cond.$in.map(idKey))] };
-  }
+  if (ops[0] === "$eq" && idValue(cond.$eq)) return [idKey(cond.$eq)];
+  if (ops[0] === "$in" && Array.isArray(cond.$in) && cond.$in.every(idValue)) return [...new Set(cond.$in.map(idKey))];
   return undefined;
 }
 
 /** Bounds that select a superset of the documents Mongo would match, or undefined when SQLite cannot help. */
-function boundsFor(cond: unknown): { bounds: Bound[]; equality: boolean } | undefined {
+function boundsFor(cond: unknown): { bounds: Bound[]; equality: boolean; onlyEquality: boolean } | undefined {
   const eq = sqlScalar(cond);
-  if (eq !== undefined && typeof cond !== "boolean") return { bounds: [{ op: "=", value: eq }], equality: true };
+  if (eq !== undefined && typeof cond !== "boolean") return { bounds: [{ op: "=", value: eq }], equality: true, onlyEquality: true };
   if (!isPlainObject(cond)) return undefined;
   const bounds: Bound[] = [];
   let equality = false;
-  for (const [op, raw] of Object.entries(cond)) {
+  const ops = Object.entries(cond);
+  for (const [op, raw] of ops) {
     if (op === "$eq") {
       const v = sqlScalar(raw);
       if (v === undefined || typeof raw === "boolean") continue;
@@ -83,16 +88,17 @@ function boundsFor(cond: unknown): { bounds: Bound[]; equality: boolean } | unde
       if (typeof raw === "string" && (op === "$lt" || op === "$lte")) bounds.push({ op: ">=", value: "" });
     }
   }
-  return bounds.length ? { bounds, equality } : undefined;
+  return bounds.length ? { bounds, equality, onlyEquality: equality && ops.length === 1 && bounds.length === 1 } : undefined;
 }
 
 /** Picks the cheapest access path: _id lookup, then an equality on an index, then a range, else a scan. */
 export function choosePlan(filter: Doc, indexes: IndexInfo[]): Plan {
   const conds = conjuncts(filter);
+  const single = conds.length === 1 && Object.keys(filter).length === 1;
   for (const [field, cond] of conds) {
     if (field === "_id") {
-      const plan = idPlan(cond);
-      if (plan) return plan;
+      const keys = idKeys(cond);
+      if (keys) return { kind: "id", keys, exact: single };
     }
   }
   let best: { plan: Plan; score: number } | undefined;
@@ -104,7 +110,9 @@ export function choosePlan(filter: Doc, indexes: IndexInfo[]): Plan {
       const found = boundsFor(cond);
       if (!found) continue;
       const score = (found.equality ? 2 : 1) + (index.unique ? 0.5 : 0);
-      if (!best || score > best.score) best = { plan: { kind: "index", index: index.name, field, bounds: found.bounds }, score };
+      const exact = single && found.onlyEquality;
+      const typeGuard = found.bounds.some((b) => (b.op === "in" ? b.values : [b.value]).some((v) => typeof v === "number" || /^[[{]/.test(v)));
+      if (!best || score > best.score) best = { plan: { kind: "index", index: index.name, field, bounds: found.bounds, exact, typeGuard }, score };
     }
   }
   return best ? best.plan : { kind: "scan" };

@@ -2,14 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError, badRequest } from "../lib/errors";
-import { isPlainObject, type Doc } from "../lib/ejson";
+import { isPlainObject, toJson, type Doc } from "../lib/ejson";
 import { idFilter, idToPath } from "../lib/ids";
 import { filterFromQuery, flag, parseCount, parseLimit, parseProjection, parseSort } from "../lib/list-params";
 import { patchToUpdate } from "../lib/merge-patch";
 import { requireCollection, requireRole, type Role } from "../lib/roles";
 import type { FindQuery } from "../store/types";
 import { readBody, send, wantsCanonical } from "../http";
-import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
+import { AnyJson, bearer, documented, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
 const Collection = z.object({ collection: z.string().openapi({ example: "users" }) });
@@ -45,7 +45,13 @@ async function list(c: Context<AppEnv>, query: FindQuery) {
     next.searchParams.delete("skip");
     headers.Link = `<${next.pathname}${next.search}>; rel="next"`;
   }
-  return send(c, { ...result, count: result.documents.length }, 200, headers);
+  const { nextCursor, total, explain } = result;
+  if (result.documentsJson !== undefined && !wantsCanonical(c)) {
+    // Stored texts are already relaxed EJSON: splice them in rather than parse and re-serialize every document.
+    const tail = JSON.stringify(toJson({ count: result.count, nextCursor, total, explain }));
+    return c.body(`{"documents":${result.documentsJson},${tail.slice(1)}`, 200, { "Content-Type": "application/json; charset=UTF-8", ...headers });
+  }
+  return send(c, { documents: result.documents, count: result.documents.length, nextCursor, total, explain }, 200, headers);
 }
 
 const listRoute = createRoute({
@@ -53,7 +59,7 @@ const listRoute = createRoute({
   description: "Filter with `filter` (EJSON) and/or `field=value` and `field[$op]=value` shorthands. Unknown collections list as empty.",
   request: { params: Collection, query: ListQuery }, responses: ok("A page of documents"),
 });
-app.openapi(listRoute, (c) => {
+documented(app, listRoute, (c) => {
   const params = new URL(c.req.url).searchParams;
   return list(c, {
     filter: filterFromQuery(params),
@@ -71,7 +77,7 @@ const queryRoute = createRoute({
   method: "post", path: "/{collection}/query", tags: ["Documents"], security: bearer, summary: "Query with a JSON body",
   request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } } } }, responses: ok("A page of documents"),
 });
-app.openapi(queryRoute, async (c) => {
+documented(app, queryRoute, async (c) => {
   const body = await readBody(c);
   if (!isPlainObject(body)) throw badRequest("INVALID_BODY", "query body must be an object");
   const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
@@ -92,7 +98,7 @@ const aggregateRoute = createRoute({
   method: "post", path: "/{collection}/aggregate", tags: ["Documents"], security: bearer, summary: "Run an aggregation pipeline",
   request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } } } }, responses: ok("Pipeline output"),
 });
-app.openapi(aggregateRoute, async (c) => {
+documented(app, aggregateRoute, async (c) => {
   const body = await readBody(c);
   const pipeline = Array.isArray(body) ? body : isPlainObject(body) ? body.pipeline : undefined;
   if (!Array.isArray(pipeline)) throw badRequest("INVALID_PIPELINE", "send a pipeline array, or {\"pipeline\": [...]}", { path: "pipeline" });
@@ -105,7 +111,7 @@ const countRoute = createRoute({
   method: "get", path: "/{collection}/count", tags: ["Documents"], security: bearer, summary: "Count matching documents",
   request: { params: Collection, query: ListQuery }, responses: ok("The count"),
 });
-app.openapi(countRoute, async (c) => {
+documented(app, countRoute, async (c) => {
   const { collection, store } = access(c, "read");
   const count = await store.countDocuments(collection, filterFromQuery(new URL(c.req.url).searchParams));
   return send(c, { count });
@@ -116,7 +122,7 @@ const insertRoute = createRoute({
   request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
   responses: { 201: { description: "Inserted", content: { "application/json": { schema: AnyJson } } }, 409: errorResponses[400], ...errorResponses },
 });
-app.openapi(insertRoute, async (c) => {
+documented(app, insertRoute, async (c) => {
   const body = await readBody(c);
   const { collection, store } = access(c, "write");
   const base = `/api/db/${encodeURIComponent(collection)}`;
@@ -139,7 +145,7 @@ const updateManyRoute = createRoute({
   description: 'Body: {"filter": {...}, "update": {"$set": {...}}, "upsert": false, "arrayFilters": []}. An empty filter needs allowEmptyFilter=true.',
   request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } }, required: true } }, responses: ok("Counts"),
 });
-app.openapi(updateManyRoute, async (c) => {
+documented(app, updateManyRoute, async (c) => {
   const body = await readBody(c);
   if (!isPlainObject(body) || body.update === undefined) throw badRequest("INVALID_UPDATE", 'body must be {"filter": {...}, "update": {...}}', { path: "update" });
   const { collection, store } = access(c, "write");
@@ -158,7 +164,7 @@ const deleteManyRoute = createRoute({
   description: "The filter comes from the query string (filter and shorthands). An empty filter needs allowEmptyFilter=true.",
   request: { params: Collection, query: ListQuery }, responses: ok("Count deleted"),
 });
-app.openapi(deleteManyRoute, async (c) => {
+documented(app, deleteManyRoute, async (c) => {
   const { collection, store } = access(c, "write");
   const { filter, allowEmptyFilter } = filterAndOptions(c);
   return send(c, await store.deleteMany(collection, filter, { allowEmptyFilter }));
@@ -171,9 +177,9 @@ const getRoute = createRoute({
   method: "get", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Get one document by _id",
   request: { params: CollectionId, query: z.object({ fields: z.string().optional() }) }, responses: ok("The document (ETag header set)"),
 });
-app.openapi(getRoute, async (c) => {
+documented(app, getRoute, async (c) => {
   const { collection, store } = access(c, "read");
-  const id = c.req.param("id");
+  const id = c.req.param("id")!;
   const found = await store.findOne(collection, idFilter(id), parseProjection(c.req.query("fields")));
   if (!found) throw notFound(collection, id);
   if (c.req.header("if-none-match") === found.etag) return c.body(null, 304, { ETag: found.etag });
@@ -193,11 +199,11 @@ const replaceRoute = createRoute({
   request: { params: CollectionId, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
   responses: { ...ok("The stored document"), 412: errorResponses[400] },
 });
-app.openapi(replaceRoute, async (c) => {
+documented(app, replaceRoute, async (c) => {
   const body = await readBody(c);
   if (!isPlainObject(body)) throw badRequest("INVALID_DOCUMENT", "the replacement must be a document object");
   const { collection, store } = access(c, "write");
-  const id = c.req.param("id");
+  const id = c.req.param("id")!;
   const filter = idFilter(id);
   const upsert = flag(c.req.query("upsert"));
   const seed = upsert && !("_id" in body) ? { _id: Array.isArray((filter._id as Doc)?.$in) ? ((filter._id as Doc).$in as unknown[])[0] : filter._id } : {};
@@ -212,11 +218,11 @@ const patchRoute = createRoute({
   request: { params: CollectionId, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
   responses: { ...ok("The updated document"), 412: errorResponses[400] },
 });
-app.openapi(patchRoute, async (c) => {
+documented(app, patchRoute, async (c) => {
   const body = await readBody(c);
   if (!isPlainObject(body)) throw badRequest("INVALID_UPDATE", "PATCH body must be an object");
   const { collection, store } = access(c, "write");
-  const id = c.req.param("id");
+  const id = c.req.param("id")!;
   const result = await store.updateOne(collection, idFilter(id), patchToUpdate(body), {
     ifMatch: c.req.header("if-match"), returnDocument: true,
   });
@@ -227,9 +233,9 @@ const deleteRoute = createRoute({
   method: "delete", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Delete one document",
   request: { params: CollectionId }, responses: { ...ok("Deleted"), 404: errorResponses[400], 412: errorResponses[400] },
 });
-app.openapi(deleteRoute, async (c) => {
+documented(app, deleteRoute, async (c) => {
   const { collection, store } = access(c, "write");
-  const id = c.req.param("id");
+  const id = c.req.param("id")!;
   const { deletedCount } = await store.deleteOne(collection, idFilter(id), { ifMatch: c.req.header("if-match") });
   if (deletedCount === 0) throw notFound(collection, id);
   return send(c, { deletedCount });

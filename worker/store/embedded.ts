@@ -2,27 +2,52 @@ import { unwrap, type Result } from "../lib/errors";
 import { parseEjson, stringify, type Doc } from "../lib/ejson";
 import type { CollectionInfo, DocumentStore, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
 
+/** idFromName hashes the name on every call; a tenant's id never changes, so remember a bounded number of them. */
+const ids = new Map<string, DurableObjectId>();
+
+function databaseId(namespace: Env["DATABASE"], name: string): DurableObjectId {
+  let id = ids.get(name);
+  if (!id) {
+    if (ids.size >= 1024) ids.delete(ids.keys().next().value!);
+    ids.set(name, (id = namespace.idFromName(name)));
+  }
+  return id;
+}
+
 /** Talks to the tenant's DatabaseDO; everything crosses as EJSON text so BSON types survive RPC. */
 export class EmbeddedStore implements DocumentStore {
   readonly backend = "embedded" as const;
   private stub: DurableObjectStub<import("../../durable-objects/database").DatabaseDO>;
 
   constructor(namespace: Env["DATABASE"], tenant: string, database: string) {
-    this.stub = namespace.get(namespace.idFromName(`${tenant}/${database}`));
+    this.stub = namespace.get(databaseId(namespace, `${tenant}/${database}`));
   }
 
   async find(collection: string, query: FindQuery): Promise<FindResult> {
-    return parseEjson(unwrap(await this.stub.find(collection, stringify(query)))) as FindResult;
+    const { json, count, nextCursor, total, explain } = unwrap(await this.stub.find(collection, stringify(query)));
+    let documents: Doc[] | undefined;
+    return {
+      documentsJson: json,
+      count,
+      nextCursor,
+      total,
+      explain,
+      get documents() {
+        return (documents ??= parseEjson(json) as Doc[]);
+      },
+    };
   }
 
   async findOne(collection: string, filter: Doc, projection?: Doc): Promise<StoredDoc | null> {
     const found = unwrap(await this.stub.findOne(collection, stringify(filter), projection ? stringify(projection) : undefined));
-    if (!found) return null;
-    const text = found.projected ?? found.text;
+    if (found === null) return null;
+    const space = found.indexOf(" ");
+    const etag = found.slice(0, space);
+    const text = found.slice(space + 1);
     let doc: Doc | undefined;
     // Parsed on first use: a plain GET by id sends `text` as it is and never pays for EJSON parsing.
     return {
-      etag: found.etag,
+      etag,
       text,
       get doc() {
         return (doc ??= parseEjson(text) as Doc);

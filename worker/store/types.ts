@@ -22,6 +22,9 @@ export interface ExplainInfo {
 
 export interface FindResult {
   documents: Doc[];
+  /** The same documents as one relaxed-EJSON array text, when the backend holds them that way (sent as is). */
+  documentsJson?: string;
+  count?: number;
   nextCursor?: string;
   total?: number;
   explain?: ExplainInfo;
