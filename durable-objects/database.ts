@@ -4,6 +4,13 @@ import { parseEjson, stringify, type Doc } from "../worker/lib/ejson";
 import type { CollectionInfo, FindQuery, IndexSpec, WriteOptions } from "../worker/store/types";
 import { Catalog } from "./sql/catalog";
 import { Engine, type Change, type TextPage } from "./sql/engine";
+import { Outbox } from "./sql/outbox";
+import { buildEvent, type WriteOrigin } from "../worker/lib/change-events";
+import { backoffDelay } from "../worker/lib/backoff";
+import { log } from "../worker/log";
+
+const FLUSH_BATCH = 100;
+const QUEUE_BATCH_BYTES = 200_000;
 
 /** EJSON text: documents cross the RPC boundary as text so ObjectIds, Dates and Decimals keep their types. */
 export type Ejson = string;
@@ -15,22 +22,83 @@ export type Ejson = string;
 export class DatabaseDO extends DurableObject<Env> {
   private catalog: Catalog;
   private engine: Engine;
+  private outbox: Outbox;
+  /** Whether an alarm is known to be pending; saves a storage call per write. Reset whenever the alarm runs. */
+  private armed = false;
+  private flushFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.catalog = new Catalog(ctx.storage.sql);
     this.engine = new Engine(ctx.storage.sql, this.catalog);
+    this.outbox = new Outbox(ctx.storage.sql);
   }
 
-  private write<T>(fn: (changes: Change[]) => T): Result<T> {
+  /** Runs a write and appends its change events to the outbox in the same transaction, then arms the flush alarm. */
+  private write<T>(fn: (changes: Change[]) => T, origin?: WriteOrigin, collection?: string): Result<T> {
     return capture(() => {
+      let produced = false;
       try {
-        return this.ctx.storage.transactionSync(() => fn([]));
+        const result = this.ctx.storage.transactionSync(() => {
+          const changes: Change[] = [];
+          const value = fn(changes);
+          if (origin && collection && changes.length > 0) {
+            const at = new Date();
+            this.outbox.append(changes.map((ch) => buildEvent(origin, collection, ch.op, ch.id, ch.before, ch.after, at)));
+            produced = true;
+          }
+          return value;
+        });
+        if (produced) this.arm(0);
+        return result;
       } catch (err) {
         this.catalog.invalidate();
         throw err;
       }
     });
+  }
+
+  private arm(delayMs: number): void {
+    if (this.armed) return;
+    this.armed = true;
+    void this.ctx.storage.setAlarm(Date.now() + delayMs);
+  }
+
+  /** Sends a batch of outbox rows to the EVENTS queue; an instance method so tests can make the queue fail. */
+  async publish(bodies: string[]): Promise<void> {
+    for (let i = 0; i < bodies.length; ) {
+      const batch: MessageSendRequest<string>[] = [];
+      let bytes = 0;
+      while (i < bodies.length && batch.length < FLUSH_BATCH && (batch.length === 0 || bytes + bodies[i].length <= QUEUE_BATCH_BYTES)) {
+        bytes += bodies[i].length;
+        batch.push({ body: bodies[i++], contentType: "text" });
+      }
+      await this.env.EVENTS.sendBatch(batch);
+    }
+  }
+
+  /** Drains the outbox: at least once, in order; a failed send keeps the rows and retries with backoff, forever. */
+  override async alarm(): Promise<void> {
+    this.armed = false;
+    const rows = this.outbox.take(FLUSH_BATCH);
+    if (rows.length === 0) return;
+    try {
+      await this.publish(rows.map((r) => r.body));
+    } catch (err) {
+      this.flushFailures++;
+      const delay = 1000 + backoffDelay(this.flushFailures, 1000, 60_000);
+      log("warn", "outbox flush failed", { error: String(err), pending: rows.length, retryInMs: delay });
+      this.arm(delay);
+      return;
+    }
+    this.flushFailures = 0;
+    this.outbox.remove(rows[rows.length - 1].seq);
+    if (rows.length === FLUSH_BATCH) this.arm(0);
+  }
+
+  /** Pending events, for cluster status and for tests that wait for the outbox to drain. */
+  outboxBacklog(): { pending: number; oldestAt: number | null } {
+    return this.outbox.backlog();
   }
 
   find(collection: string, query: Ejson): Result<TextPage> {
@@ -53,28 +121,38 @@ export class DatabaseDO extends DurableObject<Env> {
     return capture(() => this.engine.count(collection, parseEjson(filter) as Doc));
   }
 
-  insert(collection: string, docs: Ejson): Result<Ejson> {
-    return this.write((changes) => stringify({ inserted: this.engine.insert(collection, parseEjson(docs) as Doc[], changes) }));
+  insert(collection: string, docs: Ejson, origin: WriteOrigin): Result<Ejson> {
+    return this.write((changes) => stringify({ inserted: this.engine.insert(collection, parseEjson(docs) as Doc[], changes) }), origin, collection);
   }
 
-  update(collection: string, filter: Ejson, update: Ejson, many: boolean, options: Ejson): Result<Ejson> {
-    return this.write((changes) =>
-      stringify(
-        this.engine.update(collection, parseEjson(filter) as Doc, parseEjson(update) as Doc, many, parseEjson(options) as WriteOptions, changes),
-      ),
+  update(collection: string, filter: Ejson, update: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Result<Ejson> {
+    return this.write(
+      (changes) =>
+        stringify(
+          this.engine.update(collection, parseEjson(filter) as Doc, parseEjson(update) as Doc, many, parseEjson(options) as WriteOptions, changes),
+        ),
+      origin,
+      collection,
     );
   }
 
-  replace(collection: string, filter: Ejson, replacement: Ejson, options: Ejson): Result<Ejson> {
-    return this.write((changes) =>
-      stringify(
-        this.engine.replace(collection, parseEjson(filter) as Doc, parseEjson(replacement) as Doc, parseEjson(options) as WriteOptions, changes),
-      ),
+  replace(collection: string, filter: Ejson, replacement: Ejson, options: Ejson, origin: WriteOrigin): Result<Ejson> {
+    return this.write(
+      (changes) =>
+        stringify(
+          this.engine.replace(collection, parseEjson(filter) as Doc, parseEjson(replacement) as Doc, parseEjson(options) as WriteOptions, changes),
+        ),
+      origin,
+      collection,
     );
   }
 
-  delete(collection: string, filter: Ejson, many: boolean, options: Ejson): Result<number> {
-    return this.write((changes) => this.engine.delete(collection, parseEjson(filter) as Doc, many, parseEjson(options) as WriteOptions, changes));
+  delete(collection: string, filter: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Result<number> {
+    return this.write(
+      (changes) => this.engine.delete(collection, parseEjson(filter) as Doc, many, parseEjson(options) as WriteOptions, changes),
+      origin,
+      collection,
+    );
   }
 
   aggregate(collection: string, pipeline: Ejson): Result<Ejson> {

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Role } from "../worker/lib/roles";
+import type { WebhookConfig } from "../worker/lib/webhook-config";
+import { WebhookTable, type WebhookRecord, type WebhookRuntime } from "./sql/webhooks";
 
 export interface ApiKeyRecord {
   id: string;
@@ -40,8 +42,11 @@ function toRecord(r: KeyRow): ApiKeyRecord {
 
 /** Control plane of one tenant. Holds API keys (as SHA-256 hashes only); later also webhooks and scripts. */
 export class RegistryDO extends DurableObject<Env> {
+  private webhooks: WebhookTable;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.webhooks = new WebhookTable(ctx.storage.sql);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, collections TEXT, prefix TEXT NOT NULL,
       hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER)`);
@@ -78,5 +83,37 @@ export class RegistryDO extends DurableObject<Env> {
       this.ctx.storage.sql.exec("UPDATE api_keys SET last_used_at = ? WHERE id = ?", now, row.id);
     }
     return toRecord(row);
+  }
+
+  createWebhook(id: string, config: WebhookConfig, secret: string): WebhookRecord {
+    return this.webhooks.create(id, config, secret);
+  }
+
+  getWebhook(id: string): WebhookRecord | null {
+    return this.webhooks.get(id);
+  }
+
+  listWebhooks(): WebhookRecord[] {
+    return this.webhooks.list();
+  }
+
+  updateWebhook(id: string, patch: Partial<WebhookConfig>, disabledReason?: string | null): WebhookRecord | null {
+    return this.webhooks.update(id, patch, disabledReason);
+  }
+
+  rotateWebhookSecret(id: string, secret: string, overlapMs: number): WebhookRecord | null {
+    return this.webhooks.rotate(id, secret, overlapMs);
+  }
+
+  deleteWebhook(id: string): boolean {
+    return this.webhooks.delete(id);
+  }
+
+  webhooksVersion(): number {
+    return this.webhooks.version();
+  }
+
+  webhookSnapshot(): { version: number; webhooks: WebhookRuntime[] } {
+    return this.webhooks.snapshot();
   }
 }

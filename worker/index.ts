@@ -10,9 +10,12 @@ import collections from "./routes/collections";
 import management from "./routes/management";
 import keys from "./routes/keys";
 import dataApi from "./routes/data-api";
+import webhooks from "./routes/webhooks";
+import { queue } from "./queues";
 
 export { DatabaseDO } from "../durable-objects/database";
 export { RegistryDO } from "../durable-objects/registry";
+export { WebhookDO } from "../durable-objects/webhook";
 
 const app = resourceApp();
 
@@ -43,6 +46,7 @@ app.route("/", health);
 app.route("/api/db", collections);
 app.route("/api/management/collections", management);
 app.route("/api/keys", keys);
+app.route("/api/webhooks", webhooks);
 app.route("/", dataApi);
 
 app.openAPIRegistry.register("Error", ErrorSchema);
@@ -55,6 +59,7 @@ app.get("/api/docs", swaggerUI({ url: "/openapi.json" }));
 
 export default {
   fetch: app.fetch,
+  queue,
 } satisfies ExportedHandler<Env>;
 
 export type { AppEnv };

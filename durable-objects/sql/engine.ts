@@ -30,10 +30,12 @@ export interface TextPage {
   explain?: FindResult["explain"];
 }
 
-/** What a write changed, per document, for the caller to turn into change events later. */
+/** What a write changed, per document, for the caller to turn into change events. */
 export interface Change {
   op: "insert" | "update" | "replace" | "delete";
   id: unknown;
+  before?: Doc;
+  after?: Doc;
 }
 
 function boundSql(expr: string, b: Bound): [string, unknown[]] {
@@ -196,7 +198,7 @@ export class Engine {
     return n;
   }
 
-  private insertRow(meta: CollectionMeta, input: Doc): { id: unknown; text: string } {
+  private insertRow(meta: CollectionMeta, input: Doc): { id: unknown; text: string; doc: Doc } {
     const doc = ensureId(input);
     if (meta.validator) enforceSchema(meta.validator, doc);
     const text = serialize(doc);
@@ -206,7 +208,7 @@ export class Engine {
       duplicateKey(err, meta);
     }
     this.catalog.noteWrite(meta, doc);
-    return { id: doc._id, text };
+    return { id: doc._id, text, doc };
   }
 
   private rewrite(meta: CollectionMeta, row: Row, doc: Doc): string {
@@ -224,8 +226,8 @@ export class Engine {
   insert(name: string, docs: Doc[], changes: Change[]): Array<{ id: unknown; etag: string }> {
     const meta = this.catalog.ensure(name);
     return docs.map((d) => {
-      const { id, text } = this.insertRow(meta, d);
-      changes.push({ op: "insert", id });
+      const { id, text, doc } = this.insertRow(meta, d);
+      changes.push({ op: "insert", id, after: doc });
       return { id, etag: etagOf(text) };
     });
   }
@@ -249,8 +251,8 @@ export class Engine {
     if (rows.length === 0) {
       if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
       const seeded = applyUpdate(upsertSeed(filter), update, opts.arrayFilters, true).doc;
-      const { id, text } = this.insertRow(meta, seeded);
-      changes.push({ op: "insert", id });
+      const { id, text, doc } = this.insertRow(meta, seeded);
+      changes.push({ op: "insert", id, after: doc });
       return { matchedCount: 0, modifiedCount: 0, upsertedId: id, ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}) };
     }
     let modified = 0;
@@ -261,7 +263,7 @@ export class Engine {
       if (outcome.changed) {
         text = this.rewrite(meta, row, outcome.doc);
         modified++;
-        changes.push({ op: "update", id: row.doc._id });
+        changes.push({ op: "update", id: row.doc._id, before: row.doc, after: outcome.doc });
       }
       last = { doc: outcome.doc, text };
     }
@@ -279,8 +281,8 @@ export class Engine {
     if (!row) {
       if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
       const seed = upsertSeed(filter);
-      const { id, text } = this.insertRow(meta, { ...(seed._id !== undefined ? { _id: seed._id } : {}), ...replacement });
-      changes.push({ op: "insert", id });
+      const { id, text, doc } = this.insertRow(meta, { ...(seed._id !== undefined ? { _id: seed._id } : {}), ...replacement });
+      changes.push({ op: "insert", id, after: doc });
       return { matchedCount: 0, modifiedCount: 0, upsertedId: id, ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}) };
     }
     if (replacement._id !== undefined && idKey(replacement._id) !== idKey(row.doc._id)) {
@@ -289,7 +291,7 @@ export class Engine {
     const doc = { _id: row.doc._id, ...replacement };
     const text = this.rewrite(meta, row, doc);
     const modified = text !== row.text ? 1 : 0;
-    if (modified) changes.push({ op: "replace", id: row.doc._id });
+    if (modified) changes.push({ op: "replace", id: row.doc._id, before: row.doc, after: doc });
     return { matchedCount: 1, modifiedCount: modified, ...(opts.returnDocument ? { document: doc, etag: etagOf(text) } : {}) };
   }
 
@@ -299,7 +301,7 @@ export class Engine {
     const rows = this.targets(meta, filter, many, opts);
     if (rows.length === 0) return 0;
     this.sql.exec(`DELETE FROM ${meta.table} WHERE seq IN (SELECT value FROM json_each(?))`, JSON.stringify(rows.map((r) => r.seq)));
-    for (const r of rows) changes.push({ op: "delete", id: r.doc._id });
+    for (const r of rows) changes.push({ op: "delete", id: r.doc._id, before: r.doc });
     return rows.length;
   }
 

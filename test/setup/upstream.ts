@@ -1,17 +1,24 @@
 import type { TestProject } from "vitest/node";
 import { startFaultProxy } from "./fault-proxy";
 import { startWranglerDev, stopProcessTree } from "./wrangler-dev";
+import { startReceiver } from "./receiver";
 
 export const UPSTREAM_TOKEN = "upstream-admin-token";
 
-/** Starts a second, real Docflare (`wrangler dev`) as the Data API upstream, behind a fault-injecting proxy. */
+/**
+ * Starts a second, real Docflare (`wrangler dev`) as the Data API upstream, behind a fault-injecting proxy, and a
+ * real webhook receiver on 127.0.0.1.
+ */
 export default async function setup(project: TestProject) {
   const upstream = await startWranglerDev({ ADMIN_TOKEN: UPSTREAM_TOKEN, LOG_LEVEL: "warn" });
   const proxy = await startFaultProxy(upstream.url);
   project.provide("upstreamUrl", upstream.url);
   project.provide("proxyUrl", proxy.url);
   project.provide("upstreamToken", UPSTREAM_TOKEN);
+  const receiver = await startReceiver();
+  project.provide("receiverUrl", receiver.url);
   return async () => {
+    await receiver.close();
     await proxy.close();
     stopProcessTree(upstream.child);
   };

@@ -5,5 +5,6 @@ declare module "vitest" {
     upstreamUrl: string;
     proxyUrl: string;
     upstreamToken: string;
+    receiverUrl: string;
   }
 }

@@ -1,5 +1,6 @@
 import { unwrap, type Result } from "../lib/errors";
 import { parseEjson, stringify, type Doc } from "../lib/ejson";
+import type { WriteOrigin } from "../lib/change-events";
 import type { CollectionInfo, DocumentStore, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
 
 /** idFromName hashes the name on every call; a tenant's id never changes, so remember a bounded number of them. */
@@ -18,9 +19,11 @@ function databaseId(namespace: Env["DATABASE"], name: string): DurableObjectId {
 export class EmbeddedStore implements DocumentStore {
   readonly backend = "embedded" as const;
   private stub: DurableObjectStub<import("../../durable-objects/database").DatabaseDO>;
+  private origin: WriteOrigin;
 
-  constructor(namespace: Env["DATABASE"], tenant: string, database: string) {
+  constructor(namespace: Env["DATABASE"], tenant: string, database: string, chainDepth = 0) {
     this.stub = namespace.get(databaseId(namespace, `${tenant}/${database}`));
+    this.origin = { tenant, database, chainDepth };
   }
 
   async find(collection: string, query: FindQuery): Promise<FindResult> {
@@ -56,18 +59,18 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async insertOne(collection: string, doc: Doc) {
-    const text = unwrap(await this.stub.insert(collection, stringify([doc])));
+    const text = unwrap(await this.stub.insert(collection, stringify([doc]), this.origin));
     const [first] = (parseEjson(text) as { inserted: Array<{ id: unknown; etag: string }> }).inserted;
     return { insertedId: first.id, etag: first.etag };
   }
 
   async insertMany(collection: string, docs: Doc[]) {
-    const text = unwrap(await this.stub.insert(collection, stringify(docs)));
+    const text = unwrap(await this.stub.insert(collection, stringify(docs), this.origin));
     return { insertedIds: (parseEjson(text) as { inserted: Array<{ id: unknown }> }).inserted.map((i) => i.id) };
   }
 
   private async update(collection: string, filter: Doc, update: Doc | Doc[], many: boolean, options: WriteOptions = {}) {
-    const text = unwrap(await this.stub.update(collection, stringify(filter), stringify(update), many, stringify(options)));
+    const text = unwrap(await this.stub.update(collection, stringify(filter), stringify(update), many, stringify(options), this.origin));
     return parseEjson(text) as UpdateResult;
   }
 
@@ -80,16 +83,16 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async replaceOne(collection: string, filter: Doc, replacement: Doc, options: WriteOptions = {}) {
-    const text = unwrap(await this.stub.replace(collection, stringify(filter), stringify(replacement), stringify(options)));
+    const text = unwrap(await this.stub.replace(collection, stringify(filter), stringify(replacement), stringify(options), this.origin));
     return parseEjson(text) as UpdateResult;
   }
 
   async deleteOne(collection: string, filter: Doc, options: WriteOptions = {}) {
-    return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), false, stringify(options))) };
+    return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), false, stringify(options), this.origin)) };
   }
 
   async deleteMany(collection: string, filter: Doc, options: WriteOptions = {}) {
-    return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), true, stringify(options))) };
+    return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), true, stringify(options), this.origin)) };
   }
 
   async aggregate(collection: string, pipeline: Doc[]) {
@@ -137,6 +140,10 @@ export class EmbeddedStore implements DocumentStore {
 
   async sample(collection: string, size: number) {
     return (parseEjson(unwrap(await this.stub.sample(collection, size))) as { documents: Doc[] }).documents;
+  }
+
+  async outboxBacklog() {
+    return this.stub.outboxBacklog();
   }
 
   async ping() {

@@ -4,6 +4,8 @@ import { EmbeddedStore } from "./embedded";
 import { DataApiStore } from "./data-api";
 import type { DataApiConfig } from "./data-api-client";
 import type { DocumentStore } from "./types";
+import { withEvents } from "./eventing";
+import { publishEvents } from "../queues/publish";
 
 export const DEFAULT_DATABASE = "main";
 
@@ -36,10 +38,12 @@ export function upstreamDatabase(template: string, tenant: string, database: str
   return (template || "{tenant}_{database}").replaceAll("{tenant}", tenant).replaceAll("{database}", database);
 }
 
-export function storeFor(env: Env, tenant: string, database = DEFAULT_DATABASE): DocumentStore {
+/** `chainDepth` counts script-made writes in a row (0 for API clients); it travels into the change events. */
+export function storeFor(env: Env, tenant: string, database = DEFAULT_DATABASE, chainDepth = 0): DocumentStore {
   checkDatabaseName(database);
   if (env.STORE_BACKEND === "data-api") {
-    return new DataApiStore(dataApiConfig(env), upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database));
+    const store = new DataApiStore(dataApiConfig(env), upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database));
+    return withEvents(store, { tenant, database, chainDepth }, (events) => publishEvents(env.EVENTS, events));
   }
-  return new EmbeddedStore(env.DATABASE, tenant, database);
+  return new EmbeddedStore(env.DATABASE, tenant, database, chainDepth);
 }
