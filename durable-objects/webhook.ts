@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { waitForSlot } from "../worker/lib/rate-window";
 import { DeliveryLog, type AttemptRecord, type DeliveryStatus } from "./sql/delivery-log";
 
-export type SlotAnswer = { go: true } | { go: false; waitMs: number } | { skip: string };
+export type SlotAnswer = { go: true; slot: number } | { go: false; waitMs: number } | { skip: string };
 
 /**
  * One per webhook: the sliding-window rate limiter and the delivery log with its statistics.
@@ -13,7 +13,7 @@ export class WebhookDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS sends (at INTEGER NOT NULL)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS sends (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, done_at INTEGER)");
     this.log = new DeliveryLog(ctx.storage.sql);
   }
 
@@ -21,22 +21,27 @@ export class WebhookDO extends DurableObject<Env> {
    * Takes a send slot for a delivery, or says how long until one frees up. A delivery already settled in this
    * generation is skipped, so a redelivered queue message never posts twice after success.
    */
-  acquire(deliveryId: string, generation: number, limit: number, windowMs: number): SlotAnswer {
+  acquire(deliveryId: string, generation: number, limit: number, windowMs: number, timeoutMs: number): SlotAnswer {
     const settled = this.log.settled(deliveryId, generation);
     if (settled) return { skip: settled };
     const now = Date.now();
+    const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec("DELETE FROM sends WHERE at <= ?", now - windowMs);
-      const sends = this.ctx.storage.sql.exec<{ at: number }>("SELECT at FROM sends").toArray().map((r) => r.at);
-      const waitMs = waitForSlot(sends, now, limit, windowMs);
+      sql.exec("DELETE FROM sends WHERE coalesce(done_at, at + ?) <= ?", timeoutMs, now - windowMs);
+      const spans = sql.exec<{ at: number; done_at: number | null }>("SELECT at, done_at FROM sends").toArray().map((r) => ({ at: r.at, doneAt: r.done_at }));
+      const waitMs = waitForSlot(spans, now, limit, windowMs, timeoutMs);
       if (waitMs > 0) return { go: false as const, waitMs };
-      this.ctx.storage.sql.exec("INSERT INTO sends (at) VALUES (?)", now);
-      return { go: true as const };
+      const slot = sql.exec<{ id: number }>("INSERT INTO sends (at) VALUES (?) RETURNING id", now).one().id;
+      return { go: true as const, slot };
     });
   }
 
-  record(attempt: AttemptRecord): void {
-    this.ctx.storage.transactionSync(() => this.log.record(attempt));
+  /** Logs an attempt and, when it used a slot, marks the request finished so the window counts from its end. */
+  record(attempt: AttemptRecord, slot?: number): void {
+    this.ctx.storage.transactionSync(() => {
+      if (slot !== undefined) this.ctx.storage.sql.exec("UPDATE sends SET done_at = ? WHERE id = ?", Date.now(), slot);
+      this.log.record(attempt);
+    });
   }
 
   markFailed(deliveryId: string, generation: number, reason: string): void {

@@ -103,14 +103,19 @@ export function excludeFields(event: ChangeEvent, paths: string[]): ChangeEvent 
     out.fullDocument = doc as Doc;
   }
   if (out.updateDescription) {
+    // Positional paths ("lines.0.cost") are excluded by their array-free form ("lines.cost").
+    const under = (field: string) => {
+      const plain = field.split(".").filter((seg) => !/^\d+$/.test(seg)).join(".");
+      return paths.some((p) => plain === p || plain.startsWith(`${p}.`));
+    };
     const updatedFields: Doc = {};
     for (const [field, value] of Object.entries(out.updateDescription.updatedFields)) {
-      if (paths.some((p) => field === p || field.startsWith(`${p}.`))) continue;
+      if (under(field)) continue;
       let kept: unknown = value;
       for (const p of paths) if (p.startsWith(`${field}.`)) kept = without(kept, p.slice(field.length + 1).split("."));
       updatedFields[field] = kept;
     }
-    const removedFields = out.updateDescription.removedFields.filter((f) => !paths.some((p) => f === p || f.startsWith(`${p}.`)));
+    const removedFields = out.updateDescription.removedFields.filter((f) => !under(f));
     out.updateDescription = { updatedFields, removedFields };
   }
   return out;

@@ -1,9 +1,20 @@
+/** One send as the limiter sees it: when its slot was taken and when its request finished (null while in flight). */
+export interface SendSpan {
+  at: number;
+  doneAt: number | null;
+}
+
 /**
- * Sliding-window limiter arithmetic: at most `limit` sends in any `windowMs`. `sends` are the times of earlier sends
- * (any order). Returns the wait before a slot frees up, or 0 when one is free now.
+ * Sliding-window limiter arithmetic. The receiver sees a request at some moment between taking the slot and the
+ * response, so a send keeps occupying the window until `windowMs` after it finished (an in-flight one until
+ * `maxInFlightMs` after it started). That way no `windowMs` stretch at the receiver can hold more than `limit`.
+ * Returns the wait before a slot frees up, or 0 when one is free now.
  */
-export function waitForSlot(sends: number[], now: number, limit: number, windowMs: number): number {
-  const recent = sends.filter((t) => t > now - windowMs).sort((a, b) => a - b);
-  if (recent.length < limit) return 0;
-  return recent[recent.length - limit] + windowMs - now;
+export function waitForSlot(sends: SendSpan[], now: number, limit: number, windowMs: number, maxInFlightMs: number): number {
+  const frees = sends
+    .map((s) => (s.doneAt === null ? s.at + maxInFlightMs + windowMs : s.doneAt + windowMs))
+    .filter((t) => t > now)
+    .sort((a, b) => a - b);
+  if (frees.length < limit) return 0;
+  return frees[frees.length - limit] - now;
 }

@@ -186,7 +186,8 @@ app.openapi(
     const eventText = stringify(event, true);
     const deliveryId = `msg_test_${crypto.randomUUID().replaceAll("-", "")}`;
     const stub = webhookStub(c.env, tenant, id);
-    const slot = await stub.acquire(deliveryId, 0, hook.rateLimitPerMinute, webhookSettings(c.env).windowMs);
+    const settings = webhookSettings(c.env);
+    const slot = await stub.acquire(deliveryId, 0, hook.rateLimitPerMinute, settings.windowMs, settings.timeoutMs);
     if ("go" in slot && !slot.go) {
       throw new AppError(429, "RATE_LIMITED", "the webhook's rate limit is used up; try again shortly", { retryAfterMs: slot.waitMs });
     }
@@ -194,7 +195,7 @@ app.openapi(
     await stub.record({
       deliveryId, eventId: event.id, event: eventText, generation: 0, attempt: 1, test: true,
       outcome: result.ok ? "delivered" : "failed", statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs,
-    });
+    }, "slot" in slot ? slot.slot : undefined);
     return c.json({ deliveryId, ...result });
   },
 );

@@ -44,7 +44,7 @@ export async function deliver(env: Env, msg: DeliveryMessage): Promise<void> {
     if (hook) await stub.record({ ...base, attempt: msg.attempt, outcome: "skipped", statusCode: null, error: "webhook disabled", latencyMs: null });
     return;
   }
-  const slot = await stub.acquire(msg.deliveryId, msg.generation, hook.rateLimitPerMinute, settings.windowMs);
+  const slot = await stub.acquire(msg.deliveryId, msg.generation, hook.rateLimitPerMinute, settings.windowMs, settings.timeoutMs);
   if ("skip" in slot) return;
   if (!slot.go) {
     await env.DELIVERIES.send(msg, { delaySeconds: delaySeconds(slot.waitMs) });
@@ -53,22 +53,22 @@ export async function deliver(env: Env, msg: DeliveryMessage): Promise<void> {
   const attempt = msg.attempt + 1;
   const result = await sendTo(env, hook, msg.deliveryId, payloadFor(hook, msg.event));
   if (result.ok) {
-    await stub.record({ ...base, attempt, outcome: "delivered", statusCode: result.statusCode, error: null, latencyMs: result.latencyMs });
+    await stub.record({ ...base, attempt, outcome: "delivered", statusCode: result.statusCode, error: null, latencyMs: result.latencyMs }, slot.slot);
     return;
   }
   if (result.statusCode === 410) {
     await registryFor(env, msg.tenant).updateWebhook(hook.id, { enabled: false }, "the receiver answered 410 Gone");
     invalidateWebhooks(msg.tenant);
-    await stub.record({ ...base, attempt, outcome: "failed", statusCode: 410, error: "410 Gone: webhook disabled", latencyMs: result.latencyMs });
+    await stub.record({ ...base, attempt, outcome: "failed", statusCode: 410, error: "410 Gone: webhook disabled", latencyMs: result.latencyMs }, slot.slot);
     log("warn", "webhook disabled after 410", { tenant: msg.tenant, webhookId: hook.id });
     return;
   }
   if (attempt >= hook.maxAttempts) {
-    await stub.record({ ...base, attempt, outcome: "retrying", statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs });
+    await stub.record({ ...base, attempt, outcome: "retrying", statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs }, slot.slot);
     await env.DEAD_LETTERS.send({ ...msg, attempt, lastError: result.error ?? "failed" });
     return;
   }
   const wait = Math.min(settings.retryCapMs, Math.max(result.retryAfterMs ?? 0, settings.retryBaseMs / 2 + backoffDelay(attempt, settings.retryBaseMs, settings.retryCapMs)));
-  await stub.record({ ...base, attempt, outcome: "retrying", statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs, nextAttemptAt: Date.now() + wait });
+  await stub.record({ ...base, attempt, outcome: "retrying", statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs, nextAttemptAt: Date.now() + wait }, slot.slot);
   await env.DELIVERIES.send({ ...msg, attempt }, { delaySeconds: delaySeconds(wait) });
 }
