@@ -11,11 +11,13 @@ import management from "./routes/management";
 import keys from "./routes/keys";
 import dataApi from "./routes/data-api";
 import webhooks from "./routes/webhooks";
+import locks from "./routes/locks";
 import { queue } from "./queues";
 
 export { DatabaseDO } from "../durable-objects/database";
 export { RegistryDO } from "../durable-objects/registry";
 export { WebhookDO } from "../durable-objects/webhook";
+export { LockDO } from "../durable-objects/lock";
 
 const app = resourceApp();
 
@@ -47,6 +49,7 @@ app.route("/api/db", collections);
 app.route("/api/management/collections", management);
 app.route("/api/keys", keys);
 app.route("/api/webhooks", webhooks);
+app.route("/api/locks", locks);
 app.route("/", dataApi);
 
 app.openAPIRegistry.register("Error", ErrorSchema);
