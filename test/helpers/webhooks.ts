@@ -1,15 +1,9 @@
 import { inject } from "vitest";
 import { call } from "./api";
+import type { Received } from "./received";
 
 export const receiverUrl = () => inject("receiverUrl");
 
-export interface Received {
-  path: string;
-  at: number;
-  headers: Record<string, string>;
-  body: string;
-  answered: number | string;
-}
 
 export async function behave(path: string, steps: Array<number | string>): Promise<void> {
   await fetch(`${receiverUrl()}/__behaviour`, { method: "POST", body: JSON.stringify({ path, steps }) });

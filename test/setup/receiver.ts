@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import type { Received } from "../helpers/received";
 
 /**
  * What a receiver path does with the next requests: `steps` is consumed one request at a time (the last step then
@@ -9,13 +10,6 @@ export interface Behaviour {
   steps: Array<number | string>;
 }
 
-export interface Received {
-  path: string;
-  at: number;
-  headers: Record<string, string>;
-  body: string;
-  answered: number | string;
-}
 
 /** A real webhook receiver on 127.0.0.1 that tests can tell to fail. */
 export async function startReceiver(): Promise<{ url: string; close: () => Promise<void> }> {

@@ -160,6 +160,9 @@ describe("webhook registry", () => {
     const tenant = newTenant();
     const path = `/${uniqueName("rotate")}`;
     const hook = await createWebhook(tenant, { url: `${receiverUrl()}${path}` });
+    const broken = await call("POST", `/api/webhooks/${hook.id}/rotate-secret`, { tenant, rawBody: "{oops", headers: { "Content-Type": "application/json" } });
+    expect(broken.status).toBe(400);
+    expect((await call("POST", `/api/webhooks/${hook.id}/rotate-secret`, { tenant, body: { overlapSeconds: -1 } })).json.error.code).toBe("VALIDATION_FAILED");
     const rotated = await call("POST", `/api/webhooks/${hook.id}/rotate-secret`, { tenant, body: { overlapSeconds: 3600 } });
     expect(rotated.status).toBe(200);
     expect(rotated.json.secret).not.toBe(hook.secret);

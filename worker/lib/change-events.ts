@@ -1,7 +1,6 @@
 import { isPlainObject, stringify, type Doc } from "./ejson";
 
 export type OperationType = "insert" | "update" | "replace" | "delete";
-export const OPERATION_TYPES: readonly OperationType[] = ["insert", "update", "replace", "delete"];
 
 export interface UpdateDescription {
   updatedFields: Doc;

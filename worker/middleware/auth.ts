@@ -5,6 +5,7 @@ import { checkTenant } from "../lib/names";
 import { keyTenant, type Principal } from "../lib/roles";
 import { storeFor } from "../store";
 import { policed } from "../store/policed";
+import { registryOf } from "../registry";
 
 const CACHE_TTL_MS = 30_000;
 /** Verified keys per isolate, so a hot key costs one registry round trip per 30 s rather than one per request. */
@@ -52,7 +53,7 @@ async function verifyApiKey(env: Env, token: string): Promise<Principal | null> 
   const hash = await sha256Hex(token);
   const cached = keyCache.get(hash);
   if (cached && cached.expires > Date.now()) return cached.principal;
-  const registry = env.REGISTRY.get(env.REGISTRY.idFromName(tenant));
+  const registry = registryOf(env, tenant);
   const record = await registry.verifyKey(hash);
   const principal: Principal | null = record
     ? { tenant, role: record.role, collections: record.collections, keyId: record.id, superAdmin: false }

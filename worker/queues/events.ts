@@ -1,6 +1,7 @@
 import type { ChangeEvent } from "../lib/change-events";
 import { parseEjson, type Doc } from "../lib/ejson";
 import { filterOf, webhooksOf } from "../webhooks/registry-cache";
+import { log } from "../log";
 import type { DeliveryMessage } from "./messages";
 
 async function deliveryId(eventId: string, webhookId: string): Promise<string> {
@@ -37,7 +38,7 @@ export async function consumeEvents(batch: MessageBatch<string>, env: Env): Prom
       }
       msg.ack();
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "event fan-out failed", error: String(err), eventId: msg.id }));
+      log("error", "event fan-out failed; the queue will retry it", { error: String(err), messageId: msg.id });
       msg.retry({ delaySeconds: 5 });
     }
   }

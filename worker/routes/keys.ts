@@ -5,6 +5,7 @@ import { AppError } from "../lib/errors";
 import { checkCollectionName, checkTenant } from "../lib/names";
 import { ROLES, requireRole } from "../lib/roles";
 import { forgetKey, sha256Hex } from "../middleware/auth";
+import { registryOf } from "../registry";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
@@ -18,14 +19,14 @@ function randomToken(length: number): string {
 }
 
 /** Admin-token holders manage any tenant (body `tenant` or X-Docflare-Tenant); admin keys manage their own. */
-function registryFor(c: Context<AppEnv>, requested?: string) {
+function keyScope(c: Context<AppEnv>, requested?: string) {
   const principal = c.get("principal");
   requireRole(principal, "admin");
   const tenant = requested && principal.superAdmin ? checkTenant(requested) : principal.tenant;
   if (requested && !principal.superAdmin && requested !== principal.tenant) {
     throw new AppError(403, "TENANT_FORBIDDEN", "an API key can only manage keys of its own tenant");
   }
-  return { tenant, registry: c.env.REGISTRY.get(c.env.REGISTRY.idFromName(tenant)) };
+  return { tenant, registry: registryOf(c.env, tenant) };
 }
 
 const CreateKey = z.object({
@@ -44,7 +45,7 @@ app.openapi(
   async (c) => {
     const body = c.req.valid("json");
     body.collections?.forEach(checkCollectionName);
-    const { tenant, registry } = registryFor(c, body.tenant);
+    const { tenant, registry } = keyScope(c, body.tenant);
     const token = `dfk_${tenant}_${randomToken(40)}`;
     const record = await registry.createKey({
       id: `key_${randomToken(16)}`, name: body.name, role: body.role, collections: body.collections ?? null,
@@ -57,7 +58,7 @@ app.openapi(
 app.openapi(
   createRoute({ method: "get", path: "/", tags: ["API keys"], security: bearer, summary: "List API keys (never the tokens)", request: { query: z.object({ tenant: z.string().optional() }) }, responses: ok("Keys") }),
   async (c) => {
-    const { tenant, registry } = registryFor(c, c.req.valid("query").tenant);
+    const { tenant, registry } = keyScope(c, c.req.valid("query").tenant);
     return c.json({ tenant, keys: await registry.listKeys() });
   },
 );
@@ -68,7 +69,7 @@ app.openapi(
     request: { params: z.object({ id: z.string() }), query: z.object({ tenant: z.string().optional() }) }, responses: ok("Revoked"),
   }),
   async (c) => {
-    const { registry } = registryFor(c, c.req.valid("query").tenant);
+    const { registry } = keyScope(c, c.req.valid("query").tenant);
     const id = c.req.valid("param").id;
     const record = await registry.revokeKey(id);
     if (!record) throw new AppError(404, "KEY_NOT_FOUND", `no API key ${id}`, { id });

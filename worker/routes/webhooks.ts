@@ -7,9 +7,10 @@ import { AppError, badRequest } from "../lib/errors";
 import { requireRole } from "../lib/roles";
 import { checkOutboundUrl } from "../lib/ssrf";
 import { CreateWebhook, UpdateWebhook, checkWebhookParts, newSecret, type WebhookConfig } from "../lib/webhook-config";
-import type { WebhookRuntime } from "../../durable-objects/sql/webhooks";
 import { payloadFor, sendTo, webhookStub } from "../webhooks/deliver";
-import { invalidateWebhooks, registryFor, webhooksOf } from "../webhooks/registry-cache";
+import { invalidateWebhooks, webhooksOf } from "../webhooks/registry-cache";
+import { registryOf } from "../registry";
+import { parseJsonText } from "../lib/body";
 import { outboundPolicy, webhookSettings } from "../webhooks/settings";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
@@ -17,11 +18,12 @@ const app = resourceApp();
 const ok = (description: string, status: 200 | 201 | 202 = 200) => ({ [status]: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
 const Id = z.object({ id: z.string().openapi({ example: "wh_3f9a..." }) });
 const MAX_OVERLAP_S = 7 * 86_400;
+const RotateBody = z.object({ overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_S).optional() }).strict();
 
 function scope(c: Context<AppEnv>) {
   const principal = c.get("principal");
   requireRole(principal, "admin");
-  return { tenant: principal.tenant, registry: registryFor(c.env, principal.tenant) };
+  return { tenant: principal.tenant, registry: registryOf(c.env, principal.tenant) };
 }
 
 const notFound = (id: string) => new AppError(404, "WEBHOOK_NOT_FOUND", `no webhook ${id}`, { id });
@@ -99,14 +101,15 @@ app.openapi(
   createRoute({
     method: "post", path: "/{id}/rotate-secret", tags: ["Webhooks"], security: bearer,
     summary: "Rotate the signing secret; old secrets keep signing alongside the new one for `overlapSeconds` (default 86400)",
-    request: { params: Id, body: { required: false, content: { "application/json": { schema: z.object({ overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_S).optional() }) } } } },
+    request: { params: Id, body: { required: false, content: { "application/json": { schema: RotateBody } } } },
     responses: ok("The new secret"),
   }),
   async (c) => {
     const { tenant, registry } = scope(c);
     const id = c.req.valid("param").id;
+    // The body is optional, so it is read here rather than by the route's validator (which needs a Content-Type).
     const text = await c.req.text();
-    const parsed = text ? z.object({ overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_S).optional() }).safeParse(JSON.parse(text)) : { success: true as const, data: {} };
+    const parsed = RotateBody.safeParse(text.trim() ? parseJsonText(text, "body") : {});
     if (!parsed.success) throw badRequest("VALIDATION_FAILED", `overlapSeconds: must be an integer from 0 to ${MAX_OVERLAP_S}`, { field: "overlapSeconds" });
     const overlapSeconds = parsed.data.overlapSeconds ?? 86_400;
     const secret = newSecret();
@@ -117,12 +120,11 @@ app.openapi(
   },
 );
 
-async function runtimeOf(c: Context<AppEnv>, id: string): Promise<WebhookRuntime> {
-  const { tenant } = scope(c);
-  invalidateWebhooks(tenant);
-  const hook = (await webhooksOf(c.env, tenant)).webhooks.find((h) => h.id === id);
-  if (!hook) throw notFound(id);
-  return hook;
+/** The webhook's log and limiter, after checking the webhook exists in the caller's tenant. */
+async function logOf(c: Context<AppEnv>, id: string) {
+  const { tenant, registry } = scope(c);
+  if (!(await registry.getWebhook(id))) throw notFound(id);
+  return { tenant, stub: webhookStub(c.env, tenant, id) };
 }
 
 const STATUSES = ["pending", "retrying", "delivered", "failed", "skipped"] as const;
@@ -139,8 +141,8 @@ app.openapi(
   async (c) => {
     const id = c.req.valid("param").id;
     const { status, limit, cursor } = c.req.valid("query");
-    await runtimeOf(c, id);
-    return c.json(await webhookStub(c.env, scope(c).tenant, id).deliveries(status, limit ?? 50, cursor ? Number(cursor) : undefined));
+    const { stub } = await logOf(c, id);
+    return c.json(await stub.deliveries(status, limit ?? 50, cursor ? Number(cursor) : undefined));
   },
 );
 
@@ -148,8 +150,8 @@ app.openapi(
   createRoute({ method: "get", path: "/{id}/stats", tags: ["Webhooks"], security: bearer, summary: "Delivery statistics", request: { params: Id }, responses: ok("Statistics") }),
   async (c) => {
     const id = c.req.valid("param").id;
-    await runtimeOf(c, id);
-    return c.json({ id, ...(await webhookStub(c.env, scope(c).tenant, id).stats()) });
+    const { stub } = await logOf(c, id);
+    return c.json({ id, ...(await stub.stats()) });
   },
 );
 
@@ -161,9 +163,8 @@ app.openapi(
   }),
   async (c) => {
     const { id, deliveryId } = c.req.valid("param");
-    const { tenant } = scope(c);
-    await runtimeOf(c, id);
-    const reopened = await webhookStub(c.env, tenant, id).prepareReplay(deliveryId);
+    const { tenant, stub } = await logOf(c, id);
+    const reopened = await stub.prepareReplay(deliveryId);
     if (!reopened) throw new AppError(404, "DELIVERY_NOT_FOUND", `no delivery ${deliveryId} in the log of webhook ${id}`, { deliveryId });
     await c.env.DELIVERIES.send({
       kind: "delivery", deliveryId, webhookId: id, tenant, eventId: reopened.eventId, event: reopened.event, attempt: 0, generation: reopened.generation,
@@ -180,7 +181,9 @@ app.openapi(
   async (c) => {
     const id = c.req.valid("param").id;
     const { tenant } = scope(c);
-    const hook = await runtimeOf(c, id);
+    // The test send needs the signing secrets, which only the delivery path's (versioned) cache carries.
+    const hook = (await webhooksOf(c.env, tenant)).webhooks.find((h) => h.id === id);
+    if (!hook) throw notFound(id);
     const sample: Doc = { _id: "sample", message: "Docflare webhook test", at: new Date() };
     const event = buildEvent({ tenant, database: "main" }, hook.collection === "*" ? "sample" : hook.collection, "insert", sample._id, undefined, sample);
     const eventText = stringify(event, true);

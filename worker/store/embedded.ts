@@ -142,10 +142,6 @@ export class EmbeddedStore implements DocumentStore {
     return (parseEjson(unwrap(await this.stub.sample(collection, size))) as { documents: Doc[] }).documents;
   }
 
-  async outboxBacklog() {
-    return this.stub.outboxBacklog();
-  }
-
   async ping() {
     await this.stub.ping();
   }

@@ -69,8 +69,8 @@ export function withEvents(store: DocumentStore, origin: WriteOrigin, publish: (
     }
   }
 
-  return {
-    ...bindAll(store),
+  // The store stays the prototype: reads pass through untouched, only the writes below are overridden.
+  const overrides: Partial<DocumentStore> = {
     async insertOne(collection, doc) {
       const result = await store.insertOne(collection, doc);
       await emit(collection, [["insert", result.insertedId, undefined, { _id: result.insertedId, ...doc }]]);
@@ -87,18 +87,5 @@ export function withEvents(store: DocumentStore, origin: WriteOrigin, publish: (
     deleteOne: (c, f, o = {}) => removed(c, f, false, (p) => store.deleteOne(c, p, o)),
     deleteMany: (c, f, o = {}) => removed(c, f, true, (p) => store.deleteMany(c, p, o)),
   };
-}
-
-/** The store's own methods, bound, so the wrapper can spread them and override only the writes. */
-function bindAll(store: DocumentStore): DocumentStore {
-  const out: Record<string, unknown> = { backend: store.backend };
-  let proto = Object.getPrototypeOf(store);
-  while (proto && proto !== Object.prototype) {
-    for (const key of Object.getOwnPropertyNames(proto)) {
-      const value = (store as unknown as Record<string, unknown>)[key];
-      if (key !== "constructor" && typeof value === "function" && !(key in out)) out[key] = value.bind(store);
-    }
-    proto = Object.getPrototypeOf(proto);
-  }
-  return out as unknown as DocumentStore;
+  return Object.assign(Object.create(store) as DocumentStore, overrides);
 }

@@ -6,7 +6,8 @@ import { AppError } from "../lib/errors";
 import { checkOutboundUrl } from "../lib/ssrf";
 import { log } from "../log";
 import { delaySeconds, type DeliveryMessage } from "../queues/messages";
-import { invalidateWebhooks, registryFor, webhooksOf } from "./registry-cache";
+import { registryOf } from "../registry";
+import { invalidateWebhooks, webhooksOf } from "./registry-cache";
 import { postSigned, type SendResult } from "./send";
 import { outboundPolicy, webhookSettings } from "./settings";
 
@@ -57,7 +58,7 @@ export async function deliver(env: Env, msg: DeliveryMessage): Promise<void> {
     return;
   }
   if (result.statusCode === 410) {
-    await registryFor(env, msg.tenant).updateWebhook(hook.id, { enabled: false }, "the receiver answered 410 Gone");
+    await registryOf(env, msg.tenant).updateWebhook(hook.id, { enabled: false }, "the receiver answered 410 Gone");
     invalidateWebhooks(msg.tenant);
     await stub.record({ ...base, attempt, outcome: "failed", statusCode: 410, error: "410 Gone: webhook disabled", latencyMs: result.latencyMs }, slot.slot);
     log("warn", "webhook disabled after 410", { tenant: msg.tenant, webhookId: hook.id });

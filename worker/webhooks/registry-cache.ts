@@ -1,6 +1,7 @@
 import type { WebhookRuntime } from "../../durable-objects/sql/webhooks";
 import { matcher } from "../lib/doc-ops";
 import { parseEjson, type Doc } from "../lib/ejson";
+import { registryOf } from "../registry";
 
 interface Entry {
   version: number;
@@ -13,10 +14,6 @@ interface Entry {
 const REVALIDATE_MS = 1000;
 const cache = new Map<string, Entry>();
 
-export function registryFor(env: Env, tenant: string) {
-  return env.REGISTRY.get(env.REGISTRY.idFromName(tenant));
-}
-
 /** Forgets a tenant's cached webhooks; routes call it after a change so this isolate sees it at once. */
 export function invalidateWebhooks(tenant: string): void {
   cache.delete(tenant);
@@ -27,7 +24,7 @@ export async function webhooksOf(env: Env, tenant: string): Promise<Entry> {
   const now = Date.now();
   const cached = cache.get(tenant);
   if (cached && now - cached.checkedAt < REVALIDATE_MS) return cached;
-  const registry = registryFor(env, tenant);
+  const registry = registryOf(env, tenant);
   if (cached && (await registry.webhooksVersion()) === cached.version) {
     cached.checkedAt = now;
     return cached;
