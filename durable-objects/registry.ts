@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Role } from "../worker/lib/roles";
 import type { WebhookConfig } from "../worker/lib/webhook-config";
+import type { ScriptConfig } from "../worker/lib/script-config";
 import { WebhookTable, type WebhookRecord, type WebhookRuntime } from "./sql/webhooks";
+import { ScriptTable, type ScriptRecord } from "./sql/scripts";
 
 export interface ApiKeyRecord {
   id: string;
@@ -40,13 +42,20 @@ function toRecord(r: KeyRow): ApiKeyRecord {
   };
 }
 
-/** Control plane of one tenant. Holds API keys (as SHA-256 hashes only); later also webhooks and scripts. */
+/**
+ * Control plane of one tenant: API keys (as SHA-256 hashes only), webhooks and scripts. The instance named
+ * SYSTEM_REGISTRY also keeps the directory of tenants with cron scripts, which the Cron Trigger walks.
+ */
 export class RegistryDO extends DurableObject<Env> {
   private webhooks: WebhookTable;
+  private scripts: ScriptTable;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.webhooks = new WebhookTable(ctx.storage.sql);
+    this.scripts = new ScriptTable(ctx.storage.sql);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS scheduled_tenants (tenant TEXT PRIMARY KEY)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS lock_names (name TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)");
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, collections TEXT, prefix TEXT NOT NULL,
       hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER)`);
@@ -115,5 +124,48 @@ export class RegistryDO extends DurableObject<Env> {
 
   webhookSnapshot(): { version: number; webhooks: WebhookRuntime[] } {
     return this.webhooks.snapshot();
+  }
+
+  putScript(id: string, config: ScriptConfig, versionId: string): ScriptRecord {
+    return this.scripts.put(id, config, versionId);
+  }
+
+  getScript(id: string): ScriptRecord | null {
+    return this.scripts.get(id);
+  }
+
+  listScripts(): ScriptRecord[] {
+    return this.scripts.list();
+  }
+
+  deleteScript(id: string): boolean {
+    return this.scripts.delete(id);
+  }
+
+  scriptsVersion(): number {
+    return this.scripts.version();
+  }
+
+  scriptSnapshot(): { version: number; scripts: ScriptRecord[] } {
+    return this.scripts.snapshot();
+  }
+
+  /** System directory: which tenants have cron scripts (the Cron Trigger ticks only their coordinators). */
+  setScheduledTenant(tenant: string, scheduled: boolean): void {
+    if (scheduled) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO scheduled_tenants (tenant) VALUES (?)", tenant);
+    else this.ctx.storage.sql.exec("DELETE FROM scheduled_tenants WHERE tenant = ?", tenant);
+  }
+
+  scheduledTenants(): string[] {
+    return this.ctx.storage.sql.exec<{ tenant: string }>("SELECT tenant FROM scheduled_tenants ORDER BY tenant").toArray().map((r) => r.tenant);
+  }
+
+  /** Lock names this tenant has used, newest first, so the cluster view can list locks without a global scan. */
+  noteLock(name: string): void {
+    this.ctx.storage.sql.exec("INSERT INTO lock_names (name, seen_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at", name, Date.now());
+  }
+
+  lockNames(limit: number): string[] {
+    return this.ctx.storage.sql.exec<{ name: string }>("SELECT name FROM lock_names ORDER BY seen_at DESC LIMIT ?", limit).toArray().map((r) => r.name);
   }
 }

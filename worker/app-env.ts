@@ -5,6 +5,8 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** The stable error code of the response, when it is an error (for metrics). */
+    errorCode?: string;
     principal: Principal;
     /** The tenant's store for a database (REST uses "main"; Data API requests name theirs). */
     store: (database?: string) => DocumentStore;

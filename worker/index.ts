@@ -12,12 +12,17 @@ import keys from "./routes/keys";
 import dataApi from "./routes/data-api";
 import webhooks from "./routes/webhooks";
 import locks from "./routes/locks";
+import scripts from "./routes/scripts";
+import cluster from "./routes/cluster";
 import { queue } from "./queues";
+import { scheduled } from "./cron";
 
 export { DatabaseDO } from "../durable-objects/database";
 export { RegistryDO } from "../durable-objects/registry";
 export { WebhookDO } from "../durable-objects/webhook";
 export { LockDO } from "../durable-objects/lock";
+export { SchedulerDO } from "../durable-objects/scheduler";
+export { ScriptDO } from "../durable-objects/script";
 
 const app = resourceApp();
 
@@ -50,6 +55,8 @@ app.route("/api/management/collections", management);
 app.route("/api/keys", keys);
 app.route("/api/webhooks", webhooks);
 app.route("/api/locks", locks);
+app.route("/api/scripts", scripts);
+app.route("/api/cluster", cluster);
 app.route("/", dataApi);
 
 app.openAPIRegistry.register("Error", ErrorSchema);
@@ -63,6 +70,7 @@ app.get("/api/docs", swaggerUI({ url: "/openapi.json" }));
 export default {
   fetch: app.fetch,
   queue,
+  scheduled,
 } satisfies ExportedHandler<Env>;
 
 export type { AppEnv };

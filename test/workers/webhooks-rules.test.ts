@@ -97,7 +97,7 @@ describe("outbound safety", () => {
     const tenant = newTenant();
     const path = `/${uniqueName("ssrf")}`;
     const hook = await createWebhook(tenant, { url: `${receiverUrl()}${path}` });
-    const runtime = (await webhooksOf(env, tenant)).webhooks.find((h) => h.id === hook.id)!;
+    const runtime = (await webhooksOf(env, tenant)).items.find((h: { id: string }) => h.id === hook.id)!;
     const result = await sendTo({ ...env, ALLOW_LOOPBACK_WEBHOOKS: "false" }, runtime, "msg_x", "{}");
     expect(result).toMatchObject({ ok: false, statusCode: null, error: expect.stringMatching(/only https|loopback/) });
     expect(await received(path)).toEqual([]);

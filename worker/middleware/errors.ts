@@ -17,6 +17,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     log("error", "unhandled error", { requestId: c.get("requestId"), error: String(err), stack: (err as Error)?.stack });
     e = new AppError(500, "INTERNAL", "internal error; the request id identifies it in the logs");
   }
+  c.set("errorCode", e.code);
   return c.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } }, e.status);
 };
 

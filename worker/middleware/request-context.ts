@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { log } from "../log";
+import { recordRequest } from "../metrics";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -12,6 +13,7 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = Date.now();
   await next();
   c.header("X-Request-Id", requestId);
+  recordRequest(c.req.method, c.res.status, Date.now() - started, c.get("errorCode"));
   const principal = c.get("principal");
   if (c.res.status < 500 && (c.env.LOG_LEVEL === "warn" || c.env.LOG_LEVEL === "error")) return;
   log(c.res.status >= 500 ? "error" : "info", "request", {

@@ -1,25 +1,31 @@
 import type { ChangeEvent } from "../lib/change-events";
 import { parseEjson, type Doc } from "../lib/ejson";
+import { runKey } from "../lib/schedule";
 import { filterOf, webhooksOf } from "../webhooks/registry-cache";
+import { scriptsOf, triggerFilterOf } from "../scripts/registry-cache";
+import { scriptSettings } from "../scripts/settings";
+import { scriptStub } from "../registry";
 import { log } from "../log";
 import type { DeliveryMessage } from "./messages";
+import type { ScriptRunMessage } from "./script-messages";
 
 async function deliveryId(eventId: string, webhookId: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${eventId}:${webhookId}`));
   return `msg_${[...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** Deletes have no fullDocument; filters see the document as it was just before. */
+const subjectOf = (event: ChangeEvent) => (event.fullDocument ?? event.fullDocumentBeforeChange ?? event.documentKey) as Doc;
+
+const listens = (t: { collection: string; events: string[] }, event: ChangeEvent) =>
+  (t.collection === "*" || t.collection === event.collection) && t.events.includes(event.operationType);
+
 /** The deliveries one event needs: enabled webhooks on its collection and event type whose filter matches. */
-export async function deliveriesFor(env: Env, text: string): Promise<DeliveryMessage[]> {
-  const event = parseEjson(text, "event") as ChangeEvent;
+export async function deliveriesFor(env: Env, event: ChangeEvent, text: string): Promise<DeliveryMessage[]> {
   const entry = await webhooksOf(env, event.tenant);
   const out: DeliveryMessage[] = [];
-  for (const hook of entry.webhooks) {
-    if (!hook.enabled || (hook.collection !== "*" && hook.collection !== event.collection)) continue;
-    if (!hook.events.includes(event.operationType)) continue;
-    // Deletes have no fullDocument; their filter sees the document as it was just before.
-    const subject = (event.fullDocument ?? event.fullDocumentBeforeChange ?? event.documentKey) as Doc;
-    if (!filterOf(entry, hook)(subject)) continue;
+  for (const hook of entry.items) {
+    if (!hook.enabled || !listens(hook, event) || !filterOf(entry, hook)(subjectOf(event))) continue;
     out.push({
       kind: "delivery", deliveryId: await deliveryId(event.id, hook.id), webhookId: hook.id, tenant: event.tenant,
       eventId: event.id, event: text, attempt: 0, generation: 0,
@@ -28,14 +34,43 @@ export async function deliveriesFor(env: Env, text: string): Promise<DeliveryMes
   return out;
 }
 
-/** EVENTS consumer: fans each event out to DELIVERIES. Redelivery is harmless: delivery ids are derived, not drawn. */
+/**
+ * The runs one event triggers. An event that is itself the end of a chain of `maxChainDepth` script writes triggers
+ * nothing more: the run is recorded as skipped instead, so a script reacting to its own writes stops there.
+ */
+export async function scriptRunsFor(env: Env, event: ChangeEvent, text: string): Promise<ScriptRunMessage[]> {
+  const entry = await scriptsOf(env, event.tenant);
+  const { maxChainDepth } = scriptSettings(env);
+  const out: ScriptRunMessage[] = [];
+  for (const script of entry.items) {
+    const trigger = script.trigger;
+    if (!script.enabled || trigger.type !== "event" || !listens(trigger, event) || !triggerFilterOf(entry, script)(subjectOf(event))) continue;
+    const key = runKey(script.id, event.id);
+    if ((event.chainDepth ?? 0) >= maxChainDepth) {
+      await scriptStub(env, event.tenant, script.id).finish(key, { trigger: "event", eventId: event.id, scheduledAt: null, attempt: 0 }, {
+        status: "skipped", durationMs: null, logs: [],
+        error: { code: "SCRIPT_CHAIN_DEPTH", message: `event is ${event.chainDepth} script writes deep; SCRIPT_MAX_CHAIN_DEPTH is ${maxChainDepth}` },
+      });
+      log("warn", "script not triggered: chain depth bound reached", { tenant: event.tenant, scriptId: script.id, eventId: event.id });
+      continue;
+    }
+    out.push({ kind: "script-run", tenant: event.tenant, scriptId: script.id, runKey: key, trigger: "event", event: text, chainDepth: event.chainDepth ?? 0, attempt: 0 });
+  }
+  return out;
+}
+
+async function sendAll<T>(queue: Queue<T>, bodies: T[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 100) await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
+}
+
+/** EVENTS consumer: fans each event out to DELIVERIES and SCRIPT_RUNS. Redelivery is harmless: keys are derived, not drawn. */
 export async function consumeEvents(batch: MessageBatch<string>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
     try {
-      const deliveries = await deliveriesFor(env, msg.body);
-      for (let i = 0; i < deliveries.length; i += 100) {
-        await env.DELIVERIES.sendBatch(deliveries.slice(i, i + 100).map((body) => ({ body })));
-      }
+      const event = parseEjson(msg.body, "event") as ChangeEvent;
+      const [deliveries, runs] = await Promise.all([deliveriesFor(env, event, msg.body), scriptRunsFor(env, event, msg.body)]);
+      await sendAll(env.DELIVERIES, deliveries);
+      await sendAll(env.SCRIPT_RUNS, runs);
       msg.ack();
     } catch (err) {
       log("error", "event fan-out failed; the queue will retry it", { error: String(err), messageId: msg.id });

@@ -4,10 +4,13 @@ import type { AppEnv } from "../app-env";
 import { AppError, unwrap } from "../lib/errors";
 import { LEASE_LIMITS } from "../lib/lease";
 import { requireRole, type Role } from "../lib/roles";
+import { registryOf } from "../registry";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
-const Name = z.object({ name: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "letters, digits and . _ : - (1-128)") });
+const Name = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "letters, digits and . _ : - (1-128)").refine((n) => !n.startsWith("docflare:"), 'names starting with "docflare:" are reserved'),
+});
 const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, 409: { description: "Held by another holder, or a stale token" }, ...errorResponses });
 const ttl = z.number().int().min(LEASE_LIMITS.minTtlMs).max(LEASE_LIMITS.maxTtlMs);
 
@@ -32,6 +35,7 @@ app.openapi(
   async (c) => {
     const { holder, ttlMs, waitMs } = c.req.valid("json");
     const status = unwrap(await lockFor(c, "write").acquire(holder, ttlMs, waitMs));
+    if (status.acquired) await registryOf(c.env, c.get("principal").tenant).noteLock(c.req.valid("param").name);
     if (!status.acquired) throw new AppError(409, "LOCK_HELD", `lock is held by ${status.holder} until ${status.expiresAt}`, status);
     return c.json(status, 200);
   },

@@ -182,7 +182,7 @@ app.openapi(
     const id = c.req.valid("param").id;
     const { tenant } = scope(c);
     // The test send needs the signing secrets, which only the delivery path's (versioned) cache carries.
-    const hook = (await webhooksOf(c.env, tenant)).webhooks.find((h) => h.id === id);
+    const hook = (await webhooksOf(c.env, tenant)).items.find((h) => h.id === id);
     if (!hook) throw notFound(id);
     const sample: Doc = { _id: "sample", message: "Docflare webhook test", at: new Date() };
     const event = buildEvent({ tenant, database: "main" }, hook.collection === "*" ? "sample" : hook.collection, "insert", sample._id, undefined, sample);

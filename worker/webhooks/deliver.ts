@@ -5,6 +5,7 @@ import { parseEjson, stringify } from "../lib/ejson";
 import { AppError } from "../lib/errors";
 import { checkOutboundUrl } from "../lib/ssrf";
 import { log } from "../log";
+import { recordDelivery } from "../metrics";
 import { delaySeconds, type DeliveryMessage } from "../queues/messages";
 import { registryOf } from "../registry";
 import { invalidateWebhooks, webhooksOf } from "./registry-cache";
@@ -38,7 +39,7 @@ export async function sendTo(env: Env, hook: WebhookRuntime, deliveryId: string,
 export async function deliver(env: Env, msg: DeliveryMessage): Promise<void> {
   const settings = webhookSettings(env);
   const entry = await webhooksOf(env, msg.tenant);
-  const hook = entry.webhooks.find((h) => h.id === msg.webhookId);
+  const hook = entry.items.find((h) => h.id === msg.webhookId);
   const stub = webhookStub(env, msg.tenant, msg.webhookId);
   const base = { deliveryId: msg.deliveryId, eventId: msg.eventId, event: msg.event, generation: msg.generation };
   if (!hook || !hook.enabled) {
@@ -53,6 +54,7 @@ export async function deliver(env: Env, msg: DeliveryMessage): Promise<void> {
   }
   const attempt = msg.attempt + 1;
   const result = await sendTo(env, hook, msg.deliveryId, payloadFor(hook, msg.event));
+  recordDelivery(result.ok ? "delivered" : "failed", result.latencyMs);
   if (result.ok) {
     await stub.record({ ...base, attempt, outcome: "delivered", statusCode: result.statusCode, error: null, latencyMs: result.latencyMs }, slot.slot);
     return;

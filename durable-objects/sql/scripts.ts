@@ -1,0 +1,66 @@
+import type { ScriptConfig } from "../../worker/lib/script-config";
+
+export interface ScriptRecord extends ScriptConfig {
+  id: string;
+  /** Hash of code and config: the dynamic-worker runner keeps one isolate per version. */
+  versionId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+type Row = { id: string; config: string; version_id: string; created_at: number; updated_at: number };
+
+/** Scripts of one tenant, kept in RegistryDO. Every change bumps `scripts_version` so consumers refresh their caches. */
+export class ScriptTable {
+  constructor(private sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS scripts (
+      id TEXT PRIMARY KEY, config TEXT NOT NULL, version_id TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    sql.exec("CREATE TABLE IF NOT EXISTS registry_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    sql.exec("INSERT OR IGNORE INTO registry_meta (key, value) VALUES ('scripts_version', 0)");
+  }
+
+  version(): number {
+    return this.sql.exec<{ value: number }>("SELECT value FROM registry_meta WHERE key = 'scripts_version'").one().value;
+  }
+
+  private bump(): void {
+    this.sql.exec("UPDATE registry_meta SET value = value + 1 WHERE key = 'scripts_version'");
+  }
+
+  private record(row: Row): ScriptRecord {
+    return {
+      id: row.id, ...(JSON.parse(row.config) as ScriptConfig), versionId: row.version_id,
+      createdAt: new Date(row.created_at).toISOString(), updatedAt: new Date(row.updated_at).toISOString(),
+    };
+  }
+
+  get(id: string): ScriptRecord | null {
+    const row = this.sql.exec<Row>("SELECT * FROM scripts WHERE id = ?", id).toArray()[0];
+    return row ? this.record(row) : null;
+  }
+
+  list(): ScriptRecord[] {
+    return this.sql.exec<Row>("SELECT * FROM scripts ORDER BY created_at, id").toArray().map((r) => this.record(r));
+  }
+
+  snapshot(): { version: number; scripts: ScriptRecord[] } {
+    return { version: this.version(), scripts: this.list() };
+  }
+
+  put(id: string, config: ScriptConfig, versionId: string): ScriptRecord {
+    const now = Date.now();
+    this.sql.exec(
+      `INSERT INTO scripts (id, config, version_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET config = excluded.config, version_id = excluded.version_id, updated_at = excluded.updated_at`,
+      id, JSON.stringify(config), versionId, now, now,
+    );
+    this.bump();
+    return this.get(id)!;
+  }
+
+  delete(id: string): boolean {
+    const deleted = this.sql.exec("DELETE FROM scripts WHERE id = ?", id).rowsWritten > 0;
+    if (deleted) this.bump();
+    return deleted;
+  }
+}

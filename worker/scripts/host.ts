@@ -1,0 +1,113 @@
+import { fromJson, stringify, type Doc } from "../lib/ejson";
+import { AppError } from "../lib/errors";
+import { hostAllowed } from "../lib/script-config";
+import { checkOutboundUrl } from "../lib/ssrf";
+import { storeFor } from "../store";
+import { policed } from "../store/policed";
+import type { DocumentStore } from "../store/types";
+import { outboundPolicy } from "../webhooks/settings";
+import type { ScriptHost } from "./runner";
+
+/** Bounds per run, so a script cannot turn one event into unbounded work. */
+export const HOST_LIMITS = { calls: 1000, fetches: 20, fetchTimeoutMs: 10_000, responseBytes: 1 << 20, findLimit: 1000 };
+
+export interface HostScope {
+  tenant: string;
+  /** Chain depth of the triggering event; the script's writes carry one more. */
+  chainDepth: number;
+  allowedHosts: string[];
+}
+
+const args = (argsJson: string) => {
+  const value = fromJson(JSON.parse(argsJson), "arguments");
+  if (!Array.isArray(value)) throw new AppError(400, "INVALID_ARGUMENTS", "arguments must be a list");
+  return value as unknown[];
+};
+const doc = (v: unknown, what: string): Doc => {
+  if (v === null || v === undefined) return {};
+  if (typeof v !== "object" || Array.isArray(v)) throw new AppError(400, "INVALID_ARGUMENTS", `${what} must be an object`);
+  return v as Doc;
+};
+const name = (v: unknown): string => {
+  if (typeof v !== "string") throw new AppError(400, "INVALID_ARGUMENTS", "the first argument must be a collection name");
+  return v;
+};
+
+type Op = (store: DocumentStore, a: unknown[]) => Promise<unknown>;
+
+/** ctx.api: the tenant's collections through the same policed store as the HTTP API. Options mirror the Data API. */
+const OPS: Record<string, Op> = {
+  find: async (s, [c, f, o]) => {
+    const opts = doc(o, "options");
+    const limit = Math.min(Number(opts.limit ?? 100) || 100, HOST_LIMITS.findLimit);
+    return (await s.find(name(c), { filter: doc(f, "filter"), projection: opts.projection as Doc, sort: opts.sort as Doc as never, limit, skip: Number(opts.skip ?? 0) })).documents;
+  },
+  findOne: async (s, [c, f, p]) => (await s.findOne(name(c), doc(f, "filter"), p ? doc(p, "projection") : undefined))?.doc ?? null,
+  insert: async (s, [c, d]) => ({ insertedId: (await s.insertOne(name(c), doc(d, "document"))).insertedId }),
+  insertMany: async (s, [c, docs]) => s.insertMany(name(c), docs as Doc[]),
+  update: async (s, [c, f, u, o]) => strip(await s.updateOne(name(c), doc(f, "filter"), u as Doc, { upsert: !!doc(o, "options").upsert })),
+  updateMany: async (s, [c, f, u, o]) => strip(await s.updateMany(name(c), doc(f, "filter"), u as Doc, { upsert: !!doc(o, "options").upsert })),
+  replace: async (s, [c, f, r, o]) => strip(await s.replaceOne(name(c), doc(f, "filter"), doc(r, "replacement"), { upsert: !!doc(o, "options").upsert })),
+  delete: async (s, [c, f]) => s.deleteOne(name(c), doc(f, "filter")),
+  deleteMany: async (s, [c, f]) => s.deleteMany(name(c), doc(f, "filter")),
+  aggregate: async (s, [c, p]) => s.aggregate(name(c), p as Doc[]),
+  count: async (s, [c, f]) => s.countDocuments(name(c), doc(f, "filter")),
+};
+
+function strip(r: { matchedCount: number; modifiedCount: number; upsertedId?: unknown }) {
+  return { matchedCount: r.matchedCount, modifiedCount: r.modifiedCount, ...(r.upsertedId !== undefined ? { upsertedId: r.upsertedId } : {}) };
+}
+
+/** Errors reach the script as rejected promises with the same code and message an HTTP client would get. */
+function message(err: unknown): string {
+  if (err instanceof AppError) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Everything a script can reach, bound to one tenant. No env, no bindings, no other tenant: only these two calls,
+ * each checked here, and every value crossing as relaxed-EJSON text.
+ */
+export function scriptHost(env: Env, scope: HostScope): ScriptHost {
+  const store = policed(storeFor(env, scope.tenant, undefined, scope.chainDepth + 1));
+  let calls = 0;
+  let fetches = 0;
+  return {
+    async call(op, argsJson) {
+      try {
+        if (++calls > HOST_LIMITS.calls) throw new AppError(429, "SCRIPT_CALL_LIMIT", `at most ${HOST_LIMITS.calls} ctx.api calls per run`);
+        const run = Object.hasOwn(OPS, op) ? OPS[op] : undefined;
+        if (!run) throw new AppError(400, "UNKNOWN_OPERATION", `ctx.api has no ${op}`);
+        return stringify(await run(store, args(argsJson)) ?? null);
+      } catch (err) {
+        throw new Error(message(err));
+      }
+    },
+    async fetch(url, initJson) {
+      try {
+        if (++fetches > HOST_LIMITS.fetches) throw new AppError(429, "SCRIPT_FETCH_LIMIT", `at most ${HOST_LIMITS.fetches} fetches per run`);
+        return await egress(env, scope.allowedHosts, url, JSON.parse(initJson) as { method?: string; headers?: Record<string, string>; body?: string });
+      } catch (err) {
+        throw new Error(message(err));
+      }
+    },
+  };
+}
+
+/** The only network path a script has: its allowed hosts, then the webhook outbound rules, no redirects, a size cap. */
+async function egress(env: Env, allowedHosts: string[], raw: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<string> {
+  if (allowedHosts.length === 0) throw new AppError(403, "SCRIPT_NETWORK_OFF", "this script has no network access; list hosts in allowedHosts");
+  const url = checkOutboundUrl(raw, outboundPolicy(env));
+  if (!hostAllowed(url.hostname, allowedHosts)) throw new AppError(403, "SCRIPT_HOST_NOT_ALLOWED", `${url.hostname} is not in this script's allowedHosts`);
+  const res = await fetch(url, {
+    method: init.method ?? "GET",
+    headers: init.headers,
+    body: init.body ?? undefined,
+    redirect: "manual",
+    signal: AbortSignal.timeout(HOST_LIMITS.fetchTimeoutMs),
+  });
+  const body = await res.text();
+  if (body.length > HOST_LIMITS.responseBytes) throw new AppError(413, "SCRIPT_RESPONSE_TOO_LARGE", `responses are limited to ${HOST_LIMITS.responseBytes} bytes`);
+  return JSON.stringify({ status: res.status, headers: Object.fromEntries(res.headers), body });
+}
+
