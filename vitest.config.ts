@@ -14,6 +14,8 @@ export default defineConfig({
                 // Webhooks in tests: loopback receivers, short timeouts and retries, a 3-second rate window.
                 ALLOW_LOOPBACK_WEBHOOKS: "true", WEBHOOK_TIMEOUT_MS: "1500", WEBHOOK_RETRY_BASE_MS: "1000",
                 WEBHOOK_RETRY_CAP_MS: "3000", WEBHOOK_RATE_WINDOW_MS: "3000",
+                // Scripts in tests: quick retries and a 3-second rate window.
+                SCRIPT_RETRY_BASE_MS: "500", SCRIPT_RETRY_CAP_MS: "1000", SCRIPT_RATE_WINDOW_MS: "3000",
               },
             },
           }),

@@ -5,8 +5,13 @@ import { Metrics } from "./lib/prometheus";
  * isolate id in /api/cluster/metrics); the durable totals per script and webhook come from their Durable Objects.
  */
 export const isolateMetrics = new Metrics();
-export const ISOLATE_ID = crypto.randomUUID().slice(0, 8);
-export const ISOLATE_STARTED = new Date().toISOString();
+let isolate: { id: string; startedAt: string } | undefined;
+
+/** Random values cannot be drawn at global scope in Workers, so the isolate's identity is made on first use. */
+export function isolateInfo(): { id: string; startedAt: string } {
+  isolate ??= { id: crypto.randomUUID().slice(0, 8), startedAt: new Date().toISOString() };
+  return isolate;
+}
 
 const DURATION_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 

@@ -1,5 +1,5 @@
 import { Metrics } from "../lib/prometheus";
-import { ISOLATE_ID, isolateMetrics } from "../metrics";
+import { isolateInfo, isolateMetrics } from "../metrics";
 import { schedulerOf } from "../registry";
 import { outboxOf, tenantLocks, tenantWork } from "./status";
 
@@ -7,7 +7,7 @@ import { outboxOf, tenantLocks, tenantWork } from "./status";
 export async function metricsText(env: Env, tenant: string): Promise<string> {
   const [work, locks, leadership, outbox] = await Promise.all([tenantWork(env, tenant), tenantLocks(env, tenant), schedulerOf(env, tenant).leadership(), outboxOf(env, tenant)]);
   const m = new Metrics();
-  m.set("docflare_isolate_info", "The isolate that answered this scrape", { isolate: ISOLATE_ID }, 1);
+  m.set("docflare_isolate_info", "The isolate that answered this scrape", { isolate: isolateInfo().id }, 1);
   for (const s of work.scriptStats) {
     for (const [status, n] of Object.entries(s.stats.byStatus)) m.set("docflare_script_runs", "Script runs in the retained history, by status", { script: s.id, status }, n);
     if (s.stats.durationMs.p50 !== null) m.set("docflare_script_run_duration_p50_ms", "Median script run duration", { script: s.id }, s.stats.durationMs.p50);

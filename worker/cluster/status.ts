@@ -1,6 +1,6 @@
 import type { LockStatus } from "../lib/lease";
 import { DEFAULT_DATABASE } from "../store";
-import { ISOLATE_ID, ISOLATE_STARTED } from "../metrics";
+import { isolateInfo } from "../metrics";
 import { registryOf, schedulerOf, scriptStub } from "../registry";
 import { webhookStub } from "../webhooks/deliver";
 
@@ -26,7 +26,8 @@ export async function tenantWork(env: Env, tenant: string) {
 
 export function instance(request: Request) {
   const cf = (request as Request & { cf?: { colo?: string } }).cf;
-  return { colo: cf?.colo ?? "local", isolate: ISOLATE_ID, isolateStartedAt: ISOLATE_STARTED };
+  const { id, startedAt } = isolateInfo();
+  return { colo: cf?.colo ?? "local", isolate: id, isolateStartedAt: startedAt };
 }
 
 export function outboxOf(env: Env, tenant: string) {

@@ -20,11 +20,12 @@ export default class extends WorkerEntrypoint {
   async run(eventText, host) {
     const logs = [];
     const line = (level) => (...parts) => { logs.push({ level, message: parts.map(text).join(" "), at: Date.now() }); };
-    const op = (name) => async (...args) => JSON.parse(await host.call(name, JSON.stringify(args, (k, v) => v === undefined ? null : v)));
+    const unwrap = (r) => { if (!r.ok) throw new Error(r.error); return r.value; };
+    const op = (name) => async (...args) => JSON.parse(unwrap(await host.call(name, JSON.stringify(args, (k, v) => v === undefined ? null : v))));
     const api = Object.freeze(Object.fromEntries(["find", "findOne", "insert", "insertMany", "update", "updateMany", "replace",
       "delete", "deleteMany", "aggregate", "count"].map((n) => [n, op(n)])));
     const fetch = async (url, init = {}) => {
-      const r = JSON.parse(await host.fetch(String(url), JSON.stringify({ method: init.method, headers: init.headers, body: init.body })));
+      const r = JSON.parse(unwrap(await host.fetch(String(url), JSON.stringify({ method: init.method, headers: init.headers, body: init.body }))));
       return Object.freeze({ ok: r.status >= 200 && r.status < 300, status: r.status, headers: r.headers,
         text: async () => r.body, json: async () => JSON.parse(r.body) });
     };
@@ -40,16 +41,24 @@ export default class extends WorkerEntrypoint {
 }
 `;
 
-/** What the harness can call back into: an RPC stub of this, bound to one run's host. */
+type Settled = { ok: true; value: string } | { ok: false; error: string };
+
+const settle = (p: Promise<string>): Promise<Settled> =>
+  p.then((value) => ({ ok: true as const, value }), (err) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
+
+/**
+ * What the harness can call back into: an RPC stub of this, bound to one run's host. Refusals travel as data (the
+ * harness rethrows them inside the script), so an expected refusal is not logged as an uncaught RPC exception.
+ */
 class HostTarget extends RpcTarget {
   constructor(private host: ScriptHost) {
     super();
   }
-  call(op: string, argsJson: string): Promise<string> {
-    return this.host.call(op, argsJson);
+  call(op: string, argsJson: string): Promise<Settled> {
+    return settle(this.host.call(op, argsJson));
   }
-  fetch(url: string, initJson: string): Promise<string> {
-    return this.host.fetch(url, initJson);
+  fetch(url: string, initJson: string): Promise<Settled> {
+    return settle(this.host.fetch(url, initJson));
   }
 }
 

@@ -97,7 +97,13 @@ export function scriptHost(env: Env, scope: HostScope): ScriptHost {
 /** The only network path a script has: its allowed hosts, then the webhook outbound rules, no redirects, a size cap. */
 async function egress(env: Env, allowedHosts: string[], raw: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<string> {
   if (allowedHosts.length === 0) throw new AppError(403, "SCRIPT_NETWORK_OFF", "this script has no network access; list hosts in allowedHosts");
-  const url = checkOutboundUrl(raw, outboundPolicy(env));
+  let url: URL;
+  try {
+    url = checkOutboundUrl(raw, outboundPolicy(env));
+  } catch (err) {
+    const reason = err instanceof AppError ? (err.details as { reason?: string } | undefined)?.reason ?? err.message : String(err);
+    throw new AppError(403, "SCRIPT_URL_REFUSED", `url refused: ${reason}`);
+  }
   if (!hostAllowed(url.hostname, allowedHosts)) throw new AppError(403, "SCRIPT_HOST_NOT_ALLOWED", `${url.hostname} is not in this script's allowedHosts`);
   const res = await fetch(url, {
     method: init.method ?? "GET",
