@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { call, uniqueName } from "../helpers/api";
+import { createScript, executions } from "../helpers/scripts";
+
+describe("sub-minute schedules in real time", () => {
+  it("a 6-field schedule every 10 seconds runs 6 times a minute (±1), driven by the coordinator's alarm", async () => {
+    const tenant = uniqueName("rt").replaceAll("_", "-");
+    const s = await createScript(tenant, { name: "every10s", code: "export default async (tick) => tick.scheduledTime", trigger: { type: "cron", schedule: "*/10 * * * * *" } });
+    await new Promise((r) => setTimeout(r, 61_000));
+    const runs = (await executions(tenant, s.id, "?limit=50")).executions;
+    expect(runs.length).toBeGreaterThanOrEqual(5);
+    expect(runs.length).toBeLessThanOrEqual(7);
+    const times = runs.map((r) => Date.parse(r.result)).sort((a, b) => a - b);
+    expect(times.every((t) => new Date(t).getUTCSeconds() % 10 === 0)).toBe(true);
+    expect(new Set(times).size).toBe(times.length);
+    const list = (await call("GET", "/api/scripts/scheduled/list", { tenant })).json.scheduled;
+    expect(list[0].lastRun.outcome).toBe("succeeded");
+  }, 90_000);
+});
