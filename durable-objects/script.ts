@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { waitForSlot } from "../worker/lib/rate-window";
+import { SendWindow } from "./sql/send-window";
 import { RunLog, type RunFinish, type RunInfo, type RunStatus } from "./sql/run-log";
 
 export type ClaimAnswer = { go: true; slot: number } | { go: false; waitMs: number } | { skip: string };
@@ -10,10 +10,11 @@ export type ClaimAnswer = { go: true; slot: number } | { go: false; waitMs: numb
  */
 export class ScriptDO extends DurableObject<Env> {
   private log: RunLog;
+  private window: SendWindow;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS sends (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, done_at INTEGER)");
+    this.window = new SendWindow(ctx.storage.sql);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS fencing (id INTEGER PRIMARY KEY CHECK (id = 1), max_token INTEGER NOT NULL)");
     this.log = new RunLog(ctx.storage.sql);
   }
@@ -36,19 +37,16 @@ export class ScriptDO extends DurableObject<Env> {
         if (fencingToken < max) return { skip: `dispatched under fencing token ${fencingToken}, older than ${max}` };
         sql.exec("INSERT INTO fencing (id, max_token) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET max_token = excluded.max_token", fencingToken);
       }
-      sql.exec("DELETE FROM sends WHERE coalesce(done_at, at + ?) <= ?", leaseMs, now - windowMs);
-      const spans = sql.exec<{ at: number; done_at: number | null }>("SELECT at, done_at FROM sends").toArray().map((r) => ({ at: r.at, doneAt: r.done_at }));
-      const waitMs = waitForSlot(spans, now, limit, windowMs, leaseMs);
-      if (waitMs > 0) return { go: false as const, waitMs };
-      const slot = sql.exec<{ id: number }>("INSERT INTO sends (at) VALUES (?) RETURNING id", now).one().id;
+      const taken = this.window.take(now, limit, windowMs, leaseMs);
+      if ("waitMs" in taken) return { go: false as const, waitMs: taken.waitMs };
       this.log.start(runKey, info, now + leaseMs, now);
-      return { go: true as const, slot };
+      return { go: true as const, slot: taken.slot };
     });
   }
 
   finish(runKey: string, info: RunInfo, outcome: RunFinish, slot?: number): void {
     this.ctx.storage.transactionSync(() => {
-      if (slot !== undefined) this.ctx.storage.sql.exec("UPDATE sends SET done_at = ? WHERE id = ?", Date.now(), slot);
+      if (slot !== undefined) this.window.done(slot, Date.now());
       this.log.finish(runKey, info, outcome, Date.now());
     });
   }

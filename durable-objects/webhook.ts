@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { waitForSlot } from "../worker/lib/rate-window";
+import { SendWindow } from "./sql/send-window";
 import { DeliveryLog, type AttemptRecord, type DeliveryStatus } from "./sql/delivery-log";
 
 export type SlotAnswer = { go: true; slot: number } | { go: false; waitMs: number } | { skip: string };
@@ -10,10 +10,11 @@ export type SlotAnswer = { go: true; slot: number } | { go: false; waitMs: numbe
  */
 export class WebhookDO extends DurableObject<Env> {
   private log: DeliveryLog;
+  private window: SendWindow;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS sends (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, done_at INTEGER)");
+    this.window = new SendWindow(ctx.storage.sql);
     this.log = new DeliveryLog(ctx.storage.sql);
   }
 
@@ -24,22 +25,16 @@ export class WebhookDO extends DurableObject<Env> {
   acquire(deliveryId: string, generation: number, limit: number, windowMs: number, timeoutMs: number): SlotAnswer {
     const settled = this.log.settled(deliveryId, generation);
     if (settled) return { skip: settled };
-    const now = Date.now();
-    const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
-      sql.exec("DELETE FROM sends WHERE coalesce(done_at, at + ?) <= ?", timeoutMs, now - windowMs);
-      const spans = sql.exec<{ at: number; done_at: number | null }>("SELECT at, done_at FROM sends").toArray().map((r) => ({ at: r.at, doneAt: r.done_at }));
-      const waitMs = waitForSlot(spans, now, limit, windowMs, timeoutMs);
-      if (waitMs > 0) return { go: false as const, waitMs };
-      const slot = sql.exec<{ id: number }>("INSERT INTO sends (at) VALUES (?) RETURNING id", now).one().id;
-      return { go: true as const, slot };
+      const taken = this.window.take(Date.now(), limit, windowMs, timeoutMs);
+      return "slot" in taken ? { go: true as const, slot: taken.slot } : { go: false as const, waitMs: taken.waitMs };
     });
   }
 
   /** Logs an attempt and, when it used a slot, marks the request finished so the window counts from its end. */
   record(attempt: AttemptRecord, slot?: number): void {
     this.ctx.storage.transactionSync(() => {
-      if (slot !== undefined) this.ctx.storage.sql.exec("UPDATE sends SET done_at = ? WHERE id = ?", Date.now(), slot);
+      if (slot !== undefined) this.window.done(slot, Date.now());
       this.log.record(attempt);
     });
   }

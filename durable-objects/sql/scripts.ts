@@ -1,3 +1,4 @@
+import { VersionCounter } from "./version-counter";
 import type { ScriptConfig } from "../../worker/lib/script-config";
 
 export interface ScriptRecord extends ScriptConfig {
@@ -12,19 +13,20 @@ type Row = { id: string; config: string; version_id: string; created_at: number;
 
 /** Scripts of one tenant, kept in RegistryDO. Every change bumps `scripts_version` so consumers refresh their caches. */
 export class ScriptTable {
+  private counter: VersionCounter;
+
   constructor(private sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS scripts (
       id TEXT PRIMARY KEY, config TEXT NOT NULL, version_id TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
-    sql.exec("CREATE TABLE IF NOT EXISTS registry_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-    sql.exec("INSERT OR IGNORE INTO registry_meta (key, value) VALUES ('scripts_version', 0)");
+    this.counter = new VersionCounter(sql, "scripts_version");
   }
 
   version(): number {
-    return this.sql.exec<{ value: number }>("SELECT value FROM registry_meta WHERE key = 'scripts_version'").one().value;
+    return this.counter.get();
   }
 
   private bump(): void {
-    this.sql.exec("UPDATE registry_meta SET value = value + 1 WHERE key = 'scripts_version'");
+    this.counter.bump();
   }
 
   private record(row: Row): ScriptRecord {

@@ -1,3 +1,4 @@
+import { VersionCounter } from "./version-counter";
 import type { WebhookConfig } from "../../worker/lib/webhook-config";
 
 export interface Secret {
@@ -22,20 +23,21 @@ type Row = { id: string; config: string; secrets: string; disabled_reason: strin
 
 /** Webhooks of one tenant, kept in RegistryDO. Every change bumps `version`, which consumers use to refresh caches. */
 export class WebhookTable {
+  private counter: VersionCounter;
+
   constructor(private sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS webhooks (
       id TEXT PRIMARY KEY, config TEXT NOT NULL, secrets TEXT NOT NULL, disabled_reason TEXT,
       created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
-    sql.exec("CREATE TABLE IF NOT EXISTS registry_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-    sql.exec("INSERT OR IGNORE INTO registry_meta (key, value) VALUES ('webhooks_version', 0)");
+    this.counter = new VersionCounter(sql, "webhooks_version");
   }
 
   version(): number {
-    return this.sql.exec<{ value: number }>("SELECT value FROM registry_meta WHERE key = 'webhooks_version'").one().value;
+    return this.counter.get();
   }
 
   private bump(): void {
-    this.sql.exec("UPDATE registry_meta SET value = value + 1 WHERE key = 'webhooks_version'");
+    this.counter.bump();
   }
 
   private record(row: Row): WebhookRecord {

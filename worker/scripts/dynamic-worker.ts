@@ -1,5 +1,5 @@
 import { RpcTarget } from "cloudflare:workers";
-import { lineOf, SCRIPT_FILENAME, type CheckResult, type LogLine, type ScriptError, type ScriptHost, type ScriptOutcome, type ScriptRun, type ScriptRunner } from "./runner";
+import { API_OPERATIONS, lineOf, SCRIPT_FILENAME, type CheckResult, type LogLine, type ScriptError, type ScriptHost, type ScriptOutcome, type ScriptRun, type ScriptRunner } from "./runner";
 
 /**
  * The loaded Worker's main module. It imports the user's module, builds `ctx` around the host stub it is handed for
@@ -22,8 +22,7 @@ export default class extends WorkerEntrypoint {
     const line = (level) => (...parts) => { logs.push({ level, message: parts.map(text).join(" "), at: Date.now() }); };
     const unwrap = (r) => { if (!r.ok) throw new Error(r.error); return r.value; };
     const op = (name) => async (...args) => JSON.parse(unwrap(await host.call(name, JSON.stringify(args, (k, v) => v === undefined ? null : v))));
-    const api = Object.freeze(Object.fromEntries(["find", "findOne", "insert", "insertMany", "update", "updateMany", "replace",
-      "delete", "deleteMany", "aggregate", "count"].map((n) => [n, op(n)])));
+    const api = Object.freeze(Object.fromEntries(${JSON.stringify(API_OPERATIONS)}.map((n) => [n, op(n)])));
     const fetch = async (url, init = {}) => {
       const r = JSON.parse(unwrap(await host.fetch(String(url), JSON.stringify({ method: init.method, headers: init.headers, body: init.body }))));
       return Object.freeze({ ok: r.status >= 200 && r.status < 300, status: r.status, headers: r.headers,

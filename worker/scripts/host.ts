@@ -6,7 +6,7 @@ import { storeFor } from "../store";
 import { policed } from "../store/policed";
 import type { DocumentStore } from "../store/types";
 import { outboundPolicy } from "../webhooks/settings";
-import type { ScriptHost } from "./runner";
+import type { ApiOperation, ScriptHost } from "./runner";
 
 /** Bounds per run, so a script cannot turn one event into unbounded work. */
 export const HOST_LIMITS = { calls: 1000, fetches: 20, fetchTimeoutMs: 10_000, responseBytes: 1 << 20, findLimit: 1000 };
@@ -36,7 +36,7 @@ const name = (v: unknown): string => {
 type Op = (store: DocumentStore, a: unknown[]) => Promise<unknown>;
 
 /** ctx.api: the tenant's collections through the same policed store as the HTTP API. Options mirror the Data API. */
-const OPS: Record<string, Op> = {
+const OPS: Record<ApiOperation, Op> = {
   find: async (s, [c, f, o]) => {
     const opts = doc(o, "options");
     const limit = Math.min(Number(opts.limit ?? 100) || 100, HOST_LIMITS.findLimit);
@@ -76,7 +76,7 @@ export function scriptHost(env: Env, scope: HostScope): ScriptHost {
     async call(op, argsJson) {
       try {
         if (++calls > HOST_LIMITS.calls) throw new AppError(429, "SCRIPT_CALL_LIMIT", `at most ${HOST_LIMITS.calls} ctx.api calls per run`);
-        const run = Object.hasOwn(OPS, op) ? OPS[op] : undefined;
+        const run = Object.hasOwn(OPS, op) ? OPS[op as ApiOperation] : undefined;
         if (!run) throw new AppError(400, "UNKNOWN_OPERATION", `ctx.api has no ${op}`);
         return stringify(await run(store, args(argsJson)) ?? null);
       } catch (err) {

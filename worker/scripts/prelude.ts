@@ -1,3 +1,5 @@
+import { API_OPERATIONS } from "./runner";
+
 /**
  * Global code run in every QuickJS context before the user's module. It builds the frozen `ctx` from the three host
  * functions and removes them from the global object, so the script can reach the host only through `ctx`.
@@ -9,11 +11,7 @@ export const PRELUDE = String.raw`
   const text = (v) => typeof v === "string" ? v : (() => { try { return JSON.stringify(v); } catch { return String(v); } })();
   const line = (level) => (...parts) => log(level, parts.map(text).join(" "));
   const op = (name) => async (...args) => JSON.parse(await call(name, JSON.stringify(args, (k, v) => v === undefined ? null : v)));
-  const api = Object.freeze({
-    find: op("find"), findOne: op("findOne"), insert: op("insert"), insertMany: op("insertMany"),
-    update: op("update"), updateMany: op("updateMany"), replace: op("replace"),
-    delete: op("delete"), deleteMany: op("deleteMany"), aggregate: op("aggregate"), count: op("count"),
-  });
+  const api = Object.freeze(Object.fromEntries(${JSON.stringify(API_OPERATIONS)}.map((n) => [n, op(n)])));
   const logger = Object.freeze(Object.assign(line("info"), { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") }));
   const fetch = async (url, init = {}) => {
     const r = JSON.parse(await fetchHost(String(url), JSON.stringify({ method: init.method, headers: init.headers, body: init.body })));

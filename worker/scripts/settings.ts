@@ -1,6 +1,7 @@
+import { envNumber as num } from "../lib/env-number";
+
 /** Script settings from the environment, with the documented defaults. */
 export function scriptSettings(env: Env) {
-  const num = (v: string | undefined, d: number) => (v !== undefined && v !== "" && Number.isFinite(Number(v)) ? Number(v) : d);
   return {
     retryBaseMs: num(env.SCRIPT_RETRY_BASE_MS, 5_000),
     retryCapMs: num(env.SCRIPT_RETRY_CAP_MS, 600_000),

@@ -1,8 +1,8 @@
+import { envNumber as num } from "../lib/env-number";
 import type { OutboundPolicy } from "../lib/ssrf";
 
 /** Webhook settings from the environment, with the documented defaults. */
 export function webhookSettings(env: Env) {
-  const num = (v: string | undefined, d: number) => (v !== undefined && v !== "" && Number.isFinite(Number(v)) ? Number(v) : d);
   return {
     timeoutMs: num(env.WEBHOOK_TIMEOUT_MS, 15_000),
     retryBaseMs: num(env.WEBHOOK_RETRY_BASE_MS, 10_000),
