@@ -4,7 +4,7 @@
 // because these shared machines drift by tens of percent within a minute.
 // Usage: npm run bench [-- --rounds 3 --duration 4 --connections 16 --docs 100000]
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -53,10 +53,27 @@ async function waitUp(url) {
   throw new Error(`${url} did not start`);
 }
 
+const cpuMicros = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+};
+
+/**
+ * Waits until workerd is idle: writes leave change events in DatabaseDO's outbox, and their background flush would
+ * otherwise be billed to whichever scenario runs next.
+ */
+async function waitQuiet(pid, maxMs = 20_000) {
+  const started = Date.now();
+  while (Date.now() - started < maxMs) {
+    const before = cpuMicros(pid);
+    await new Promise((r) => setTimeout(r, 300));
+    if (cpuMicros(pid) - before < 300_000 * 0.05) return;
+  }
+}
+
 function run(title, url, { method = "GET", body, paths } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const headers = { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" };
-    const requests = [{ method, body, headers, setupRequest: (req) => (paths ? { ...req, path: paths() } : req) }];
+    const requests = [{ method, body, headers: json, setupRequest: (req) => (paths ? { ...req, path: paths() } : req) }];
     autocannon({ url, connections: CONNECTIONS, duration: DURATION, requests }, (err, result) => {
       if (err) return reject(err);
       const bad = result.non2xx + result.errors + result.timeouts;
@@ -65,29 +82,39 @@ function run(title, url, { method = "GET", body, paths } = {}) {
   });
 }
 
+const json = { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" };
+
+async function seedDocflare(url) {
+  const batch = 2000;
+  for (let start = 0; start < DOCS; start += batch) {
+    const docs = Array.from({ length: Math.min(batch, DOCS - start) }, (_, k) => {
+      const i = start + k;
+      return { _id: i, sku: `s${i}`, category: `c${i % 1000}`, price: i % 997, name: `item ${i}` };
+    });
+    const res = await fetch(`${url}/api/db/items`, { method: "POST", headers: json, body: JSON.stringify(docs) });
+    if (res.status !== 201) throw new Error(`seed failed: ${res.status} ${await res.text()}`);
+  }
+  const idx = await fetch(`${url}/api/management/collections/items/indexes`, { method: "POST", headers: json, body: JSON.stringify({ keys: { category: 1 } }) });
+  if (idx.status !== 201) throw new Error(`index failed: ${await idx.text()}`);
+  const check = await (await fetch(`${url}/api/db/items?category=c42&limit=20&explain=true`, { headers: json })).json();
+  if (check.explain.strategy !== "index" || check.documents.length !== 20) throw new Error(`indexed list is not indexed: ${JSON.stringify(check.explain)}`);
+}
+
 async function main() {
   build();
-  const ports = { constant: await freePort(), minimal: await freePort(), docflare: await freePort() };
-  writeFileSync(join(dir, "config.capnp"), workerdConfig({ dir, ports, adminToken: ADMIN, compatibilityDate: "2026-11-01" }));
+  const ports = { constant: await freePort(), minimal: await freePort(), docflare: await freePort(), uncached: await freePort() };
+  const wasmModules = readdirSync(join(dir, "docflare")).filter((f) => f.endsWith(".wasm"));
+  const queueSink = "queue-sink.js";
+  copyFileSync(join(root, "bench", queueSink), join(dir, queueSink));
+  writeFileSync(join(dir, "config.capnp"), workerdConfig({ dir, ports, adminToken: ADMIN, compatibilityDate: "2026-11-01", wasmModules, queueSink }));
   const workerd = spawn(join(root, "node_modules/@cloudflare/workerd-linux-64/bin/workerd"), ["serve", join(dir, "config.capnp"), "--experimental"], { stdio: ["ignore", "inherit", "inherit"] });
   const base = (p) => `http://127.0.0.1:${ports[p]}`;
   try {
     await Promise.all(Object.keys(ports).map((p) => waitUp(base(p))));
-    console.log(`seeding ${DOCS} documents...`);
-    const batch = 2000;
-    for (let start = 0; start < DOCS; start += batch) {
-      const docs = Array.from({ length: Math.min(batch, DOCS - start) }, (_, k) => {
-        const i = start + k;
-        return { _id: i, sku: `s${i}`, category: `c${i % 1000}`, price: i % 997, name: `item ${i}` };
-      });
-      const res = await fetch(`${base("docflare")}/api/db/items`, { method: "POST", headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" }, body: JSON.stringify(docs) });
-      if (res.status !== 201) throw new Error(`seed failed: ${res.status} ${await res.text()}`);
-    }
-    const idx = await fetch(`${base("docflare")}/api/management/collections/items/indexes`, { method: "POST", headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" }, body: JSON.stringify({ keys: { category: 1 } }) });
-    if (idx.status !== 201) throw new Error(`index failed: ${await idx.text()}`);
+    console.log(`seeding ${DOCS} documents into each Docflare...`);
+    await Promise.all(["docflare", "uncached"].map((name) => seedDocflare(base(name))));
     await fetch(`${base("minimal")}/seed?n=${DOCS}`);
-    const check = await (await fetch(`${base("docflare")}/api/db/items?category=c42&limit=20&explain=true`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json();
-    if (check.explain.strategy !== "index" || check.documents.length !== 20) throw new Error(`indexed list is not indexed: ${JSON.stringify(check.explain)}`);
+    await waitQuiet(workerd.pid, 120_000);
 
     const rand = (n) => Math.floor(Math.random() * n);
     const scenarios = [
@@ -95,13 +122,18 @@ async function main() {
       ["baseline: worker + DO point read", base("minimal"), { paths: () => `/k${rand(DOCS)}` }],
       ["docflare: GET /api/db/items/{id}", base("docflare"), { paths: () => `/api/db/items/${rand(DOCS)}` }],
       ["docflare: indexed list of 20 of 100k", base("docflare"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }],
+      ["read cache off: GET /api/db/items/{id}", base("uncached"), { paths: () => `/api/db/items/${rand(DOCS)}` }],
+      ["read cache off: indexed list of 20", base("uncached"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }],
       ["baseline: worker + DO insert", base("minimal"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }) }],
       ["docflare: POST /api/db/bench_inserts", base("docflare"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }), paths: () => "/api/db/bench_inserts" }],
     ];
     for (const [, url, options] of scenarios) await run("warmup", url, { ...options }).catch(() => undefined);
     const runs = scenarios.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, [title, url, options]] of scenarios.entries()) runs[i].push(await run(title, url, options));
+      for (const [i, [title, url, options]] of scenarios.entries()) {
+        await waitQuiet(workerd.pid);
+        runs[i].push(await run(title, url, options));
+      }
     }
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const results = runs.map((rs) => ({
@@ -112,7 +144,7 @@ async function main() {
       bad: rs.reduce((a, r) => a + r.bad, 0),
       rounds: rs.map((r) => Math.round(r.rps)),
     }));
-    const [constant, readBase, getById, list, insertBase, insert] = results;
+    const [constant, readBase, getById, list, getUncached, listUncached, insertBase, insert] = results;
     const row = (r, baseline, goal) =>
       `${r.title.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${String(r.p99).padStart(4)} ms` +
       (baseline ? `  ratio ${(r.rps / baseline.rps).toFixed(2)} of "${baseline.title}"${goal ? ` (goal >= ${goal})` : ""}` : "") +
@@ -122,6 +154,8 @@ async function main() {
     console.log(row(readBase, constant));
     console.log(row(getById, readBase, 0.7));
     console.log(row(list, readBase, 0.7));
+    console.log(row(getUncached, readBase));
+    console.log(row(listUncached, readBase));
     console.log(row(insertBase, constant));
     console.log(row(insert, insertBase, 0.6));
     mkdirSync(join(root, "bench", "results"), { recursive: true });

@@ -1,33 +1,20 @@
-// Writes a workerd config with the three workers under test, each on its own loopback port.
-export function workerdConfig({ dir, ports, adminToken, compatibilityDate }) {
-  const worker = (name, file, extra = "") => `
+// Writes a workerd config with the workers under test, each on its own loopback port: the two baselines, Docflare as
+// configured by default, and Docflare with its read cache off (READ_CACHE_BYTES=0) so both figures come from one run.
+// `wasmModules` are the .wasm files wrangler's bundle imports by name (the QuickJS sandbox), next to docflare/index.js.
+export function workerdConfig({ dir, ports, adminToken, compatibilityDate, wasmModules = [], queueSink }) {
+  const worker = (name, file, extra = "", more = "") => `
 const ${name}Worker :Workerd.Worker = (
-  modules = [ (name = "index.js", esModule = embed "${file}") ],
+  modules = [ (name = "index.js", esModule = embed "${file}")${more} ],
   compatibilityDate = "${compatibilityDate}",
   ${extra}
 );`;
-  return `using Workerd = import "/workerd/workerd.capnp";
-
-const config :Workerd.Config = (
-  services = [
-    (name = "constant", worker = .constantWorker),
-    (name = "minimal", worker = .minimalWorker),
-    (name = "docflare", worker = .docflareWorker),
-    (name = "disk", disk = (path = "${dir}/storage", writable = true)),
-  ],
-  sockets = [
-    (name = "constant", address = "127.0.0.1:${ports.constant}", http = (), service = "constant"),
-    (name = "minimal", address = "127.0.0.1:${ports.minimal}", http = (), service = "minimal"),
-    (name = "docflare", address = "127.0.0.1:${ports.docflare}", http = (), service = "docflare"),
-  ],
-);
-${worker("constant", "constant/index.js")}
-${worker("minimal", "minimal/index.js", `durableObjectNamespaces = [ (className = "MinimalDO", uniqueKey = "bench-minimal", enableSql = true) ],
-  durableObjectStorage = (localDisk = "disk"),
-  bindings = [ (name = "STORE", durableObjectNamespace = "MinimalDO") ],`)}
-${worker("docflare", "docflare/index.js", `durableObjectNamespaces = [
-    (className = "DatabaseDO", uniqueKey = "bench-database", enableSql = true),
-    (className = "RegistryDO", uniqueKey = "bench-registry", enableSql = true),
+  const docflare = (name, readCacheBytes) =>
+    worker(
+      name,
+      "docflare/index.js",
+      `durableObjectNamespaces = [
+    (className = "DatabaseDO", uniqueKey = "bench-database-${name}", enableSql = true),
+    (className = "RegistryDO", uniqueKey = "bench-registry-${name}", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "disk"),
   bindings = [
@@ -37,6 +24,32 @@ ${worker("docflare", "docflare/index.js", `durableObjectNamespaces = [
     (name = "STORE_BACKEND", text = "embedded"),
     (name = "LOG_LEVEL", text = "error"),
     (name = "DASHBOARD_ORIGIN", text = ""),
-  ],`)}
+    (name = "READ_CACHE_BYTES", text = "${readCacheBytes}"),
+    (name = "EVENTS", queue = "queue-sink"),
+  ],`,
+      wasmModules.map((m) => `, (name = "${m}", wasm = embed "docflare/${m}")`).join(""),
+    );
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "constant", worker = .constantWorker),
+    (name = "minimal", worker = .minimalWorker),
+    (name = "docflare", worker = .docflareWorker),
+    (name = "uncached", worker = .uncachedWorker),
+    (name = "queue-sink", worker = .queueSinkWorker),
+    (name = "disk", disk = (path = "${dir}/storage", writable = true)),
+  ],
+  sockets = [
+${Object.entries(ports).map(([name, port]) => `    (name = "${name}", address = "127.0.0.1:${port}", http = (), service = "${name}"),`).join("\n")}
+  ],
+);
+${worker("constant", "constant/index.js")}
+${worker("queueSink", queueSink)}
+${worker("minimal", "minimal/index.js", `durableObjectNamespaces = [ (className = "MinimalDO", uniqueKey = "bench-minimal", enableSql = true) ],
+  durableObjectStorage = (localDisk = "disk"),
+  bindings = [ (name = "STORE", durableObjectNamespace = "MinimalDO") ],`)}
+${docflare("docflare", 16 * 1024 * 1024)}
+${docflare("uncached", 0)}
 `;
 }

@@ -8,8 +8,23 @@ import { Outbox } from "./sql/outbox";
 import { buildEvent, type WriteOrigin } from "../worker/lib/change-events";
 import { backoffDelay } from "../worker/lib/backoff";
 import { log } from "../worker/log";
+import { ReadCache, cacheableRead } from "../worker/lib/read-cache";
+import { envNumber } from "../worker/lib/env-number";
+
+/**
+ * One budget per isolate, shared by every DatabaseDO in it: objects of one class share an isolate and its memory
+ * limit, so a budget per object would grow with the number of tenants. Each object instance reads and writes under
+ * its own number, so an instance never sees answers from an earlier life of the same object.
+ */
+let isolateReads: ReadCache<unknown> | undefined;
+let instances = 0;
 
 const FLUSH_BATCH = 100;
+/**
+ * Under a stream of writes, flushes start at most this often, so each one carries a batch rather than one event.
+ * An idle store still flushes at once: the interval only ever delays a flush that follows another closely.
+ */
+const FLUSH_INTERVAL_MS = 20;
 const QUEUE_BATCH_BYTES = 200_000;
 
 /** EJSON text: documents cross the RPC boundary as text so ObjectIds, Dates and Decimals keep their types. */
@@ -26,30 +41,39 @@ export class DatabaseDO extends DurableObject<Env> {
   /** Whether an alarm is known to be pending; saves a storage call per write. Reset whenever the alarm runs. */
   private armed = false;
   private flushFailures = 0;
+  private lastFlushAt = 0;
+  /** This object is the only writer of its SQLite, so a read's answer holds until the next write to its collection. */
+  private reads: ReadCache<unknown>;
+  private readonly instance = `${++instances}`;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.reads = isolateReads ??= new ReadCache(envNumber(env.READ_CACHE_BYTES, 16 * 1024 * 1024));
     this.catalog = new Catalog(ctx.storage.sql);
     this.engine = new Engine(ctx.storage.sql, this.catalog);
     this.outbox = new Outbox(ctx.storage.sql);
   }
 
-  /** Runs a write and appends its change events to the outbox in the same transaction, then arms the flush alarm. */
-  private write<T>(fn: (changes: Change[]) => T, origin?: WriteOrigin, collection?: string): Result<T> {
+  /**
+   * Runs a write and appends its change events to the outbox in the same transaction, then arms the flush alarm.
+   * Cached reads of the collection are dropped first, whatever the outcome.
+   */
+  private write<T>(collection: string, fn: (changes: Change[]) => T, origin?: WriteOrigin): Result<T> {
+    this.reads.invalidate(`${this.instance}/${collection}`);
     return capture(() => {
       let produced = false;
       try {
         const result = this.ctx.storage.transactionSync(() => {
           const changes: Change[] = [];
           const value = fn(changes);
-          if (origin && collection && changes.length > 0) {
+          if (origin && changes.length > 0) {
             const at = new Date();
             this.outbox.append(changes.map((ch) => buildEvent(origin, collection, ch.op, ch.id, ch.before, ch.after, at)));
             produced = true;
           }
           return value;
         });
-        if (produced) this.arm(0);
+        if (produced) this.arm(Math.max(0, this.lastFlushAt + FLUSH_INTERVAL_MS - Date.now()));
         return result;
       } catch (err) {
         this.catalog.invalidate();
@@ -80,6 +104,7 @@ export class DatabaseDO extends DurableObject<Env> {
   /** Drains the outbox: at least once, in order; a failed send keeps the rows and retries with backoff, forever. */
   override async alarm(): Promise<void> {
     this.armed = false;
+    this.lastFlushAt = Date.now();
     const rows = this.outbox.take(FLUSH_BATCH);
     if (rows.length === 0) return;
     try {
@@ -101,8 +126,27 @@ export class DatabaseDO extends DurableObject<Env> {
     return this.outbox.backlog();
   }
 
+  /** Answers a read from the cache when an identical one has run since the collection last changed. */
+  private cached<T>(collection: string, read: string, run: () => T, bytes: (value: T) => number): Result<T> {
+    const cacheable = this.reads.enabled && cacheableRead(read);
+    const scope = `${this.instance}/${collection}`;
+    const key = `${this.instance}\0${read}`;
+    if (cacheable) {
+      const hit = this.reads.get(scope, key);
+      if (hit !== undefined) return { ok: true, value: hit as T };
+    }
+    const result = capture(run);
+    if (cacheable && result.ok) this.reads.set(scope, key, result.value, bytes(result.value));
+    return result;
+  }
+
   find(collection: string, query: Ejson): Result<TextPage> {
-    return capture(() => this.engine.find(collection, parseEjson(query) as FindQuery));
+    return this.cached(
+      collection,
+      `find\0${collection}\0${query}`,
+      () => this.engine.find(collection, parseEjson(query) as FindQuery),
+      (page) => 64 + page.json.length + (page.nextCursor?.length ?? 0),
+    );
   }
 
   /**
@@ -110,11 +154,21 @@ export class DatabaseDO extends DurableObject<Env> {
    * RPC far cheaper than an object. With a projection the text after the ETag is the projected document.
    */
   findOne(collection: string, filter: Ejson, projection?: Ejson): Result<string | null> {
-    return capture(() => {
+    const read = () => {
       const found = this.engine.findOne(collection, parseEjson(filter) as Doc, projection ? (parseEjson(projection) as Doc) : undefined);
       if (!found) return null;
       return `${found.etag} ${projection && found.doc ? stringify(found.doc) : found.text}`;
-    });
+    };
+    return this.cached(collection, `one\0${collection}\0${filter}\0${projection ?? ""}`, read, (text) => 64 + (text?.length ?? 0));
+  }
+
+  /** findOne for a filter that is only an `_id` lookup, already reduced to index keys by the caller; same answer shape. */
+  findByKeys(collection: string, keys: string[]): Result<string | null> {
+    const read = () => {
+      const found = this.engine.findByKeys(collection, keys);
+      return found ? `${found.etag} ${found.text}` : null;
+    };
+    return this.cached(collection, `id\0${collection}\0${keys.join("\0")}`, read, (text) => 64 + (text?.length ?? 0));
   }
 
   count(collection: string, filter: Ejson): Result<number> {
@@ -122,36 +176,36 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   insert(collection: string, docs: Ejson, origin: WriteOrigin): Result<Ejson> {
-    return this.write((changes) => stringify({ inserted: this.engine.insert(collection, parseEjson(docs) as Doc[], changes) }), origin, collection);
+    return this.write(collection, (changes) => stringify({ inserted: this.engine.insert(collection, parseEjson(docs) as Doc[], changes) }), origin);
   }
 
   update(collection: string, filter: Ejson, update: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Result<Ejson> {
     return this.write(
+      collection,
       (changes) =>
         stringify(
           this.engine.update(collection, parseEjson(filter) as Doc, parseEjson(update) as Doc, many, parseEjson(options) as WriteOptions, changes),
         ),
       origin,
-      collection,
     );
   }
 
   replace(collection: string, filter: Ejson, replacement: Ejson, options: Ejson, origin: WriteOrigin): Result<Ejson> {
     return this.write(
+      collection,
       (changes) =>
         stringify(
           this.engine.replace(collection, parseEjson(filter) as Doc, parseEjson(replacement) as Doc, parseEjson(options) as WriteOptions, changes),
         ),
       origin,
-      collection,
     );
   }
 
   delete(collection: string, filter: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Result<number> {
     return this.write(
+      collection,
       (changes) => this.engine.delete(collection, parseEjson(filter) as Doc, many, parseEjson(options) as WriteOptions, changes),
       origin,
-      collection,
     );
   }
 
@@ -188,7 +242,7 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   createCollection(name: string, validator: string | null): Result<{ created: boolean; info: CollectionInfo }> {
-    return this.write(() => {
+    return this.write(name, () => {
       const existed = this.catalog.get(name) !== null;
       this.catalog.ensure(name, validator === null ? undefined : JSON.parse(validator));
       return { created: !existed, info: this.info(name)! };
@@ -196,11 +250,11 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   dropCollection(name: string): Result<boolean> {
-    return this.write(() => this.catalog.drop(name));
+    return this.write(name, () => this.catalog.drop(name));
   }
 
   createIndex(collection: string, keys: Record<string, 1 | -1>, unique: boolean, name?: string): Result<IndexSpec> {
-    return this.write(() => this.catalog.createIndex(collection, keys, unique, name));
+    return this.write(collection, () => this.catalog.createIndex(collection, keys, unique, name));
   }
 
   listIndexes(collection: string): Result<IndexSpec[]> {
@@ -208,7 +262,7 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   dropIndex(collection: string, name: string): Result<boolean> {
-    return this.write(() => this.catalog.dropIndex(collection, name));
+    return this.write(collection, () => this.catalog.dropIndex(collection, name));
   }
 
   ping(): string {

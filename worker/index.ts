@@ -45,7 +45,8 @@ app.use("*", (c, next) => {
   }
   return corsFor.handler(c, next);
 });
-app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" ? next() : authenticate()(c, next)));
+const authenticateApi = authenticate();
+app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" ? next() : authenticateApi(c, next)));
 app.onError(onError);
 app.notFound(notFound);
 

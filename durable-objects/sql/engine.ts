@@ -187,6 +187,22 @@ export class Engine {
     return null;
   }
 
+  /**
+   * The read behind GET /{collection}/{id}: `_id` keys go straight to the unique index, with no filter to parse or
+   * plan. Several keys (a path segment that reads as number and string) may match several documents; the first
+   * inserted wins, as it would for findOne.
+   */
+  findByKeys(name: string, keys: string[]): { text: string; etag: string } | null {
+    const meta = this.catalog.get(name);
+    if (!meta || keys.length === 0) return null;
+    const where = keys.length === 1 ? "id_key = ?" : `id_key IN (${keys.map(() => "?").join(", ")})`;
+    let first: [number, string] | undefined;
+    for (const row of this.sql.exec(`SELECT seq, doc FROM ${meta.table} WHERE ${where}`, ...keys).raw() as IterableIterator<[number, string]>) {
+      if (!first || row[0] < first[0]) first = row;
+    }
+    return first ? { text: first[1], etag: etagOf(first[1]) } : null;
+  }
+
   count(name: string, filter: Doc): number {
     const meta = this.catalog.get(name);
     if (!meta) return 0;

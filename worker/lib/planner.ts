@@ -91,6 +91,18 @@ function boundsFor(cond: unknown): { bounds: Bound[]; equality: boolean; onlyEqu
   return bounds.length ? { bounds, equality, onlyEquality: equality && ops.length === 1 && bounds.length === 1 } : undefined;
 }
 
+/** The `_id` keys when a filter is nothing but an `_id` equality or `$in` of plain ids (the GET-by-id shape). */
+export function exactIdKeys(filter: Doc, max = 16): string[] | undefined {
+  let only: string | undefined;
+  for (const k in filter) {
+    if (only !== undefined || k !== "_id") return undefined;
+    only = k;
+  }
+  if (only === undefined) return undefined;
+  const keys = idKeys(filter._id);
+  return keys && keys.length <= max ? keys : undefined;
+}
+
 /** Picks the cheapest access path: _id lookup, then an equality on an index, then a range, else a scan. */
 export function choosePlan(filter: Doc, indexes: IndexInfo[]): Plan {
   const conds = conjuncts(filter);

@@ -17,15 +17,19 @@ export function forgetKey(hash?: string) {
 }
 
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+const encoder = new TextEncoder();
+/** The admin token's bytes, encoded once per isolate rather than on every request. */
+let adminBytes: { token: string; bytes: Uint8Array } | undefined;
+
 /** Constant-time for equal lengths; a length mismatch may return early, which reveals only the token's length. */
-function sameSecret(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  return ea.byteLength === eb.byteLength && crypto.subtle.timingSafeEqual(ea, eb);
+function isAdminToken(token: string, admin: string): boolean {
+  if (adminBytes?.token !== admin) adminBytes = { token: admin, bytes: encoder.encode(admin) };
+  const given = encoder.encode(token);
+  return given.byteLength === adminBytes.bytes.byteLength && crypto.subtle.timingSafeEqual(given, adminBytes.bytes);
 }
 
 /** Bearer everywhere; the Data API's own `apiKey` / `api-key` headers and Basic (password = key) where `dataApi` is set. */
@@ -70,7 +74,7 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
       throw new AppError(401, "UNAUTHENTICATED", "credentials are required: send Authorization: Bearer <token>", undefined);
     }
     let principal: Principal | null = null;
-    if (c.env.ADMIN_TOKEN && sameSecret(token, c.env.ADMIN_TOKEN)) {
+    if (c.env.ADMIN_TOKEN && isAdminToken(token, c.env.ADMIN_TOKEN)) {
       const tenant = checkTenant(c.req.header("x-docflare-tenant") ?? "default");
       principal = { tenant, role: "admin", collections: null, keyId: null, superAdmin: true };
     } else {

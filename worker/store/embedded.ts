@@ -1,6 +1,7 @@
 import { unwrap, type Result } from "../lib/errors";
 import { parseEjson, stringify, type Doc } from "../lib/ejson";
 import type { WriteOrigin } from "../lib/change-events";
+import { exactIdKeys } from "../lib/planner";
 import type { CollectionInfo, DocumentStore, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
 
 /** idFromName hashes the name on every call; a tenant's id never changes, so remember a bounded number of them. */
@@ -42,7 +43,12 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async findOne(collection: string, filter: Doc, projection?: Doc): Promise<StoredDoc | null> {
-    const found = unwrap(await this.stub.findOne(collection, stringify(filter), projection ? stringify(projection) : undefined));
+    const keys = projection ? undefined : exactIdKeys(filter);
+    const found = unwrap(
+      keys
+        ? await this.stub.findByKeys(collection, keys)
+        : await this.stub.findOne(collection, stringify(filter), projection ? stringify(projection) : undefined),
+    );
     if (found === null) return null;
     const space = found.indexOf(" ");
     const etag = found.slice(0, space);

@@ -22,59 +22,130 @@ function checkBroadFilter(filter: Doc, o: WriteOptions | undefined) {
   }
 }
 
+const coll = (name: string) => checkCollectionName(name);
+
 /**
- * The one gate between callers (REST, Data API, later scripts) and any backend: names, operator policy and sizes
+ * The one gate between callers (REST, Data API, scripts) and any backend: names, operator policy and sizes
  * are checked here so every route and backend refuses the same things with the same codes.
- * Every method is async so a refusal is a rejected promise, like any backend error.
+ * Every method is async so a refusal is a rejected promise, like any backend error. A class rather than an object of
+ * closures because one is made per request, and the methods then live once on the prototype.
  */
+class PolicedStore implements DocumentStore {
+  readonly backend: DocumentStore["backend"];
+  constructor(private store: DocumentStore) {
+    this.backend = store.backend;
+  }
+  async find(c: string, q: FindQuery) {
+    coll(c);
+    checkFind(q);
+    return this.store.find(c, q);
+  }
+  async findOne(c: string, f: Doc, p?: Doc) {
+    coll(c);
+    checkFilter(f);
+    if (p) checkFilter(p, "projection");
+    return this.store.findOne(c, f, p);
+  }
+  async insertOne(c: string, d: Doc) {
+    coll(c);
+    checkDocument(d);
+    return this.store.insertOne(c, d);
+  }
+  async insertMany(c: string, docs: Doc[]) {
+    coll(c);
+    if (!Array.isArray(docs) || docs.length === 0) throw badRequest("INVALID_DOCUMENT", "documents must be a non-empty array");
+    if (docs.length > LIMITS.maxInsertMany) throw badRequest("TOO_MANY_DOCUMENTS", `at most ${LIMITS.maxInsertMany} documents per request`);
+    docs.forEach((d, i) => checkDocument(d, `documents.${i}`));
+    return this.store.insertMany(c, docs);
+  }
+  async updateOne(c: string, f: Doc, u: Doc | Doc[], o?: WriteOptions) {
+    coll(c);
+    checkFilter(f);
+    checkUpdate(u);
+    checkWriteOptions(o);
+    return this.store.updateOne(c, f, u, o);
+  }
+  async updateMany(c: string, f: Doc, u: Doc | Doc[], o?: WriteOptions) {
+    coll(c);
+    checkFilter(f);
+    checkBroadFilter(f, o);
+    checkUpdate(u);
+    checkWriteOptions(o);
+    return this.store.updateMany(c, f, u, o);
+  }
+  async replaceOne(c: string, f: Doc, r: Doc, o?: WriteOptions) {
+    coll(c);
+    checkFilter(f);
+    checkDocument(r, "replacement");
+    return this.store.replaceOne(c, f, r, o);
+  }
+  async deleteOne(c: string, f: Doc, o?: WriteOptions) {
+    coll(c);
+    checkFilter(f);
+    return this.store.deleteOne(c, f, o);
+  }
+  async deleteMany(c: string, f: Doc, o?: WriteOptions) {
+    coll(c);
+    checkFilter(f);
+    checkBroadFilter(f, o);
+    return this.store.deleteMany(c, f, o);
+  }
+  async aggregate(c: string, p: Doc[]) {
+    coll(c);
+    checkPipeline(p);
+    for (const stage of p as Doc[]) {
+      const from = (stage.$lookup as Doc | undefined)?.from ?? (stage.$unionWith as Doc | undefined)?.coll ?? stage.$unionWith;
+      if (typeof from === "string") coll(from);
+    }
+    return this.store.aggregate(c, p);
+  }
+  async countDocuments(c: string, f: Doc) {
+    coll(c);
+    checkFilter(f);
+    return this.store.countDocuments(c, f);
+  }
+  async distinct(c: string, field: string, f: Doc) {
+    coll(c);
+    checkFilter(f);
+    if (!field || field.startsWith("$")) throw badRequest("INVALID_FIELD", "distinct needs a field name");
+    return this.store.distinct(c, field, f);
+  }
+  async listCollections() {
+    return this.store.listCollections();
+  }
+  async createCollection(n: string, o: { validator?: unknown }) {
+    coll(n);
+    return this.store.createCollection(n, o);
+  }
+  async dropCollection(n: string) {
+    coll(n);
+    return this.store.dropCollection(n);
+  }
+  async collectionStats(n: string) {
+    coll(n);
+    return this.store.collectionStats(n);
+  }
+  async createIndex(c: string, k: Record<string, 1 | -1>, o: { unique?: boolean; name?: string }) {
+    coll(c);
+    return this.store.createIndex(c, k, o);
+  }
+  async listIndexes(c: string) {
+    coll(c);
+    return this.store.listIndexes(c);
+  }
+  async dropIndex(c: string, n: string) {
+    coll(c);
+    return this.store.dropIndex(c, n);
+  }
+  async sample(c: string, n: number) {
+    coll(c);
+    return this.store.sample(c, n);
+  }
+  async ping() {
+    return this.store.ping();
+  }
+}
+
 export function policed(store: DocumentStore): DocumentStore {
-  const coll = (name: string) => checkCollectionName(name);
-  return {
-    backend: store.backend,
-    find: async (c, q) => (coll(c), checkFind(q), store.find(c, q)),
-    findOne: async (c, f, p) => (coll(c), checkFilter(f), p && checkFilter(p, "projection"), store.findOne(c, f, p)),
-    insertOne: async (c, d) => (coll(c), checkDocument(d), store.insertOne(c, d)),
-    insertMany: async (c, docs) => {
-      coll(c);
-      if (!Array.isArray(docs) || docs.length === 0) throw badRequest("INVALID_DOCUMENT", "documents must be a non-empty array");
-      if (docs.length > LIMITS.maxInsertMany) throw badRequest("TOO_MANY_DOCUMENTS", `at most ${LIMITS.maxInsertMany} documents per request`);
-      docs.forEach((d, i) => checkDocument(d, `documents.${i}`));
-      return store.insertMany(c, docs);
-    },
-    updateOne: async (c, f, u, o) => (coll(c), checkFilter(f), checkUpdate(u), checkWriteOptions(o), store.updateOne(c, f, u, o)),
-    updateMany: async (c, f, u, o) => (coll(c), checkFilter(f), checkBroadFilter(f, o), checkUpdate(u), checkWriteOptions(o), store.updateMany(c, f, u, o)),
-    replaceOne: async (c, f, r, o) => {
-      coll(c);
-      checkFilter(f);
-      checkDocument(r, "replacement");
-      return store.replaceOne(c, f, r, o);
-    },
-    deleteOne: async (c, f, o) => (coll(c), checkFilter(f), store.deleteOne(c, f, o)),
-    deleteMany: async (c, f, o) => (coll(c), checkFilter(f), checkBroadFilter(f, o), store.deleteMany(c, f, o)),
-    aggregate: async (c, p) => {
-      coll(c);
-      checkPipeline(p);
-      for (const stage of p as Doc[]) {
-        const from = (stage.$lookup as Doc | undefined)?.from ?? (stage.$unionWith as Doc | undefined)?.coll ?? stage.$unionWith;
-        if (typeof from === "string") coll(from);
-      }
-      return store.aggregate(c, p);
-    },
-    countDocuments: async (c, f) => (coll(c), checkFilter(f), store.countDocuments(c, f)),
-    distinct: async (c, field, f) => {
-      coll(c);
-      checkFilter(f);
-      if (!field || field.startsWith("$")) throw badRequest("INVALID_FIELD", "distinct needs a field name");
-      return store.distinct(c, field, f);
-    },
-    listCollections: async () => store.listCollections(),
-    createCollection: async (n, o) => (coll(n), store.createCollection(n, o)),
-    dropCollection: async (n) => (coll(n), store.dropCollection(n)),
-    collectionStats: async (n) => (coll(n), store.collectionStats(n)),
-    createIndex: async (c, k, o) => (coll(c), store.createIndex(c, k, o)),
-    listIndexes: async (c) => (coll(c), store.listIndexes(c)),
-    dropIndex: async (c, n) => (coll(c), store.dropIndex(c, n)),
-    sample: async (c, n) => (coll(c), store.sample(c, n)),
-    ping: async () => store.ping(),
-  };
+  return new PolicedStore(store);
 }
