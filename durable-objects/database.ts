@@ -1,9 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { capture, type Result } from "../worker/lib/errors";
+import { capture, captureText, type Result, type TextResult } from "../worker/lib/errors";
 import { parseEjson, stringify, type Doc } from "../worker/lib/ejson";
 import type { CollectionInfo, FindQuery, IndexSpec, WriteOptions } from "../worker/store/types";
 import { Catalog } from "./sql/catalog";
-import { Engine, type Change, type TextPage } from "./sql/engine";
+import { Engine, type Change } from "./sql/engine";
+import { encodePage } from "../worker/lib/text-page";
 import { Outbox } from "./sql/outbox";
 import { buildEvent, type WriteOrigin } from "../worker/lib/change-events";
 import { backoffDelay } from "../worker/lib/backoff";
@@ -16,7 +17,7 @@ import { envNumber } from "../worker/lib/env-number";
  * limit, so a budget per object would grow with the number of tenants. Each object instance reads and writes under
  * its own number, so an instance never sees answers from an earlier life of the same object.
  */
-let isolateReads: ReadCache<unknown> | undefined;
+let isolateReads: ReadCache<string> | undefined;
 let instances = 0;
 
 const FLUSH_BATCH = 100;
@@ -43,7 +44,7 @@ export class DatabaseDO extends DurableObject<Env> {
   private flushFailures = 0;
   private lastFlushAt = 0;
   /** This object is the only writer of its SQLite, so a read's answer holds until the next write to its collection. */
-  private reads: ReadCache<unknown>;
+  private reads: ReadCache<string>;
   private readonly instance = `${++instances}`;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -127,48 +128,41 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   /** Answers a read from the cache when an identical one has run since the collection last changed. */
-  private cached<T>(collection: string, read: string, run: () => T, bytes: (value: T) => number): Result<T> {
+  private cached(collection: string, read: string, run: () => string): TextResult {
     const cacheable = this.reads.enabled && cacheableRead(read);
     const scope = `${this.instance}/${collection}`;
     const key = `${this.instance}\0${read}`;
     if (cacheable) {
       const hit = this.reads.get(scope, key);
-      if (hit !== undefined) return { ok: true, value: hit as T };
+      if (hit !== undefined) return hit;
     }
-    const result = capture(run);
-    if (cacheable && result.ok) this.reads.set(scope, key, result.value, bytes(result.value));
+    const result = captureText(run);
+    if (cacheable && typeof result === "string") this.reads.set(scope, key, result, 64 + key.length + result.length);
     return result;
   }
 
-  find(collection: string, query: Ejson): Result<TextPage> {
-    return this.cached(
-      collection,
-      `find\0${collection}\0${query}`,
-      () => this.engine.find(collection, parseEjson(query) as FindQuery),
-      (page) => 64 + page.json.length + (page.nextCursor?.length ?? 0),
-    );
+  /** A page, encoded by encodePage. */
+  find(collection: string, query: Ejson): TextResult {
+    return this.cached(collection, `find\0${collection}\0${query}`, () => encodePage(this.engine.find(collection, parseEjson(query) as FindQuery)));
   }
 
   /**
-   * The hottest read: answers "<etag> <stored text>" in one string (an ETag holds no space), because a string crosses
-   * RPC far cheaper than an object. With a projection the text after the ETag is the projected document.
+   * The hottest reads answer "<etag> <stored text>" in one string (an ETag holds no space), or "" when nothing
+   * matches. With a projection the text after the ETag is the projected document.
    */
-  findOne(collection: string, filter: Ejson, projection?: Ejson): Result<string | null> {
-    const read = () => {
+  findOne(collection: string, filter: Ejson, projection?: Ejson): TextResult {
+    return this.cached(collection, `one\0${collection}\0${filter}\0${projection ?? ""}`, () => {
       const found = this.engine.findOne(collection, parseEjson(filter) as Doc, projection ? (parseEjson(projection) as Doc) : undefined);
-      if (!found) return null;
-      return `${found.etag} ${projection && found.doc ? stringify(found.doc) : found.text}`;
-    };
-    return this.cached(collection, `one\0${collection}\0${filter}\0${projection ?? ""}`, read, (text) => 64 + (text?.length ?? 0));
+      return found ? `${found.etag} ${projection && found.doc ? stringify(found.doc) : found.text}` : "";
+    });
   }
 
-  /** findOne for a filter that is only an `_id` lookup, already reduced to index keys by the caller; same answer shape. */
-  findByKeys(collection: string, keys: string[]): Result<string | null> {
-    const read = () => {
-      const found = this.engine.findByKeys(collection, keys);
-      return found ? `${found.etag} ${found.text}` : null;
-    };
-    return this.cached(collection, `id\0${collection}\0${keys.join("\0")}`, read, (text) => 64 + (text?.length ?? 0));
+  /** findOne for a filter that is only an `_id` lookup, reduced by the caller to index keys (a JSON array text). */
+  findByKeys(collection: string, keys: string): TextResult {
+    return this.cached(collection, `id\0${collection}\0${keys}`, () => {
+      const found = this.engine.findByKeys(collection, JSON.parse(keys) as string[]);
+      return found ? `${found.etag} ${found.text}` : "";
+    });
   }
 
   count(collection: string, filter: Ejson): Result<number> {

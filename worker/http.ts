@@ -19,6 +19,14 @@ export function send(c: Context<AppEnv>, value: unknown, status: ContentfulStatu
   });
 }
 
+/**
+ * A JSON text that is already relaxed EJSON (stored documents, pages), sent as it is. Built as a plain Response:
+ * Hono's c.body() with several headers makes a Headers object and the Response then copies it.
+ */
+export function sendJsonText(text: string, status: ContentfulStatusCode = 200, headers: Record<string, string> = {}): Response {
+  return new Response(text, { status, headers: { "Content-Type": "application/json; charset=UTF-8", ...headers } });
+}
+
 export async function readBody(c: Context<AppEnv>): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (type && !/application\/(json|ejson)|\+json/i.test(type)) {

@@ -12,6 +12,7 @@ import {
 import { resolve } from "mingo/util";
 import type { FindQuery, FindResult, UpdateResult, WriteOptions } from "../../worker/store/types";
 import { sqlExpr, type Catalog, type CollectionMeta } from "./catalog";
+import type { TextPage } from "../../worker/lib/text-page";
 
 /** A stored document; parsed only when something needs to look inside it. */
 class Row {
@@ -19,15 +20,6 @@ class Row {
   get doc(): Doc {
     return (this.parsed ??= parseEjson(this.text) as Doc);
   }
-}
-
-/** A page of documents as one relaxed-EJSON array text, so stored documents travel to the client without a parse. */
-export interface TextPage {
-  json: string;
-  count: number;
-  nextCursor?: string;
-  total?: number;
-  explain?: FindResult["explain"];
 }
 
 /** What a write changed, per document, for the caller to turn into change events. */
@@ -195,9 +187,11 @@ export class Engine {
   findByKeys(name: string, keys: string[]): { text: string; etag: string } | null {
     const meta = this.catalog.get(name);
     if (!meta || keys.length === 0) return null;
-    const where = keys.length === 1 ? "id_key = ?" : `id_key IN (${keys.map(() => "?").join(", ")})`;
+    // One equality probe per key, joined with UNION ALL: on workerd this is as cheap as a single probe, where
+    // `IN (?, ?)` first builds an ephemeral table of the keys.
+    const probe = `SELECT seq, doc FROM ${meta.table} WHERE id_key = ?`;
     let first: [number, string] | undefined;
-    for (const row of this.sql.exec(`SELECT seq, doc FROM ${meta.table} WHERE ${where}`, ...keys).raw() as IterableIterator<[number, string]>) {
+    for (const row of this.sql.exec(keys.map(() => probe).join(" UNION ALL "), ...keys).raw() as IterableIterator<[number, string]>) {
       if (!first || row[0] < first[0]) first = row;
     }
     return first ? { text: first[1], etag: etagOf(first[1]) } : null;

@@ -54,3 +54,23 @@ export function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
   throw AppError.from(result.error);
 }
+
+/**
+ * For the hottest reads: the answer as a bare string, or the error as data. A string crosses Durable Object RPC
+ * markedly cheaper than an object, which the structured-clone path serializes key by key.
+ */
+export type TextResult = string | { ok: false; error: ErrorBody };
+
+export function captureText(fn: () => string): TextResult {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AppError) return { ok: false, error: err.toBody() };
+    throw err;
+  }
+}
+
+export function unwrapText(result: TextResult): string {
+  if (typeof result === "string") return result;
+  throw AppError.from(result.error);
+}

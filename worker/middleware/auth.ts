@@ -16,20 +16,22 @@ export function forgetKey(hash?: string) {
   else keyCache.clear();
 }
 
+const encoder = new TextEncoder();
+
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const encoder = new TextEncoder();
-/** The admin token's bytes, encoded once per isolate rather than on every request. */
-let adminBytes: { token: string; bytes: Uint8Array } | undefined;
-
-/** Constant-time for equal lengths; a length mismatch may return early, which reveals only the token's length. */
+/**
+ * Constant-time for equal lengths; a length mismatch returns early, which reveals only the token's length. Compared
+ * as UTF-16 code units in plain JS: encoding both sides to bytes would allocate two buffers on every request.
+ */
 function isAdminToken(token: string, admin: string): boolean {
-  if (adminBytes?.token !== admin) adminBytes = { token: admin, bytes: encoder.encode(admin) };
-  const given = encoder.encode(token);
-  return given.byteLength === adminBytes.bytes.byteLength && crypto.subtle.timingSafeEqual(given, adminBytes.bytes);
+  if (token.length !== admin.length) return false;
+  let diff = 0;
+  for (let i = 0; i < admin.length; i++) diff |= token.charCodeAt(i) ^ admin.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Bearer everywhere; the Data API's own `apiKey` / `api-key` headers and Basic (password = key) where `dataApi` is set. */

@@ -10,12 +10,15 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const incoming = c.req.header("x-request-id");
   const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
   c.set("requestId", requestId);
-  // Set before the handler runs: Hono folds prepared headers into the response it builds, whereas setting one
-  // afterwards copies the finished Response. A handler's raw Response would miss it, hence the check after.
-  c.header("X-Request-Id", requestId);
   const started = Date.now();
   await next();
-  if (!c.res.headers.has("X-Request-Id")) c.header("X-Request-Id", requestId);
+  // Set on the finished response in place: c.header() at this point would copy the whole Response. Only a response
+  // with immutable headers (one passed through from fetch) needs that copy.
+  try {
+    c.res.headers.set("X-Request-Id", requestId);
+  } catch {
+    c.header("X-Request-Id", requestId);
+  }
   recordRequest(c.req.method, c.res.status, Date.now() - started, c.get("errorCode"));
   const principal = c.get("principal");
   if (c.res.status < 500 && (c.env.LOG_LEVEL === "warn" || c.env.LOG_LEVEL === "error")) return;

@@ -8,7 +8,7 @@ import { filterFromQuery, flag, parseCount, parseLimit, parseProjection, parseSo
 import { patchToUpdate } from "../lib/merge-patch";
 import { requireCollection, requireRole, type Role } from "../lib/roles";
 import type { FindQuery } from "../store/types";
-import { readBody, send, wantsCanonical } from "../http";
+import { readBody, send, sendJsonText, wantsCanonical } from "../http";
 import { AnyJson, bearer, documented, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
@@ -49,7 +49,7 @@ async function list(c: Context<AppEnv>, query: FindQuery) {
   if (result.documentsJson !== undefined && !wantsCanonical(c)) {
     // Stored texts are already relaxed EJSON: splice them in rather than parse and re-serialize every document.
     const tail = JSON.stringify(toJson({ count: result.count, nextCursor, total, explain }));
-    return c.body(`{"documents":${result.documentsJson},${tail.slice(1)}`, 200, { "Content-Type": "application/json; charset=UTF-8", ...headers });
+    return sendJsonText(`{"documents":${result.documentsJson},${tail.slice(1)}`, 200, headers);
   }
   return send(c, { documents: result.documents, count: result.documents.length, nextCursor, total, explain }, 200, headers);
 }
@@ -184,7 +184,7 @@ documented(app, getRoute, async (c) => {
   if (!found) throw notFound(collection, id);
   if (c.req.header("if-none-match") === found.etag) return c.body(null, 304, { ETag: found.etag });
   if (found.text !== undefined && !wantsCanonical(c)) {
-    return c.body(found.text, 200, { ETag: found.etag, "Content-Type": "application/json; charset=UTF-8" });
+    return sendJsonText(found.text, 200, { ETag: found.etag });
   }
   return send(c, found.doc, 200, { ETag: found.etag });
 });

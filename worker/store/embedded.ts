@@ -1,4 +1,5 @@
-import { unwrap, type Result } from "../lib/errors";
+import { unwrap, unwrapText, type Result } from "../lib/errors";
+import { decodePage } from "../lib/text-page";
 import { parseEjson, stringify, type Doc } from "../lib/ejson";
 import type { WriteOrigin } from "../lib/change-events";
 import { exactIdKeys } from "../lib/planner";
@@ -28,7 +29,7 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async find(collection: string, query: FindQuery): Promise<FindResult> {
-    const { json, count, nextCursor, total, explain } = unwrap(await this.stub.find(collection, stringify(query)));
+    const { json, count, nextCursor, total, explain } = decodePage(unwrapText(await this.stub.find(collection, stringify(query))));
     let documents: Doc[] | undefined;
     return {
       documentsJson: json,
@@ -44,12 +45,12 @@ export class EmbeddedStore implements DocumentStore {
 
   async findOne(collection: string, filter: Doc, projection?: Doc): Promise<StoredDoc | null> {
     const keys = projection ? undefined : exactIdKeys(filter);
-    const found = unwrap(
+    const found = unwrapText(
       keys
-        ? await this.stub.findByKeys(collection, keys)
+        ? await this.stub.findByKeys(collection, JSON.stringify(keys))
         : await this.stub.findOne(collection, stringify(filter), projection ? stringify(projection) : undefined),
     );
-    if (found === null) return null;
+    if (found === "") return null;
     const space = found.indexOf(" ");
     const etag = found.slice(0, space);
     const text = found.slice(space + 1);
