@@ -6,6 +6,7 @@ import { isPlainObject, toJson, type Doc } from "../lib/ejson";
 import { idFilter, idToPath } from "../lib/ids";
 import { filterFromQuery, flag, parseCount, parseLimit, parseProjection, parseSort } from "../lib/list-params";
 import { patchToUpdate } from "../lib/merge-patch";
+import { memoize } from "../lib/memo";
 import { requireCollection, requireRole, type Role } from "../lib/roles";
 import type { FindQuery } from "../store/types";
 import { readBody, send, sendJsonText, wantsCanonical } from "../http";
@@ -35,16 +36,19 @@ function access(c: Context<AppEnv>, role: Role): { collection: string; store: Re
   return { collection, store: c.get("store")() };
 }
 
-async function list(c: Context<AppEnv>, query: FindQuery) {
+/** The URL of the next page: this request's URL with the new cursor and without `skip`. */
+function nextPageUrl(c: Context<AppEnv>, cursor: string): string {
+  const next = new URL(c.req.url);
+  next.searchParams.set("cursor", cursor);
+  next.searchParams.delete("skip");
+  return `${next.pathname}${next.search}`;
+}
+
+async function list(c: Context<AppEnv>, query: FindQuery, nextUrl = (cursor: string) => nextPageUrl(c, cursor)) {
   const { collection, store } = access(c, "read");
   const result = await store.find(collection, query);
   const headers: Record<string, string> = {};
-  if (result.nextCursor) {
-    const next = new URL(c.req.url);
-    next.searchParams.set("cursor", result.nextCursor);
-    next.searchParams.delete("skip");
-    headers.Link = `<${next.pathname}${next.search}>; rel="next"`;
-  }
+  if (result.nextCursor) headers.Link = `<${nextUrl(result.nextCursor)}>; rel="next"`;
   const { nextCursor, total, explain } = result;
   if (result.documentsJson !== undefined && !wantsCanonical(c)) {
     // Stored texts are already relaxed EJSON: splice them in rather than parse and re-serialize every document.
@@ -59,9 +63,13 @@ const listRoute = createRoute({
   description: "Filter with `filter` (EJSON) and/or `field=value` and `field[$op]=value` shorthands. Unknown collections list as empty.",
   request: { params: Collection, query: ListQuery }, responses: ok("A page of documents"),
 });
-documented(app, listRoute, (c) => {
-  const params = new URL(c.req.url).searchParams;
-  return list(c, {
+/**
+ * A listing's query string, parsed once per distinct string and shared: clients page and poll with the same few
+ * strings, and parsing is a pure function of the text. Also keeps the string the next page's link is built on.
+ */
+const listQueryOf = memoize(512, (search: string) => {
+  const params = new URLSearchParams(search);
+  const query: FindQuery = {
     filter: filterFromQuery(params),
     sort: parseSort(params.get("sort")),
     projection: parseProjection(params.get("fields") ?? params.get("projection")),
@@ -70,7 +78,18 @@ documented(app, listRoute, (c) => {
     cursor: params.get("cursor") ?? undefined,
     count: flag(params.get("count")),
     explain: flag(params.get("explain")),
-  });
+  };
+  params.delete("cursor");
+  params.delete("skip");
+  const rest = params.toString();
+  return { query, linkPrefix: rest ? `?${rest}&cursor=` : "?cursor=" };
+});
+
+documented(app, listRoute, (c) => {
+  const url = c.req.url;
+  const mark = url.indexOf("?");
+  const { query, linkPrefix } = listQueryOf(mark < 0 ? "" : url.slice(mark + 1));
+  return list(c, query, (cursor) => `${c.req.path}${linkPrefix}${encodeURIComponent(cursor)}`);
 });
 
 const queryRoute = createRoute({

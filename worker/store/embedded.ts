@@ -17,6 +17,18 @@ function databaseId(namespace: Env["DATABASE"], name: string): DurableObjectId {
   return id;
 }
 
+/** Frozen queries are shared between requests (a memoized listing), so their text is worth keeping with them. */
+const queryTexts = new WeakMap<FindQuery, string>();
+
+function queryText(query: FindQuery): string {
+  let text = queryTexts.get(query);
+  if (text === undefined) {
+    text = stringify(query);
+    if (Object.isFrozen(query)) queryTexts.set(query, text);
+  }
+  return text;
+}
+
 /** Talks to the tenant's DatabaseDO; everything crosses as EJSON text so BSON types survive RPC. */
 export class EmbeddedStore implements DocumentStore {
   readonly backend = "embedded" as const;
@@ -29,7 +41,7 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async find(collection: string, query: FindQuery): Promise<FindResult> {
-    const { json, count, nextCursor, total, explain } = decodePage(unwrapText(await this.stub.find(collection, stringify(query))));
+    const { json, count, nextCursor, total, explain } = decodePage(unwrapText(await this.stub.find(collection, queryText(query))));
     let documents: Doc[] | undefined;
     return {
       documentsJson: json,
