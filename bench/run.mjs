@@ -2,7 +2,7 @@
 // a bare Hono Worker returning a constant, and a minimal Worker + SQLite Durable Object (one PK read / one insert).
 // Each scenario runs in several interleaved rounds (baseline, candidate, baseline, ...) and the rounds are averaged,
 // because these shared machines drift by tens of percent within a minute.
-// Usage: npm run bench [-- --rounds 3 --duration 4 --connections 16 --docs 100000]
+// Usage: npm run bench [-- --rounds 5 --duration 4 --connections 16 --docs 100000]
 import { spawn, execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,7 +12,7 @@ import autocannon from "autocannon";
 import { workerdConfig } from "./workerd-config.mjs";
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: "string", default: "3" }, duration: { type: "string", default: "4" }, connections: { type: "string", default: "16" }, docs: { type: "string", default: "100000" } },
+  options: { rounds: { type: "string", default: "5" }, duration: { type: "string", default: "4" }, connections: { type: "string", default: "16" }, docs: { type: "string", default: "100000" } },
 });
 const DURATION = Number(args.duration);
 const ROUNDS = Number(args.rounds);
