@@ -60,7 +60,7 @@ export class DatabaseDO extends DurableObject<Env> {
    * Cached reads of the collection are dropped first, whatever the outcome.
    */
   private write<T>(collection: string, fn: (changes: Change[]) => T, origin?: WriteOrigin): Result<T> {
-    this.reads.invalidate(`${this.instance}/${collection}`);
+    this.reads.invalidate(this.scope(collection));
     return capture(() => {
       let produced = false;
       try {
@@ -127,17 +127,21 @@ export class DatabaseDO extends DurableObject<Env> {
     return this.outbox.backlog();
   }
 
+  /** The read cache's name for one of this instance's collections. */
+  private scope(collection: string): string {
+    return `${this.instance}/${collection}`;
+  }
+
   /** Answers a read from the cache when an identical one has run since the collection last changed. */
   private cached(collection: string, read: string, run: () => string): TextResult {
     const cacheable = this.reads.enabled && cacheableRead(read);
-    const scope = `${this.instance}/${collection}`;
     const key = `${this.instance}\0${read}`;
     if (cacheable) {
-      const hit = this.reads.get(scope, key);
+      const hit = this.reads.get(this.scope(collection), key);
       if (hit !== undefined) return hit;
     }
     const result = captureText(run);
-    if (cacheable && typeof result === "string") this.reads.set(scope, key, result, 64 + key.length + result.length);
+    if (cacheable && typeof result === "string") this.reads.set(this.scope(collection), key, result, 64 + key.length + result.length);
     return result;
   }
 

@@ -1,8 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { SendWindow } from "./sql/send-window";
+import { SendWindow, type SlotAnswer } from "./sql/send-window";
 import { RunLog, type RunFinish, type RunInfo, type RunStatus } from "./sql/run-log";
-
-export type ClaimAnswer = { go: true; slot: number } | { go: false; waitMs: number } | { skip: string };
 
 /**
  * One per script: run deduplication by run key, the per-script sliding-window rate limiter, and the execution
@@ -23,7 +21,7 @@ export class ScriptDO extends DurableObject<Env> {
    * Takes a run for `runKey`: skipped when it already ended (or was dispatched by a deposed cron leader), deferred
    * while another consumer holds its lease or the rate window is full, otherwise started under a lease.
    */
-  claim(runKey: string, info: RunInfo, limit: number, windowMs: number, leaseMs: number, fencingToken?: number): ClaimAnswer {
+  claim(runKey: string, info: RunInfo, limit: number, windowMs: number, leaseMs: number, fencingToken?: number): SlotAnswer {
     const sql = this.ctx.storage.sql;
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {

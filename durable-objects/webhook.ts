@@ -1,8 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { SendWindow } from "./sql/send-window";
+import { SendWindow, type SlotAnswer } from "./sql/send-window";
 import { DeliveryLog, type AttemptRecord, type DeliveryStatus } from "./sql/delivery-log";
-
-export type SlotAnswer = { go: true; slot: number } | { go: false; waitMs: number } | { skip: string };
 
 /**
  * One per webhook: the sliding-window rate limiter and the delivery log with its statistics.

@@ -25,10 +25,6 @@ export class ScriptTable {
     return this.counter.get();
   }
 
-  private bump(): void {
-    this.counter.bump();
-  }
-
   private record(row: Row): ScriptRecord {
     return {
       id: row.id, ...(JSON.parse(row.config) as ScriptConfig), versionId: row.version_id,
@@ -56,13 +52,13 @@ export class ScriptTable {
        ON CONFLICT (id) DO UPDATE SET config = excluded.config, version_id = excluded.version_id, updated_at = excluded.updated_at`,
       id, JSON.stringify(config), versionId, now, now,
     );
-    this.bump();
+    this.counter.bump();
     return this.get(id)!;
   }
 
   delete(id: string): boolean {
     const deleted = this.sql.exec("DELETE FROM scripts WHERE id = ?", id).rowsWritten > 0;
-    if (deleted) this.bump();
+    if (deleted) this.counter.bump();
     return deleted;
   }
 }

@@ -1,5 +1,8 @@
 import { waitForSlot } from "../../worker/lib/rate-window";
 
+/** What a limited object answers a request to send or run: go with a slot, wait, or skip (already settled). */
+export type SlotAnswer = { go: true; slot: number } | { go: false; waitMs: number } | { skip: string };
+
 /**
  * The sliding-window limiter's state for one webhook or script: when each send took its slot and when it finished.
  * Kept in SQLite so a restart cannot reopen a full window. Call `take` inside the caller's transaction.

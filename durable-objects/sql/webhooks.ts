@@ -36,10 +36,6 @@ export class WebhookTable {
     return this.counter.get();
   }
 
-  private bump(): void {
-    this.counter.bump();
-  }
-
   private record(row: Row): WebhookRecord {
     return {
       id: row.id,
@@ -64,7 +60,7 @@ export class WebhookTable {
       "INSERT INTO webhooks (id, config, secrets, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
       id, JSON.stringify(config), JSON.stringify([{ secret, expiresAt: null }] satisfies Secret[]), now, now,
     );
-    this.bump();
+    this.counter.bump();
     return this.record(this.row(id)!);
   }
 
@@ -89,7 +85,7 @@ export class WebhookTable {
     const config = { ...(JSON.parse(row.config) as WebhookConfig), ...patch };
     const reason = disabledReason !== undefined ? disabledReason : patch.enabled === true ? null : row.disabled_reason;
     this.sql.exec("UPDATE webhooks SET config = ?, disabled_reason = ?, updated_at = ? WHERE id = ?", JSON.stringify(config), reason, Date.now(), id);
-    this.bump();
+    this.counter.bump();
     return this.record(this.row(id)!);
   }
 
@@ -102,13 +98,13 @@ export class WebhookTable {
       .map((s) => ({ secret: s.secret, expiresAt: s.expiresAt === null ? now + overlapMs : s.expiresAt }))
       .filter((s) => s.expiresAt > now);
     this.sql.exec("UPDATE webhooks SET secrets = ?, updated_at = ? WHERE id = ?", JSON.stringify([{ secret, expiresAt: null }, ...kept]), now, id);
-    this.bump();
+    this.counter.bump();
     return this.record(this.row(id)!);
   }
 
   delete(id: string): boolean {
     const deleted = this.sql.exec("DELETE FROM webhooks WHERE id = ?", id).rowsWritten > 0;
-    if (deleted) this.bump();
+    if (deleted) this.counter.bump();
     return deleted;
   }
 }

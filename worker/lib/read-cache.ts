@@ -1,3 +1,5 @@
+const MAX_GENERATIONS = 10_000;
+
 /**
  * Recent answers to reads, bounded by bytes and evicted least recently used first.
  *
@@ -5,14 +7,10 @@
  * `invalidate(collection)`, which bumps that collection's generation, and every answer computed before it is dead at
  * once, without a walk over the entries. Dead entries leave on lookup or through eviction.
  */
-const MAX_GENERATIONS = 10_000;
-
 export class ReadCache<V> {
-  private entries = new Map<string, { collection: string; generation: number; bytes: number; value: V }>();
+  private entries = new Map<string, { generation: number; bytes: number; value: V }>();
   private generations = new Map<string, number>();
   private used = 0;
-  hits = 0;
-  misses = 0;
 
   constructor(
     readonly maxBytes: number,
@@ -30,18 +28,13 @@ export class ReadCache<V> {
 
   get(collection: string, key: string): V | undefined {
     const entry = this.entries.get(key);
-    if (!entry) {
-      this.misses++;
-      return undefined;
-    }
+    if (!entry) return undefined;
     this.entries.delete(key);
     if (entry.generation !== (this.generations.get(collection) ?? 0)) {
       this.used -= entry.bytes;
-      this.misses++;
       return undefined;
     }
     this.entries.set(key, entry);
-    this.hits++;
     return entry.value;
   }
 
@@ -52,7 +45,7 @@ export class ReadCache<V> {
       this.entries.delete(key);
       this.used -= old.bytes;
     }
-    this.entries.set(key, { collection, generation: this.generations.get(collection) ?? 0, bytes, value });
+    this.entries.set(key, { generation: this.generations.get(collection) ?? 0, bytes, value });
     this.used += bytes;
     for (const [oldestKey, oldest] of this.entries) {
       if (this.used <= this.maxBytes) break;

@@ -1,26 +1,11 @@
 import { log } from "../log";
 import { deliver, webhookStub } from "../webhooks/deliver";
 import { isDeliveryMessage } from "./messages";
+import { consumeEach } from "./consume";
 
-/** DELIVERIES consumer: each message is one step of one delivery, run concurrently within the batch. */
-export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await Promise.all(
-    batch.messages.map(async (msg) => {
-      if (!isDeliveryMessage(msg.body)) {
-        log("error", "malformed delivery message dropped to the dead-letter queue", { id: msg.id });
-        await env.DEAD_LETTERS.send(msg.body);
-        msg.ack();
-        return;
-      }
-      try {
-        await deliver(env, msg.body);
-        msg.ack();
-      } catch (err) {
-        log("error", "delivery step failed; the queue will retry it", { error: String(err), deliveryId: msg.body.deliveryId });
-        msg.retry({ delaySeconds: 2 });
-      }
-    }),
-  );
+/** DELIVERIES consumer: each message is one step of one delivery. */
+export function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  return consumeEach(batch, "delivery", isDeliveryMessage, (body) => deliver(env, body), (body) => ({ deliveryId: body.deliveryId }));
 }
 
 /**

@@ -5,6 +5,7 @@ import { execute, scriptEvent } from "../scripts/execute";
 import { scriptsOf } from "../scripts/registry-cache";
 import { scriptSettings } from "../scripts/settings";
 import { delaySeconds } from "./messages";
+import { consumeEach } from "./consume";
 import { isScriptRunMessage, type ScriptRunMessage } from "./script-messages";
 
 /**
@@ -46,22 +47,7 @@ export async function runScriptMessage(env: Env, msg: ScriptRunMessage): Promise
   }
 }
 
-/** SCRIPT_RUNS consumer: runs in a batch go concurrently; an infrastructure failure retries the message. */
-export async function consumeScriptRuns(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await Promise.all(
-    batch.messages.map(async (msg) => {
-      if (!isScriptRunMessage(msg.body)) {
-        log("error", "malformed script-run message dropped", { id: msg.id });
-        msg.ack();
-        return;
-      }
-      try {
-        await runScriptMessage(env, msg.body);
-        msg.ack();
-      } catch (err) {
-        log("error", "script run step failed; the queue will retry it", { error: String(err), runKey: msg.body.runKey });
-        msg.retry({ delaySeconds: 2 });
-      }
-    }),
-  );
+/** SCRIPT_RUNS consumer: one message is one attempt of one run. */
+export function consumeScriptRuns(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  return consumeEach(batch, "script-run", isScriptRunMessage, (body) => runScriptMessage(env, body), (body) => ({ runKey: body.runKey }));
 }
