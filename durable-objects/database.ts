@@ -11,6 +11,10 @@ import { backoffDelay } from "../worker/lib/backoff";
 import { log } from "../worker/log";
 import { ReadCache, cacheableRead } from "../worker/lib/read-cache";
 import { envNumber } from "../worker/lib/env-number";
+import { Budget, withBudget } from "../worker/lib/budget";
+
+/** Runs engine work under a work budget (maxTimeMS): a runaway query ends with a 400, never a stalled object. */
+const budgeted = <T>(fn: () => T, maxTimeMs?: number): T => withBudget(new Budget(maxTimeMs), fn);
 
 /**
  * One budget per isolate, shared by every DatabaseDO in it: objects of one class share an isolate and its memory
@@ -66,7 +70,7 @@ export class DatabaseDO extends DurableObject<Env> {
       try {
         const result = this.ctx.storage.transactionSync(() => {
           const changes: Change[] = [];
-          const value = fn(changes);
+          const value = budgeted(() => fn(changes));
           if (origin && changes.length > 0) {
             const at = new Date();
             this.outbox.append(changes.map((ch) => buildEvent(origin, collection, ch.op, ch.id, ch.before, ch.after, at)));
@@ -147,7 +151,10 @@ export class DatabaseDO extends DurableObject<Env> {
 
   /** A page, encoded by encodePage. */
   find(collection: string, query: Ejson): TextResult {
-    return this.cached(collection, `find\0${collection}\0${query}`, () => encodePage(this.engine.find(collection, parseEjson(query) as FindQuery)));
+    return this.cached(collection, `find\0${collection}\0${query}`, () => {
+      const q = parseEjson(query) as FindQuery;
+      return encodePage(budgeted(() => this.engine.find(collection, q), q.maxTimeMS));
+    });
   }
 
   /**
@@ -156,7 +163,7 @@ export class DatabaseDO extends DurableObject<Env> {
    */
   findOne(collection: string, filter: Ejson, projection?: Ejson): TextResult {
     return this.cached(collection, `one\0${collection}\0${filter}\0${projection ?? ""}`, () => {
-      const found = this.engine.findOne(collection, parseEjson(filter) as Doc, projection ? (parseEjson(projection) as Doc) : undefined);
+      const found = budgeted(() => this.engine.findOne(collection, parseEjson(filter) as Doc, projection ? (parseEjson(projection) as Doc) : undefined));
       return found ? `${found.etag} ${projection && found.doc ? stringify(found.doc) : found.text}` : "";
     });
   }
@@ -170,7 +177,7 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   count(collection: string, filter: Ejson): Result<number> {
-    return capture(() => this.engine.count(collection, parseEjson(filter) as Doc));
+    return capture(() => budgeted(() => this.engine.count(collection, parseEjson(filter) as Doc)));
   }
 
   insert(collection: string, docs: Ejson, origin: WriteOrigin): Result<Ejson> {
@@ -207,12 +214,12 @@ export class DatabaseDO extends DurableObject<Env> {
     );
   }
 
-  aggregate(collection: string, pipeline: Ejson): Result<Ejson> {
-    return capture(() => stringify({ documents: this.engine.aggregate(collection, parseEjson(pipeline) as Doc[]) }));
+  aggregate(collection: string, pipeline: Ejson, maxTimeMs?: number): Result<Ejson> {
+    return capture(() => stringify({ documents: budgeted(() => this.engine.aggregate(collection, parseEjson(pipeline) as Doc[]), maxTimeMs) }));
   }
 
   distinct(collection: string, field: string, filter: Ejson): Result<Ejson> {
-    return capture(() => stringify({ values: this.engine.distinct(collection, field, parseEjson(filter) as Doc) }));
+    return capture(() => stringify({ values: budgeted(() => this.engine.distinct(collection, field, parseEjson(filter) as Doc)) }));
   }
 
   sample(collection: string, size: number): Result<Ejson> {

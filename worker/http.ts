@@ -5,6 +5,7 @@ import { parseBody } from "./lib/body";
 import { toJson } from "./lib/ejson";
 import { LIMITS } from "./lib/limits";
 import type { AppEnv } from "./app-env";
+import { decodeUtf8 } from "./middleware/body-guard";
 
 export function wantsCanonical(c: Context): boolean {
   return (c.req.header("accept") ?? "").includes("application/ejson");
@@ -34,7 +35,7 @@ export async function readBody(c: Context<AppEnv>): Promise<unknown> {
   }
   const length = Number(c.req.header("content-length") ?? 0);
   if (length > LIMITS.maxBodyBytes) throw new AppError(413, "BODY_TOO_LARGE", `request body exceeds ${LIMITS.maxBodyBytes} bytes`);
-  const text = new TextDecoder().decode(await c.req.arrayBuffer());
+  const text = decodeUtf8(await c.req.arrayBuffer());
   if (text.length > LIMITS.maxBodyBytes) throw new AppError(413, "BODY_TOO_LARGE", `request body exceeds ${LIMITS.maxBodyBytes} bytes`);
   return parseBody(text);
 }

@@ -4,6 +4,8 @@ import type { AppEnv } from "./app-env";
 import { authenticate } from "./middleware/auth";
 import { requestContext } from "./middleware/request-context";
 import { notFound, onError } from "./middleware/errors";
+import { bodyGuard } from "./middleware/body-guard";
+import { LIMITS } from "./lib/limits";
 import { ErrorSchema, resourceApp } from "./routes/openapi";
 import health from "./routes/health";
 import collections from "./routes/collections";
@@ -47,6 +49,10 @@ app.use("*", (c, next) => {
 });
 const authenticateApi = authenticate();
 app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" ? next() : authenticateApi(c, next)));
+const controlBody = bodyGuard(LIMITS.maxControlBodyBytes);
+for (const path of ["/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
+  app.use(path, controlBody);
+}
 app.onError(onError);
 app.notFound(notFound);
 

@@ -6,6 +6,8 @@ import { choosePlan, jsonPath, type Bound, type Plan } from "../../worker/lib/pl
 import { decodeCursor, encodeCursor, queryFingerprint } from "../../worker/lib/cursor";
 import { enforceSchema } from "../../worker/lib/json-schema";
 import { LIMITS } from "../../worker/lib/limits";
+import { charge } from "../../worker/lib/budget";
+import { checkDocument } from "../../worker/lib/query-policy";
 import {
   applyUpdate, compareValues, ensureId, matcher, project, runPipeline, sortKeys, sortValues, upsertSeed,
 } from "../../worker/lib/doc-ops";
@@ -93,7 +95,10 @@ export class Engine {
     const limit = !single && max !== undefined && max < Number.MAX_SAFE_INTEGER ? ` LIMIT ${Math.floor(max)}` : "";
     const order = single ? "" : " ORDER BY seq";
     const cursor = this.sql.exec<{ seq: number; doc: string }>(`SELECT seq, doc FROM ${meta.table}${where}${order}${limit}`, ...params);
-    for (const [seq, text] of cursor.raw() as IterableIterator<[number, string]>) yield { seq, text };
+    for (const [seq, text] of cursor.raw() as IterableIterator<[number, string]>) {
+      charge();
+      yield { seq, text };
+    }
   }
 
   /** `max` caps the rows read when the plan is exact (every candidate is a match); otherwise the caller stops early. */
@@ -261,6 +266,7 @@ export class Engine {
     if (rows.length === 0) {
       if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
       const seeded = applyUpdate(upsertSeed(filter), update, opts.arrayFilters, true).doc;
+      checkDocument(seeded);
       const { id, text, doc } = this.insertRow(meta, seeded);
       changes.push({ op: "insert", id, after: doc });
       return { matchedCount: 0, modifiedCount: 0, upsertedId: id, ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}) };
@@ -271,6 +277,8 @@ export class Engine {
       const outcome = applyUpdate(row.doc, update, opts.arrayFilters, false);
       let text = row.text;
       if (outcome.changed) {
+        // An update's result is a document like any other: the same depth, name and size rules as an insert.
+        checkDocument(outcome.doc);
         text = this.rewrite(meta, row, outcome.doc);
         modified++;
         changes.push({ op: "update", id: row.doc._id, before: row.doc, after: outcome.doc });
@@ -326,7 +334,14 @@ export class Engine {
     const meta = this.catalog.get(name);
     const input = !meta ? [] : first?.$match ? [...this.matches(meta, first.$match)].map((r) => r.doc) : this.all(name);
     const rest = first?.$match ? pipeline.slice(1) : pipeline;
-    return runPipeline(input, rest, (other) => this.all(other));
+    // A $lookup or $unionWith asks for its collection once per input document: read each collection once per run.
+    const read = new Map<string, Doc[]>();
+    const lookup = (other: string) => {
+      let docs = read.get(other);
+      if (!docs) read.set(other, (docs = this.all(other)));
+      return docs;
+    };
+    return runPipeline(input, rest, lookup);
   }
 
   distinct(name: string, field: string, filter: Doc): unknown[] {

@@ -7,7 +7,7 @@ export interface CallOptions {
   token?: string | null;
   tenant?: string;
   body?: unknown;
-  rawBody?: string;
+  rawBody?: string | Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -17,7 +17,7 @@ export async function call(method: string, path: string, options: CallOptions = 
   const token = options.token === undefined ? ADMIN : options.token;
   if (token) headers.Authorization = `Bearer ${token}`;
   if (options.tenant) headers["X-Docflare-Tenant"] = options.tenant;
-  let body: string | undefined = options.rawBody;
+  let body: string | Uint8Array | undefined = options.rawBody;
   if (options.body !== undefined) {
     body = JSON.stringify(options.body);
     headers["Content-Type"] ??= "application/json";

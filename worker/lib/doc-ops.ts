@@ -3,6 +3,8 @@ import { compare, resolve } from "mingo/util";
 import { BSONRegExp, ObjectId } from "bson";
 import { AppError, badRequest } from "./errors";
 import { cloneDoc, isPlainObject, type Doc } from "./ejson";
+import { MINGO_OPTIONS } from "./mingo-context";
+import { applyMergePatch } from "./merge-patch";
 
 /** Mongo semantics come from mingo; its complaints about a query are the caller's mistake, so they become 400s. */
 export function userQuery<T>(what: string, fn: () => T): T {
@@ -14,7 +16,10 @@ export function userQuery<T>(what: string, fn: () => T): T {
   }
 }
 
-/** EJSON revives {"$regex"} and {"$regularExpression"} as BSONRegExp; mingo evaluates native RegExp. */
+/**
+ * EJSON revives {"$regex"} and {"$regularExpression"} as BSONRegExp; mingo evaluates RegExps, which the safe context
+ * (worker/lib/mingo-context.ts) runs on RE2.
+ */
 export function nativeRegex<T>(value: T): T {
   if (value instanceof BSONRegExp) {
     return new RegExp(value.pattern, value.options.replace(/[^imsu]/g, "")) as T;
@@ -29,13 +34,13 @@ export function nativeRegex<T>(value: T): T {
 }
 
 export function matcher(filter: Doc): (doc: Doc) => boolean {
-  const query = userQuery("filter", () => new Query(nativeRegex(filter)));
+  const query = userQuery("filter", () => new Query(nativeRegex(filter), MINGO_OPTIONS));
   return (doc) => userQuery("filter", () => query.test(doc));
 }
 
 export function project(docs: Doc[], projection: Doc | undefined): Doc[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
-  return userQuery("projection", () => new Query({}).find(docs, projection).all() as Doc[]);
+  return userQuery("projection", () => new Query({}, MINGO_OPTIONS).find(docs, projection).all() as Doc[]);
 }
 
 export type SortSpec = Record<string, 1 | -1>;
@@ -61,7 +66,7 @@ export function compareValues(a: unknown[], b: unknown[], keys: Array<[string, 1
 
 export function runPipeline(docs: Doc[], pipeline: Doc[], collectionResolver?: (name: string) => Doc[]): Doc[] {
   return userQuery("pipeline", () =>
-    new Aggregator(nativeRegex(pipeline), collectionResolver ? { collectionResolver } : undefined).run(docs) as Doc[],
+    new Aggregator(nativeRegex(pipeline), collectionResolver ? { ...MINGO_OPTIONS, collectionResolver } : MINGO_OPTIONS).run(docs) as Doc[],
   );
 }
 
@@ -97,18 +102,22 @@ export function applyUpdate(before: Doc, update: Doc | Doc[], arrayFilters: Doc[
   let after: Doc;
   if (Array.isArray(update)) {
     after = runPipeline([doc], update)[0] ?? {};
+    // As in MongoDB, a pipeline that drops _id ($replaceRoot, $project) keeps the document's own.
+    if (after._id === undefined && before._id !== undefined) after = { _id: before._id, ...after };
+  } else if ("$mergePatch" in update) {
+    after = applyMergePatch(doc, update.$mergePatch) as Doc;
   } else {
     const { $setOnInsert, ...rest } = update as Doc & { $setOnInsert?: Doc };
     const modifier = inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Doc), ...$setOnInsert } } : rest;
     if (Object.keys(modifier).length > 0) {
-      userQuery("update", () => mingoUpdate(doc, nativeRegex(modifier) as never, nativeRegex(arrayFilters), undefined, { cloneMode: "deep" }));
+      userQuery("update", () => mingoUpdate(doc, nativeRegex(modifier) as never, nativeRegex(arrayFilters), undefined, { cloneMode: "deep", queryOptions: MINGO_OPTIONS }));
     }
     after = doc;
   }
   if (!inserting && compare(before._id, after._id) !== 0) {
     throw badRequest("IMMUTABLE_FIELD", "the update would change the immutable field '_id'", { path: "_id" });
   }
-  if (after._id === undefined) after._id = before._id;
+  if (after._id === undefined && before._id !== undefined) after._id = before._id;
   const diff = topLevelDiff(before, after);
   return {
     doc: after,
@@ -149,5 +158,6 @@ export function ensureId(doc: Doc): Doc {
   if (Array.isArray(_id)) throw badRequest("INVALID_ID", "_id must not be an array", { path: "_id" });
   if (_id instanceof RegExp) throw badRequest("INVALID_ID", "_id must not be a regular expression", { path: "_id" });
   // MongoDB stores _id first whatever order the client sent.
-  return { _id: _id === undefined || _id === null ? new ObjectId() : _id, ...rest };
+  // `_id: null` is a valid _id in MongoDB; only a missing one is generated.
+  return { _id: _id === undefined ? new ObjectId() : _id, ...rest };
 }

@@ -1,24 +1,82 @@
-import { EJSON } from "bson";
+import { EJSON, Long } from "bson";
 import { badRequest } from "./errors";
 
 export type Doc = Record<string, unknown>;
 
 /** Parses EJSON text (relaxed or canonical) into live BSON values; invalid text is a 400. */
 export function parseEjson(text: string, what = "body"): unknown {
+  let raw: unknown;
   try {
-    return mayHoldWrappers(text) ? EJSON.parse(text, { relaxed: true }) : JSON.parse(text);
+    raw = JSON.parse(text);
   } catch (err) {
     throw badRequest("INVALID_JSON", `${what} is not valid JSON/EJSON: ${(err as Error).message}`);
   }
+  return mayHoldWrappers(text) ? fromJson(raw, what) : raw;
 }
 
-/** Converts already-parsed JSON (with EJSON type wrappers such as {"$oid": ...}) into BSON values. */
+/**
+ * Converts already-parsed JSON (with EJSON type wrappers such as {"$oid": ...}) into BSON values. Relaxed, except
+ * where relaxed would change a value: bson's relaxed mode turns every $numberLong into a JS number, so
+ * 9007199254740993 became ...992. A $numberLong beyond ±2^53 stays a Long; every other wrapper is bson's own.
+ */
 export function fromJson(value: unknown, what = "body"): unknown {
   try {
-    return EJSON.deserialize(value as Doc, { relaxed: true });
+    return revive(value);
   } catch (err) {
     throw badRequest("INVALID_EJSON", `${what} has an invalid EJSON value: ${(err as Error).message}`);
   }
+}
+
+const WRAPPER_NAMES = new Set(
+  "oid date numberInt numberLong numberDouble numberDecimal binary uuid regularExpression regex timestamp code symbol minKey maxKey dbPointer ref undefined"
+    .split(" ")
+    .map((k) => `$${k}`),
+);
+
+function exactLong(text: unknown): number | Long {
+  const long = Long.fromExtendedJSON({ $numberLong: text as string }, { relaxed: false }) as Long;
+  const n = long.toNumber();
+  return Number.isSafeInteger(n) ? n : long;
+}
+
+/** Copy-on-change walk: plain parts are returned as they are, wrappers become BSON values. */
+function revive(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const t = revive(value[i]);
+      if (out) out.push(t);
+      else if (t !== value[i]) (out = value.slice(0, i)).push(t);
+    }
+    return out ?? value;
+  }
+  if (!isPlainObject(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.some((k) => WRAPPER_NAMES.has(k))) {
+    if (keys.length === 1 && keys[0] === "$numberLong") return exactLong(value.$numberLong);
+    return EJSON.deserialize(value, { relaxed: true });
+  }
+  let out: Doc | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const v = value[keys[i]];
+    const t = revive(v);
+    if (!out && t !== v) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]] = value[keys[j]];
+    }
+    if (out) out[keys[i]] = t;
+  }
+  return out ?? value;
+}
+
+/** The relaxed form of a value that relaxed EJSON would otherwise make inexact (large Longs, -0). */
+function exactRelaxed(value: unknown): unknown {
+  if (value instanceof Long) {
+    const n = value.toNumber();
+    return Number.isSafeInteger(n) ? n : { $numberLong: value.toString() };
+  }
+  return EJSON.serialize(value as Doc, { relaxed: true });
 }
 
 const WRAPPER_KEY =
@@ -44,6 +102,7 @@ function relaxedTree(value: unknown): unknown {
     case "undefined":
       return value;
     case "number":
+      if (Object.is(value, -0)) return { $numberDouble: "-0.0" };
       return Number.isFinite(value) ? value : EJSON.serialize(value as unknown as Doc, { relaxed: true });
     case "object": {
       if (value === null) return null;
@@ -57,7 +116,7 @@ function relaxedTree(value: unknown): unknown {
         }
         return out ?? value;
       }
-      if (!isPlainObject(value)) return EJSON.serialize(value as Doc, { relaxed: true });
+      if (!isPlainObject(value)) return exactRelaxed(value);
       let out: Doc | undefined;
       const keys = Object.keys(value);
       for (let i = 0; i < keys.length; i++) {
@@ -72,7 +131,7 @@ function relaxedTree(value: unknown): unknown {
       return out ?? value;
     }
     default:
-      return EJSON.serialize(value as Doc, { relaxed: true });
+      return exactRelaxed(value);
   }
 }
 
@@ -102,7 +161,7 @@ export function isPlainObject(value: unknown): value is Doc {
 
 /** Deep copy that keeps BSON types (ObjectId, Date, Decimal128...). */
 export function cloneDoc<T>(value: T): T {
-  return EJSON.parse(EJSON.stringify(value as Doc, { relaxed: true }), { relaxed: true }) as T;
+  return parseEjson(stringify(value)) as T;
 }
 
 /**

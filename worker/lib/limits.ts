@@ -2,8 +2,12 @@
 export const LIMITS = {
   /** Serialized (relaxed EJSON) size of one stored document. SQLite rows cap at 2 MB; we keep headroom. */
   maxDocumentBytes: 1_048_576,
-  /** Request body size for any route. */
+  /** Request body size for the document and Data API routes. */
   maxBodyBytes: 8 * 1_048_576,
+  /** Request body size for the control plane (keys, webhooks, scripts, locks, management): refused before parsing. */
+  maxControlBodyBytes: 1_048_576,
+  /** A webhook's or script trigger's filter, as canonical EJSON text. */
+  maxFilterBytes: 16_384,
   maxFilterDepth: 20,
   maxFilterKeys: 1_000,
   maxInItems: 1_000,
@@ -17,4 +21,19 @@ export const LIMITS = {
   maxInsertMany: 10_000,
   maxCollectionNameLength: 120,
   maxIndexesPerCollection: 32,
+  /** Nesting depth of a stored document, on every write path (inserts, updates, replacements, merge patches). */
+  maxDocumentDepth: 100,
+  /** Nested pipelines ($facet, $lookup.pipeline, $unionWith.pipeline) inside one another. */
+  maxPipelineDepth: 8,
+  /** A query's or pipeline's budget when the client sets no maxTimeMS, and the ceiling a client may ask for. */
+  defaultMaxTimeMs: 2_000,
+  maxMaxTimeMs: 10_000,
+  /**
+   * Work units (documents read, operators evaluated, KiB scanned by a pattern) allowed per millisecond of budget.
+   * This machine does about 15,000 per ms; the figure leaves 3x headroom, as the script sandbox's budget does.
+   */
+  workUnitsPerMs: 45_000,
+  /** Strings and arrays an expression may build, so `$range` or a doubling `$concat` cannot exhaust memory. */
+  maxExpressionStringLength: 16 * 1_048_576,
+  maxExpressionArrayLength: 1_000_000,
 } as const;

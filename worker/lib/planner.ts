@@ -136,5 +136,6 @@ export function jsonPath(field: string): string {
 }
 
 export function validIndexField(field: string): boolean {
-  return field.length > 0 && !field.startsWith("$") && !/["\\]/.test(field) && !field.split(".").includes("");
+  // NUL would end the CREATE INDEX text early; other control characters have no business in a field name either.
+  return field.length > 0 && !field.startsWith("$") && !/["\\\u0000-\u001f]/.test(field) && !field.split(".").includes("");
 }

@@ -1,6 +1,7 @@
 import { BSONRegExp, Code } from "bson";
 import { badRequest } from "./errors";
 import { LIMITS } from "./limits";
+import { compileSafe } from "./safe-regex";
 
 /** Operators that run server-side JavaScript or write elsewhere: refused wherever they appear. */
 const FORBIDDEN = new Set(["$where", "$function", "$accumulator", "$out", "$merge"]);
@@ -44,6 +45,7 @@ const VARIABLES = ["$$ROOT", "$$CURRENT", "$$KEEP", "$$PRUNE", "$$DESCEND", "$$R
 const ALLOWED = new Set([...QUERY_OPS, ...EXPRESSION_OPS, ...STAGES, ...MODIFIERS, ...UPDATE_OPS, ...VARIABLES]);
 
 type Ctx = { keys: number };
+type Doc = Record<string, unknown>;
 
 function refuse(code: string, message: string, path: string, operator?: string): never {
   throw badRequest(code, message, operator ? { path, operator } : { path });
@@ -65,6 +67,7 @@ function checkRegex(source: string, flags: string, path: string) {
   } catch (err) {
     refuse("REGEX_INVALID", `$regex at ${path} is not a valid pattern: ${(err as Error).message}`, path, "$regex");
   }
+  compileSafe(source, flags.replace(/[^ims]/g, ""));
 }
 
 function walk(value: unknown, path: string, depth: number, ctx: Ctx, allowed: Set<string>) {
@@ -107,6 +110,13 @@ function walk(value: unknown, path: string, depth: number, ctx: Ctx, allowed: Se
 
 const QUERY_ALLOWED = new Set([...QUERY_OPS, ...EXPRESSION_OPS, ...VARIABLES]);
 
+/** A filter kept in the control plane (webhooks, script triggers): the read policy plus a size cap. */
+export function checkStoredFilter(filter: Record<string, unknown>, path: string): void {
+  checkFilter(filter, path);
+  const bytes = new TextEncoder().encode(JSON.stringify(filter)).length;
+  if (bytes > LIMITS.maxFilterBytes) refuse("FILTER_TOO_LARGE", `${path} is ${bytes} bytes; the limit is ${LIMITS.maxFilterBytes}`, path);
+}
+
 /** Refuses anything in a filter outside the allow-list: forbidden operators at any depth, oversized inputs, prototype keys. */
 export function checkFilter(filter: unknown, path = "filter"): void {
   if (filter === undefined || filter === null) return;
@@ -115,6 +125,9 @@ export function checkFilter(filter: unknown, path = "filter"): void {
 }
 
 export function checkPipeline(pipeline: unknown, path = "pipeline", depth = 0): void {
+  if (depth > LIMITS.maxPipelineDepth) {
+    refuse("PIPELINE_TOO_DEEP", `pipelines are nested more than ${LIMITS.maxPipelineDepth} levels deep at ${path}`, path);
+  }
   if (!Array.isArray(pipeline)) refuse("INVALID_PIPELINE", `${path} must be an array of stages`, path);
   if (pipeline.length > LIMITS.maxPipelineStages) {
     refuse("PIPELINE_TOO_LONG", `${path} has more than ${LIMITS.maxPipelineStages} stages`, path);
@@ -143,8 +156,11 @@ export function checkPipeline(pipeline: unknown, path = "pipeline", depth = 0): 
   });
 }
 
-/** An update is either a document of update operators or an aggregation pipeline of $set/$unset-like stages. */
-export function checkUpdate(update: unknown, path = "update"): "operators" | "pipeline" {
+/**
+ * An update is a document of update operators, an aggregation pipeline of $set/$unset-like stages, or Docflare's
+ * `{"$mergePatch": {...}}` (RFC 7396, what PATCH with a plain body becomes), whose body is a document.
+ */
+export function checkUpdate(update: unknown, path = "update"): "operators" | "pipeline" | "merge-patch" {
   if (Array.isArray(update)) {
     checkPipeline(update, path);
     return "pipeline";
@@ -152,27 +168,72 @@ export function checkUpdate(update: unknown, path = "update"): "operators" | "pi
   if (!update || typeof update !== "object") refuse("INVALID_UPDATE", `${path} must be an object of update operators`, path);
   const keys = Object.keys(update);
   if (keys.length === 0) refuse("INVALID_UPDATE", `${path} is empty`, path);
+  if ("$mergePatch" in update) {
+    if (keys.length !== 1) refuse("INVALID_UPDATE", `${path}: $mergePatch cannot be combined with other operators`, path);
+    const patch = (update as Doc).$mergePatch;
+    if (!patch || typeof patch !== "object" || Array.isArray(patch)) refuse("INVALID_UPDATE", `${path}.$mergePatch must be an object`, path);
+    walkDocument(patch, join(path, "$mergePatch"), 0);
+    return "merge-patch";
+  }
   for (const key of keys) {
     if (!key.startsWith("$")) {
       refuse("INVALID_UPDATE", `${path} must only contain update operators such as $set (found "${key}"); use PUT to replace`, join(path, key));
     }
     if (!UPDATE_OPS.has(key)) refuse("OPERATOR_NOT_ALLOWED", `update operator ${key} is not supported`, join(path, key), key);
+    const fields = (update as Doc)[key];
+    if (fields && typeof fields === "object") for (const field of Object.keys(fields)) checkFieldPath(field, join(path, key));
   }
-  walk(update, path, 0, { keys: 0 }, ALLOWED);
+  const { $set, $setOnInsert, ...rest } = update as Doc;
+  // What $set and $setOnInsert write are document values: the document rules apply, counting the path's own depth.
+  for (const [op, fields] of [["$set", $set], ["$setOnInsert", $setOnInsert]] as const) {
+    if (!fields || typeof fields !== "object" || Array.isArray(fields)) {
+      if (fields !== undefined) refuse("INVALID_UPDATE", `${path}.${op} must be an object`, join(path, op));
+      continue;
+    }
+    for (const [field, value] of Object.entries(fields)) {
+      const here = join(join(path, op), field);
+      if (FORBIDDEN_KEYS.has(field)) refuse("FORBIDDEN_KEY", `key "${field}" is not allowed (at ${here})`, here);
+      walkDocument(value, here, field.split(".").length);
+    }
+  }
+  walk(rest, path, 0, { keys: 0 }, ALLOWED);
   return "operators";
 }
 
-/** Documents to store: no operator keys at the top, no prototype keys or server-side code anywhere. */
+/** A dotted path that an update writes: no NUL, and no deeper than a stored document may be. */
+function checkFieldPath(field: string, path: string) {
+  if (field.includes("\0")) refuse("INVALID_FIELD_NAME", `field names may not contain NUL (at ${path})`, path);
+  if (field.split(".").length > LIMITS.maxDocumentDepth) {
+    refuse("DOCUMENT_TOO_DEEP", `field path at ${path} is nested more than ${LIMITS.maxDocumentDepth} levels`, path);
+  }
+}
+
+/**
+ * Documents to store, on every write path (inserts, replacements, and every update's result): no `$`-prefixed field
+ * names at the top (MongoDB 5.0 accepts some; Docflare refuses them everywhere, so every route and backend agree), no
+ * `$`-prefixed keys inside `_id`, no NUL in field names, nesting within LIMITS.maxDocumentDepth, no prototype keys,
+ * no server-side code.
+ */
 export function checkDocument(doc: unknown, path = "document"): void {
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) refuse("INVALID_DOCUMENT", `${path} must be an object`, path);
   for (const key of Object.keys(doc)) {
     if (key.startsWith("$")) refuse("INVALID_DOCUMENT", `${path} has a field name starting with $ ("${key}")`, join(path, key));
   }
+  const id = (doc as Doc)._id;
+  if (id && typeof id === "object" && hasOperatorKey(id)) {
+    refuse("INVALID_ID", `${path}._id may not contain field names starting with $`, join(path, "_id"));
+  }
   walkDocument(doc, path, 0);
 }
 
+function hasOperatorKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasOperatorKey);
+  if (value === null || typeof value !== "object" || (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)) return false;
+  return Object.entries(value).some(([k, v]) => k.startsWith("$") || hasOperatorKey(v));
+}
+
 function walkDocument(value: unknown, path: string, depth: number) {
-  if (depth > 100) refuse("DOCUMENT_TOO_DEEP", `${path} is nested more than 100 levels`, path);
+  if (depth > LIMITS.maxDocumentDepth) refuse("DOCUMENT_TOO_DEEP", `${path} is nested more than ${LIMITS.maxDocumentDepth} levels`, path);
   if (value === null || typeof value !== "object") return;
   if (value instanceof Code) refuse("JAVASCRIPT_FORBIDDEN", `server-side JavaScript ($code) at ${path} is not allowed`, path, "$code");
   if (Array.isArray(value)) return value.forEach((v, i) => walkDocument(v, join(path, i), depth + 1));
@@ -180,6 +241,7 @@ function walkDocument(value: unknown, path: string, depth: number) {
   for (const key of Object.keys(value)) {
     const here = join(path, key);
     if (FORBIDDEN_KEYS.has(key)) refuse("FORBIDDEN_KEY", `key "${key}" is not allowed (at ${here})`, here);
+    if (key.includes("\0")) refuse("INVALID_FIELD_NAME", `field names may not contain NUL (at ${here})`, here);
     walkDocument((value as Record<string, unknown>)[key], here, depth + 1);
   }
 }

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { Cron } from "croner";
 import { AppError } from "./errors";
 import type { OperationType } from "./change-events";
-import { checkFilter } from "./query-policy";
+import { checkStoredFilter } from "./query-policy";
 import { MAX_ATTEMPTS, RATE_LIMIT } from "./webhook-config";
 
 export const TIMEOUT_MS = { min: 10, max: 30_000, default: 5_000 };
@@ -111,7 +111,7 @@ export function checkTrigger(trigger: z.infer<typeof TriggerInput>): void {
     parseSchedule(trigger.schedule, trigger.timezone);
     return;
   }
-  if (trigger.filter) checkFilter(trigger.filter, "trigger.filter");
+  if (trigger.filter) checkStoredFilter(trigger.filter, "trigger.filter");
   if (trigger.collection !== "*" && /^\$|^system\.|\0/.test(trigger.collection)) throw invalid("trigger.collection", `"${trigger.collection}" is not a valid collection name`);
 }
 

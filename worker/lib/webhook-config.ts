@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { AppError } from "./errors";
 import type { OperationType } from "./change-events";
-import { checkFilter } from "./query-policy";
+import { checkStoredFilter } from "./query-policy";
 import { validIndexField } from "./planner";
 
 export const RATE_LIMIT = { min: 1, max: 300, default: 60 };
@@ -58,7 +58,7 @@ export const UpdateWebhook = z.object(fields).partial().strict();
 
 /** Checks what zod cannot: the filter against the read policy, field paths, header names. Throws 400s naming the field. */
 export function checkWebhookParts(input: { filter?: Record<string, unknown> | null; excludeFields?: string[]; headers?: Record<string, string>; collection?: string }): void {
-  if (input.filter) checkFilter(input.filter, "filter");
+  if (input.filter) checkStoredFilter(input.filter, "filter");
   for (const [i, path] of (input.excludeFields ?? []).entries()) {
     if (!validIndexField(path)) throw new AppError(400, "VALIDATION_FAILED", `excludeFields.${i}: "${path}" is not a dotted field path`, { field: `excludeFields.${i}` });
   }

@@ -7,6 +7,7 @@ import { idFilter, idToPath } from "../lib/ids";
 import { filterFromQuery, flag, parseCount, parseLimit, parseProjection, parseSort } from "../lib/list-params";
 import { patchToUpdate } from "../lib/merge-patch";
 import { memoize } from "../lib/memo";
+import { maxTimeFrom } from "../lib/budget";
 import { requireCollection, requireRole, type Role } from "../lib/roles";
 import type { FindQuery } from "../store/types";
 import { readBody, send, sendJsonText, wantsCanonical } from "../http";
@@ -25,6 +26,7 @@ const ListQuery = z.object({
   cursor: z.string().optional(),
   count: z.string().optional(),
   explain: z.string().optional(),
+  maxTimeMS: z.string().optional().openapi({ description: "the query's work budget in ms (default 2000, at most 10000)" }),
 }).passthrough();
 const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
 
@@ -78,6 +80,7 @@ const listQueryOf = memoize(512, (search: string) => {
     cursor: params.get("cursor") ?? undefined,
     count: flag(params.get("count")),
     explain: flag(params.get("explain")),
+    maxTimeMS: params.has("maxTimeMS") ? maxTimeFrom(params.get("maxTimeMS")) : undefined,
   };
   params.delete("cursor");
   params.delete("skip");
@@ -110,6 +113,7 @@ documented(app, queryRoute, async (c) => {
     cursor: str(body.cursor),
     count: body.count === true,
     explain: body.explain === true,
+    maxTimeMS: body.maxTimeMS === undefined ? undefined : maxTimeFrom(body.maxTimeMS),
   });
 });
 
@@ -122,7 +126,8 @@ documented(app, aggregateRoute, async (c) => {
   const pipeline = Array.isArray(body) ? body : isPlainObject(body) ? body.pipeline : undefined;
   if (!Array.isArray(pipeline)) throw badRequest("INVALID_PIPELINE", "send a pipeline array, or {\"pipeline\": [...]}", { path: "pipeline" });
   const { collection, store } = access(c, "read");
-  const documents = await store.aggregate(collection, pipeline as Doc[]);
+  const maxTimeMS = isPlainObject(body) && body.maxTimeMS !== undefined ? maxTimeFrom(body.maxTimeMS) : undefined;
+  const documents = await store.aggregate(collection, pipeline as Doc[], { maxTimeMS });
   return send(c, { documents, count: documents.length });
 });
 

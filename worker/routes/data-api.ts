@@ -9,6 +9,7 @@ import { errorCodeFor } from "../lib/data-api-errors";
 import { readBody, send, wantsCanonical } from "../http";
 import type { DocumentStore } from "../store/types";
 import { log } from "../log";
+import { maxTimeFrom } from "../lib/budget";
 
 type Handler = (store: DocumentStore, body: Doc, collection: string) => Promise<[unknown, 200 | 201]>;
 
@@ -45,7 +46,7 @@ const ACTIONS: Record<string, { role: Role; needsCollection: boolean; run: Handl
   } },
   find: { role: "read", needsCollection: true, run: async (s, b, c) => {
     const sort = optDoc(b, "sort") as Record<string, 1 | -1> | undefined;
-    const r = await s.find(c, { filter: filterOf(b), projection: optDoc(b, "projection"), sort, limit: count(b, "limit", LIMITS.maxDataApiFindLimit) ?? LIMITS.maxDataApiFindLimit, skip: count(b, "skip", Number.MAX_SAFE_INTEGER) });
+    const r = await s.find(c, { filter: filterOf(b), projection: optDoc(b, "projection"), sort, limit: count(b, "limit", LIMITS.maxDataApiFindLimit) ?? LIMITS.maxDataApiFindLimit, skip: count(b, "skip", Number.MAX_SAFE_INTEGER), maxTimeMS: b.maxTimeMS === undefined ? undefined : maxTimeFrom(b.maxTimeMS) });
     return [{ documents: r.documents }, 200];
   } },
   insertOne: { role: "write", needsCollection: true, run: async (s, b, c) => [{ insertedId: (await s.insertOne(c, doc(b, "document"))).insertedId }, 201] },
@@ -60,7 +61,7 @@ const ACTIONS: Record<string, { role: Role; needsCollection: boolean; run: Handl
   deleteMany: { role: "write", needsCollection: true, run: async (s, b, c) => [await s.deleteMany(c, filterOf(b), { allowEmptyFilter: true }), 200] },
   aggregate: { role: "read", needsCollection: true, run: async (s, b, c) => {
     if (!Array.isArray(b.pipeline)) throw badRequest("MISSING_PARAMETER", "pipeline must be an array", { parameter: "pipeline" });
-    return [{ documents: await s.aggregate(c, b.pipeline as Doc[]) }, 200];
+    return [{ documents: await s.aggregate(c, b.pipeline as Doc[], { maxTimeMS: b.maxTimeMS === undefined ? undefined : maxTimeFrom(b.maxTimeMS) }) }, 200];
   } },
   listCollections: { role: "read", needsCollection: false, run: async (s) => [{ collections: await s.listCollections() }, 200] },
   createCollection: { role: "admin", needsCollection: true, run: async (s, b, c) => {
@@ -90,7 +91,8 @@ app.onError((err, c) => {
 
 async function handle(c: Context<AppEnv>) {
   const name = c.req.param("action")!;
-  const action = ACTIONS[name];
+  // An own-property lookup: `toString` or `constructor` are not actions.
+  const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
   if (!action) throw new AppError(404, "UNKNOWN_ACTION", `unknown action "${name}"`, { action: name });
   const body = await readBody(c);
   if (!isPlainObject(body)) throw badRequest("INVALID_PARAMETER", "request body must be an object");

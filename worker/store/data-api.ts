@@ -1,9 +1,11 @@
 import { AppError } from "../lib/errors";
 import { stringify, type Doc } from "../lib/ejson";
+import { mergePatchPipeline } from "../lib/merge-patch";
 import { etagOf, ifMatchSatisfied } from "../lib/etag";
 import { decodeCursor, encodeCursor, queryFingerprint } from "../lib/cursor";
 import { DataApiClient, type DataApiConfig } from "./data-api-client";
-import type { CollectionInfo, DocumentStore, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import type { AggregateOptions, CollectionInfo, DocumentStore, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import { LIMITS } from "../lib/limits";
 
 const etag = (doc: Doc) => etagOf(stringify(doc));
 
@@ -42,6 +44,7 @@ export class DataApiStore implements DocumentStore {
     const limit = q.limit;
     const body = await this.call("find", collection, {
       filter, sort, skip: offset, ...(limit !== undefined ? { limit: limit + 1 } : {}), ...(q.projection ? { projection: q.projection } : {}),
+      maxTimeMS: q.maxTimeMS ?? LIMITS.defaultMaxTimeMs,
     });
     let documents = (body.documents as Doc[]) ?? [];
     let nextCursor: string | undefined;
@@ -93,7 +96,9 @@ export class DataApiStore implements DocumentStore {
     return found ? { ...result, document: found.doc, etag: found.etag } : result;
   }
 
-  private async update(action: string, collection: string, filter: Doc, update: Doc | Doc[], options: WriteOptions = {}) {
+  private async update(action: string, collection: string, filter: Doc, given: Doc | Doc[], options: WriteOptions = {}) {
+    // `$mergePatch` is Docflare's; upstreams get the same change as a pipeline of $setField/$unsetField.
+    const update = !Array.isArray(given) && "$mergePatch" in given ? mergePatchPipeline(given.$mergePatch as Doc) : given;
     const guardedFilter = await this.guarded(collection, filter, options);
     const body = await this.call(action, collection, { filter: guardedFilter, update, upsert: !!options.upsert, ...(options.arrayFilters ? { arrayFilters: options.arrayFilters } : {}) });
     return this.afterWrite(collection, filter, updateResult(body), options, guardedFilter !== filter);
@@ -129,8 +134,8 @@ export class DataApiStore implements DocumentStore {
     return this.remove("deleteMany", collection, filter, options);
   }
 
-  async aggregate(collection: string, pipeline: Doc[]) {
-    return ((await this.call("aggregate", collection, { pipeline })).documents as Doc[]) ?? [];
+  async aggregate(collection: string, pipeline: Doc[], options?: AggregateOptions) {
+    return ((await this.call("aggregate", collection, { pipeline, maxTimeMS: options?.maxTimeMS ?? LIMITS.defaultMaxTimeMs })).documents as Doc[]) ?? [];
   }
 
   async countDocuments(collection: string, filter: Doc) {

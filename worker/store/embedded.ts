@@ -3,7 +3,7 @@ import { decodePage } from "../lib/text-page";
 import { parseEjson, stringify, type Doc } from "../lib/ejson";
 import type { WriteOrigin } from "../lib/change-events";
 import { exactIdKeys } from "../lib/planner";
-import type { CollectionInfo, DocumentStore, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import type { AggregateOptions, CollectionInfo, DocumentStore, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
 
 /** idFromName hashes the name on every call; a tenant's id never changes, so remember a bounded number of them. */
 const ids = new Map<string, DurableObjectId>();
@@ -114,8 +114,8 @@ export class EmbeddedStore implements DocumentStore {
     return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), true, stringify(options), this.origin)) };
   }
 
-  async aggregate(collection: string, pipeline: Doc[]) {
-    return (parseEjson(unwrap(await this.stub.aggregate(collection, stringify(pipeline)))) as { documents: Doc[] }).documents;
+  async aggregate(collection: string, pipeline: Doc[], options?: AggregateOptions) {
+    return (parseEjson(unwrap(await this.stub.aggregate(collection, stringify(pipeline), options?.maxTimeMS))) as { documents: Doc[] }).documents;
   }
 
   async countDocuments(collection: string, filter: Doc) {

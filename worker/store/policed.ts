@@ -3,7 +3,7 @@ import type { Doc } from "../lib/ejson";
 import { LIMITS } from "../lib/limits";
 import { checkCollectionName } from "../lib/names";
 import { checkDocument, checkFilter, checkPipeline, checkUpdate } from "../lib/query-policy";
-import type { DocumentStore, FindQuery, WriteOptions } from "./types";
+import type { AggregateOptions, DocumentStore, FindQuery, WriteOptions } from "./types";
 
 function checkFind(q: FindQuery) {
   checkFilter(q.filter);
@@ -90,14 +90,14 @@ class PolicedStore implements DocumentStore {
     checkBroadFilter(f, o);
     return this.store.deleteMany(c, f, o);
   }
-  async aggregate(c: string, p: Doc[]) {
+  async aggregate(c: string, p: Doc[], o?: AggregateOptions) {
     coll(c);
     checkPipeline(p);
     for (const stage of p as Doc[]) {
       const from = (stage.$lookup as Doc | undefined)?.from ?? (stage.$unionWith as Doc | undefined)?.coll ?? stage.$unionWith;
       if (typeof from === "string") coll(from);
     }
-    return this.store.aggregate(c, p);
+    return this.store.aggregate(c, p, o);
   }
   async countDocuments(c: string, f: Doc) {
     coll(c);

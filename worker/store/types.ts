@@ -11,6 +11,12 @@ export interface FindQuery {
   /** Also count every match (costs a full pass over the matches). */
   count?: boolean;
   explain?: boolean;
+  /** The query's work budget in milliseconds, bounded by LIMITS.maxMaxTimeMs (default LIMITS.defaultMaxTimeMs). */
+  maxTimeMS?: number;
+}
+
+export interface AggregateOptions {
+  maxTimeMS?: number;
 }
 
 export interface ExplainInfo {
@@ -86,7 +92,7 @@ export interface DocumentStore {
   replaceOne(collection: string, filter: Doc, replacement: Doc, options?: WriteOptions): Promise<UpdateResult>;
   deleteOne(collection: string, filter: Doc, options?: WriteOptions): Promise<DeleteResult>;
   deleteMany(collection: string, filter: Doc, options?: WriteOptions): Promise<DeleteResult>;
-  aggregate(collection: string, pipeline: Doc[]): Promise<Doc[]>;
+  aggregate(collection: string, pipeline: Doc[], options?: AggregateOptions): Promise<Doc[]>;
   countDocuments(collection: string, filter: Doc): Promise<number>;
   distinct(collection: string, field: string, filter: Doc): Promise<unknown[]>;
   listCollections(): Promise<CollectionInfo[]>;
