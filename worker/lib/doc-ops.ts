@@ -1,4 +1,7 @@
-import { Aggregator, Query, update as mingoUpdate } from "mingo";
+// mingo's own entry points merge their default context over ours (defaults win); the base classes take ours as given.
+import { Aggregator } from "mingo/aggregator";
+import { Query } from "mingo/query";
+import { update as mingoUpdate } from "mingo/updater";
 import { compare, resolve } from "mingo/util";
 import { BSONRegExp, ObjectId } from "bson";
 import { AppError, badRequest } from "./errors";

@@ -6,7 +6,7 @@ import { LIMITS } from "./limits";
 
 /** Query-string parameters with a meaning of their own; every other parameter is a filter shorthand. */
 export const RESERVED_PARAMS = new Set([
-  "filter", "sort", "projection", "fields", "limit", "skip", "cursor", "count", "explain", "allowEmptyFilter",
+  "filter", "sort", "projection", "fields", "limit", "skip", "cursor", "count", "explain", "allowEmptyFilter", "maxTimeMS",
 ]);
 
 const SHORTHAND_KEY = /^([^[\]]+)(?:\[(\$[a-zA-Z]+)\])?$/;
