@@ -25,11 +25,18 @@ describe("outbound URL rules (SSRF)", () => {
     "https://[fc00::1]/", "https://[fd12::1]/", "https://[fe80::1]/", "https://[::]/", "https://[64:ff9b::10.0.0.1]/", "https://[2002:0a00:0001::]/",
     "https://localhost/", "https://app.localhost/", "https://db.internal/", "https://printer.local/", "https://intranet/",
     "https://api.docflare.example/x", "https://user:pw@example.com/", "not a url",
+    // The IANA special-purpose registries, beyond private and loopback.
+    "https://[::ffff:0:7f00:1]/", "https://[::ffff:0:808:808]/", "https://[2001::1]/", "https://[2001:0:4136:e378::1]/", "https://[fec0::1]/",
+    "https://192.88.99.1/", "https://[100::1]/", "https://[::7f00:1]/", "https://[::808:808]/", "https://[2001:db8::1]/",
+    "https://[3fff::1]/", "https://[5f00::1]/", "https://[64:ff9b:1::1]/", "https://[2001:20::1]/", "https://[2001:2::1]/",
+    "https://[ff02::1]/", "https://192.0.0.8/", "https://192.0.2.1/", "https://198.18.0.1/", "https://198.51.100.1/",
+    "https://203.0.113.1/", "https://240.0.0.1/", "https://0.1.2.3/", "https://[::ffff:8.8.8.8]/", "https://[64:ff9b::8.8.8.8]/",
+    "https://[2002:808:808::1]/",
   ])("refuses %s", (url) => {
     expect(refused(url)).toBe("WEBHOOK_URL_REFUSED");
   });
 
-  it.each(["https://example.com/hook", "https://hooks.example.org:8443/a?b=c", "https://93.184.216.34/", "https://[2606:4700::1111]/", "https://172.32.0.1/"])(
+  it.each(["https://example.com/hook", "https://hooks.example.org:8443/a?b=c", "https://93.184.216.34/", "https://[2606:4700::1111]/", "https://172.32.0.1/", "https://8.8.8.8/", "https://[2001:4860:4860::8888]/", "https://1.1.1.1/"])(
     "accepts %s", (url) => expect(refused(url)).toBeNull(),
   );
 

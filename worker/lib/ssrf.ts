@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import { AppError } from "./errors";
 
 /** Where a webhook may point. `allowLoopback` exists for local development and tests only. */
@@ -10,61 +11,31 @@ export interface OutboundPolicy {
 const refuse = (reason: string, url: string) =>
   new AppError(400, "WEBHOOK_URL_REFUSED", `webhook url refused: ${reason}`, { field: "url", url, reason });
 
-type V4 = [number, number, number, number];
+/**
+ * Special-purpose ranges from the IANA registries that ipaddr.js files under "unicast": refused as well. Everything
+ * ipaddr.js does not call unicast (private, loopback, link-local, reserved, multicast, Teredo, 6to4, IPv4-mapped or
+ * -translated, NAT64, discard-only, documentation...) is refused by its range name.
+ */
+const SPECIAL_PURPOSE = [
+  "0.0.0.0/8", "192.0.0.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.175.48.0/24",
+  "::/96", "64:ff9b:1::/48", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16",
+].map((cidr) => ipaddr.parseCIDR(cidr));
 
-function v4Blocked(a: V4): string | null {
-  const [x, y] = a;
-  if (x === 127) return "loopback";
-  if (x === 0) return "unspecified";
-  if (x === 10 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168)) return "private";
-  if (x === 169 && y === 254) return "link-local";
-  if (x === 100 && y >= 64 && y <= 127) return "carrier-grade NAT";
-  if (x === 192 && y === 0 && (a[2] === 0 || a[2] === 2)) return "reserved";
-  if (x === 198 && (y === 18 || y === 19)) return "reserved";
-  if ((x === 198 && y === 51 && a[2] === 100) || (x === 203 && y === 0 && a[2] === 113)) return "reserved";
-  if (x >= 224) return "multicast or reserved";
-  return null;
+/** Why an IP address may not be a target, or null when it is an ordinary global unicast address. */
+export function addressBlocked(address: ipaddr.IPv4 | ipaddr.IPv6): string | null {
+  const range = address.range();
+  if (range !== "unicast") return range;
+  const special = SPECIAL_PURPOSE.find(([net, bits]) => net.kind() === address.kind() && address.match(net, bits));
+  return special ? `special-purpose (${special[0].toString()}/${special[1]})` : null;
 }
 
 /** WHATWG URL parsing already turned decimal, hex and octal IPv4 forms into dotted quads; this reads the result. */
-function parseV4(host: string): V4 | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!m) return null;
-  const parts = m.slice(1).map(Number);
-  return parts.every((p) => p <= 255) ? (parts as V4) : null;
-}
-
-function parseV6(host: string): number[] | null {
-  if (!host.startsWith("[") || !host.endsWith("]")) return null;
-  let text = host.slice(1, -1).toLowerCase();
-  const v4tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4tail) {
-    const v4 = parseV4(v4tail[1]);
-    if (!v4) return null;
-    text = text.slice(0, -v4tail[1].length) + `${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
+function parseAddress(host: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (host.startsWith("[") && host.endsWith("]")) {
+    const inner = host.slice(1, -1);
+    return ipaddr.IPv6.isValid(inner) ? ipaddr.IPv6.parse(inner) : null;
   }
-  const [head, tail] = text.split("::");
-  const groups = (s: string | undefined) => (s ? s.split(":").map((g) => parseInt(g, 16)) : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const fill = text.includes("::") ? 8 - h.length - t.length : 0;
-  const all = [...h, ...Array(fill).fill(0), ...t];
-  return all.length === 8 && all.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? all : null;
-}
-
-function v6Blocked(g: number[]): string | null {
-  const embedded = (hi: number, lo: number): V4 => [hi >> 8, hi & 255, lo >> 8, lo & 255];
-  if (g.every((x) => x === 0)) return "unspecified";
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return "loopback";
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) carry an IPv4 address.
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) return v4Blocked(embedded(g[6], g[7])) ?? "IPv4-mapped";
-  if (g[0] === 0x64 && g[1] === 0xff9b) return v4Blocked(embedded(g[6], g[7])) ?? "NAT64";
-  if (g[0] === 0x2002) return v4Blocked(embedded(g[1], g[2])) ?? null;
-  if ((g[0] & 0xfe00) === 0xfc00) return "private (unique local)";
-  if ((g[0] & 0xffc0) === 0xfe80) return "link-local";
-  if ((g[0] & 0xff00) === 0xff00) return "multicast";
-  if (g[0] === 0x2001 && g[1] === 0x0db8) return "documentation";
-  return null;
+  return ipaddr.IPv4.isValidFourPartDecimal(host) ? ipaddr.IPv4.parse(host) : null;
 }
 
 const LOOPBACK_NAMES = /^(localhost|localhost\.localdomain)$|\.localhost$/;
@@ -79,11 +50,10 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy): URL {
   }
   if (url.username || url.password) throw refuse("credentials in the URL are not allowed; use headers", raw);
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
-  const v4 = parseV4(host);
-  const v6 = v4 ? null : parseV6(host);
-  if (!v4 && !v6 && /^[\d.]+$|^0x/i.test(host)) throw refuse("unreadable IP address", raw);
-  const blocked = v4 ? v4Blocked(v4) : v6 ? v6Blocked(v6) : null;
-  const loopback = blocked === "loopback" || (!v4 && !v6 && LOOPBACK_NAMES.test(host));
+  const address = parseAddress(host);
+  if (!address && (/^[\d.]+$|^0x/i.test(host) || host.startsWith("["))) throw refuse("unreadable IP address", raw);
+  const blocked = address ? addressBlocked(address) : null;
+  const loopback = blocked === "loopback" || (!address && LOOPBACK_NAMES.test(host));
   if (loopback && policy.allowLoopback) {
     if (url.protocol !== "http:" && url.protocol !== "https:") throw refuse("only http(s) URLs", raw);
     return url;
@@ -91,7 +61,7 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy): URL {
   if (url.protocol !== "https:") throw refuse("only https URLs are allowed", raw);
   if (loopback) throw refuse("loopback addresses are not allowed", raw);
   if (blocked) throw refuse(`${blocked} addresses are not allowed`, raw);
-  if (!v4 && !v6) {
+  if (!address) {
     if (!host.includes(".")) throw refuse("single-label host names are not allowed", raw);
     if (/\.(local|internal|localdomain|home\.arpa|lan)$/.test(host)) throw refuse("internal host names are not allowed", raw);
     if (policy.ownHosts.some((h) => h.toLowerCase() === host)) throw refuse("the API's own host is not allowed", raw);

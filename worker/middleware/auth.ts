@@ -8,12 +8,35 @@ import { policed } from "../store/policed";
 import { registryOf } from "../registry";
 
 const CACHE_TTL_MS = 30_000;
-/** Verified keys per isolate, so a hot key costs one registry round trip per 30 s rather than one per request. */
-const keyCache = new Map<string, { principal: Principal | null; expires: number }>();
+/**
+ * Verified keys per isolate, so a hot key costs one registry round trip per 30 s rather than one per request. Both
+ * maps are bounded and evict their oldest entry: wrong tokens are kept apart, so a flood of them cannot push the
+ * valid keys out.
+ */
+const MAX_VALID = 1_000;
+const MAX_INVALID = 256;
+const validKeys = new Map<string, { principal: Principal; expires: number }>();
+const invalidKeys = new Map<string, number>();
+
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number) {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
 
 export function forgetKey(hash?: string) {
-  if (hash) keyCache.delete(hash);
-  else keyCache.clear();
+  if (hash) {
+    validKeys.delete(hash);
+    invalidKeys.delete(hash);
+  } else {
+    validKeys.clear();
+    invalidKeys.clear();
+  }
+}
+
+/** For tests: how many verified-key entries the isolate holds. */
+export function keyCacheSize(): number {
+  return validKeys.size + invalidKeys.size;
 }
 
 const encoder = new TextEncoder();
@@ -23,15 +46,14 @@ export async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/**
- * Constant-time for equal lengths; a length mismatch returns early, which reveals only the token's length. Compared
- * as UTF-16 code units in plain JS: encoding both sides to bytes would allocate two buffers on every request.
- */
+let adminBytes: { token: string; bytes: Uint8Array } | undefined;
+
+/** The runtime's constant-time comparison; a length mismatch returns early, revealing only the token's length. */
 function isAdminToken(token: string, admin: string): boolean {
-  if (token.length !== admin.length) return false;
-  let diff = 0;
-  for (let i = 0; i < admin.length; i++) diff |= token.charCodeAt(i) ^ admin.charCodeAt(i);
-  return diff === 0;
+  if (adminBytes?.token !== admin) adminBytes = { token: admin, bytes: encoder.encode(admin) };
+  const given = encoder.encode(token);
+  if (given.byteLength !== adminBytes.bytes.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(given, adminBytes.bytes);
 }
 
 /** Bearer everywhere; the Data API's own `apiKey` / `api-key` headers and Basic (password = key) where `dataApi` is set. */
@@ -57,14 +79,18 @@ async function verifyApiKey(env: Env, token: string): Promise<Principal | null> 
   const tenant = keyTenant(token);
   if (!tenant) return null;
   const hash = await sha256Hex(token);
-  const cached = keyCache.get(hash);
-  if (cached && cached.expires > Date.now()) return cached.principal;
+  const now = Date.now();
+  const cached = validKeys.get(hash);
+  if (cached && cached.expires > now) return cached.principal;
+  if ((invalidKeys.get(hash) ?? 0) > now) return null;
   const registry = registryOf(env, tenant);
   const record = await registry.verifyKey(hash);
-  const principal: Principal | null = record
-    ? { tenant, role: record.role, collections: record.collections, keyId: record.id, superAdmin: false }
-    : null;
-  keyCache.set(hash, { principal, expires: Date.now() + CACHE_TTL_MS });
+  if (!record) {
+    remember(invalidKeys, hash, now + CACHE_TTL_MS, MAX_INVALID);
+    return null;
+  }
+  const principal: Principal = { tenant, role: record.role, collections: record.collections, keyId: record.id, superAdmin: false };
+  remember(validKeys, hash, { principal, expires: now + CACHE_TTL_MS }, MAX_VALID);
   return principal;
 }
 
