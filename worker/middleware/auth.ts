@@ -110,7 +110,7 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
     }
     if (!principal) throw new AppError(401, "INVALID_CREDENTIALS", "the token is not valid or has been revoked");
     c.set("principal", principal);
-    c.set("store", (database?: string) => policed(storeFor(c.env, principal.tenant, database)));
+    c.set("store", (database?: string) => policed(storeFor(c.env, principal.tenant, database), principal));
     await next();
   };
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { requireRole, type Role } from "../lib/roles";
+import { authorizeControl, type ControlAction } from "../lib/access";
 import { schedulerOf } from "../registry";
 import { clusterStatus, instance, tenantLocks } from "../cluster/status";
 import { metricsText } from "../cluster/metrics-text";
@@ -10,9 +10,9 @@ import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 const app = resourceApp();
 const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
 
-function tenantOf(c: Context<AppEnv>, role: Role): string {
+function tenantOf(c: Context<AppEnv>, action: ControlAction): string {
   const principal = c.get("principal");
-  requireRole(principal, role);
+  authorizeControl(principal, "cluster", action);
   return principal.tenant;
 }
 
@@ -32,7 +32,7 @@ app.openapi(
     summary: "Give up the cron lease; the coordinator's next tick takes a new lease with a larger fencing token",
   }),
   async (c) => {
-    const scheduler = schedulerOf(c.env, tenantOf(c, "admin"));
+    const scheduler = schedulerOf(c.env, tenantOf(c, "write"));
     const resigned = await scheduler.resign();
     return c.json({ ...resigned, leadership: await scheduler.leadership() });
   },

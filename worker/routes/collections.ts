@@ -8,7 +8,6 @@ import { filterFromQuery, flag, parseCount, parseLimit, parseProjection, parseSo
 import { patchToUpdate } from "../lib/merge-patch";
 import { memoize } from "../lib/memo";
 import { maxTimeFrom } from "../lib/budget";
-import { requireCollection, requireRole, type Role } from "../lib/roles";
 import type { FindQuery } from "../store/types";
 import { readBody, send, sendJsonText, wantsCanonical } from "../http";
 import { AnyJson, bearer, documented, errorResponses, resourceApp } from "./openapi";
@@ -30,12 +29,9 @@ const ListQuery = z.object({
 }).passthrough();
 const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
 
-function access(c: Context<AppEnv>, role: Role): { collection: string; store: ReturnType<AppEnv["Variables"]["store"]> } {
-  const collection = c.req.param("collection")!;
-  const principal = c.get("principal");
-  requireRole(principal, role);
-  requireCollection(principal, collection);
-  return { collection, store: c.get("store")() };
+/** The route's collection and the caller's store; the store's gate decides what the caller may do with it. */
+function access(c: Context<AppEnv>): { collection: string; store: ReturnType<AppEnv["Variables"]["store"]> } {
+  return { collection: c.req.param("collection")!, store: c.get("store")() };
 }
 
 /** The URL of the next page: this request's URL with the new cursor and without `skip`. */
@@ -47,7 +43,7 @@ function nextPageUrl(c: Context<AppEnv>, cursor: string): string {
 }
 
 async function list(c: Context<AppEnv>, query: FindQuery, nextUrl = (cursor: string) => nextPageUrl(c, cursor)) {
-  const { collection, store } = access(c, "read");
+  const { collection, store } = access(c);
   const result = await store.find(collection, query);
   const headers: Record<string, string> = {};
   if (result.nextCursor) headers.Link = `<${nextUrl(result.nextCursor)}>; rel="next"`;
@@ -125,7 +121,7 @@ documented(app, aggregateRoute, async (c) => {
   const body = await readBody(c);
   const pipeline = Array.isArray(body) ? body : isPlainObject(body) ? body.pipeline : undefined;
   if (!Array.isArray(pipeline)) throw badRequest("INVALID_PIPELINE", "send a pipeline array, or {\"pipeline\": [...]}", { path: "pipeline" });
-  const { collection, store } = access(c, "read");
+  const { collection, store } = access(c);
   const maxTimeMS = isPlainObject(body) && body.maxTimeMS !== undefined ? maxTimeFrom(body.maxTimeMS) : undefined;
   const documents = await store.aggregate(collection, pipeline as Doc[], { maxTimeMS });
   return send(c, { documents, count: documents.length });
@@ -136,7 +132,7 @@ const countRoute = createRoute({
   request: { params: Collection, query: ListQuery }, responses: ok("The count"),
 });
 documented(app, countRoute, async (c) => {
-  const { collection, store } = access(c, "read");
+  const { collection, store } = access(c);
   const count = await store.countDocuments(collection, filterFromQuery(new URL(c.req.url).searchParams));
   return send(c, { count });
 });
@@ -148,7 +144,7 @@ const insertRoute = createRoute({
 });
 documented(app, insertRoute, async (c) => {
   const body = await readBody(c);
-  const { collection, store } = access(c, "write");
+  const { collection, store } = access(c);
   const base = `/api/db/${encodeURIComponent(collection)}`;
   if (Array.isArray(body)) {
     const { insertedIds } = await store.insertMany(collection, body as Doc[]);
@@ -172,7 +168,7 @@ const updateManyRoute = createRoute({
 documented(app, updateManyRoute, async (c) => {
   const body = await readBody(c);
   if (!isPlainObject(body) || body.update === undefined) throw badRequest("INVALID_UPDATE", 'body must be {"filter": {...}, "update": {...}}', { path: "update" });
-  const { collection, store } = access(c, "write");
+  const { collection, store } = access(c);
   const { allowEmptyFilter } = filterAndOptions(c);
   const filter = (body.filter ?? {}) as Doc;
   if (!isPlainObject(filter)) throw badRequest("INVALID_FILTER", "filter must be an object", { path: "filter" });
@@ -189,7 +185,7 @@ const deleteManyRoute = createRoute({
   request: { params: Collection, query: ListQuery }, responses: ok("Count deleted"),
 });
 documented(app, deleteManyRoute, async (c) => {
-  const { collection, store } = access(c, "write");
+  const { collection, store } = access(c);
   const { filter, allowEmptyFilter } = filterAndOptions(c);
   return send(c, await store.deleteMany(collection, filter, { allowEmptyFilter }));
 });
@@ -202,7 +198,7 @@ const getRoute = createRoute({
   request: { params: CollectionId, query: z.object({ fields: z.string().optional() }) }, responses: ok("The document (ETag header set)"),
 });
 documented(app, getRoute, async (c) => {
-  const { collection, store } = access(c, "read");
+  const { collection, store } = access(c);
   const id = c.req.param("id")!;
   const found = await store.findOne(collection, idFilter(id), parseProjection(c.req.query("fields")));
   if (!found) throw notFound(collection, id);
@@ -226,7 +222,7 @@ const replaceRoute = createRoute({
 documented(app, replaceRoute, async (c) => {
   const body = await readBody(c);
   if (!isPlainObject(body)) throw badRequest("INVALID_DOCUMENT", "the replacement must be a document object");
-  const { collection, store } = access(c, "write");
+  const { collection, store } = access(c);
   const id = c.req.param("id")!;
   const filter = idFilter(id);
   const upsert = flag(c.req.query("upsert"));
@@ -245,7 +241,7 @@ const patchRoute = createRoute({
 documented(app, patchRoute, async (c) => {
   const body = await readBody(c);
   if (!isPlainObject(body)) throw badRequest("INVALID_UPDATE", "PATCH body must be an object");
-  const { collection, store } = access(c, "write");
+  const { collection, store } = access(c);
   const id = c.req.param("id")!;
   const result = await store.updateOne(collection, idFilter(id), patchToUpdate(body), {
     ifMatch: c.req.header("if-match"), returnDocument: true,
@@ -258,7 +254,7 @@ const deleteRoute = createRoute({
   request: { params: CollectionId }, responses: { ...ok("Deleted"), 404: errorResponses[400], 412: errorResponses[400] },
 });
 documented(app, deleteRoute, async (c) => {
-  const { collection, store } = access(c, "write");
+  const { collection, store } = access(c);
   const id = c.req.param("id")!;
   const { deletedCount } = await store.deleteOne(collection, idFilter(id), { ifMatch: c.req.header("if-match") });
   if (deletedCount === 0) throw notFound(collection, id);

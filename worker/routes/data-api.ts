@@ -3,7 +3,6 @@ import type { AppEnv } from "../app-env";
 import { AppError, badRequest } from "../lib/errors";
 import { isPlainObject, toLossyJson, type Doc } from "../lib/ejson";
 import { LIMITS } from "../lib/limits";
-import { requireCollection, requireRole, type Role } from "../lib/roles";
 import { authenticate } from "../middleware/auth";
 import { errorCodeFor } from "../lib/data-api-errors";
 import { readBody, send, wantsCanonical } from "../http";
@@ -39,41 +38,42 @@ const updateOptions = (body: Doc) => ({
 });
 
 /** The ten Data API v1 actions, plus Docflare's management extensions (used by a Docflare `data-api` backend). */
-const ACTIONS: Record<string, { role: Role; needsCollection: boolean; run: Handler }> = {
-  findOne: { role: "read", needsCollection: true, run: async (s, b, c) => {
+/** Who may run which action is the store's gate to decide (worker/lib/access.ts), not this table's. */
+const ACTIONS: Record<string, { needsCollection: boolean; run: Handler }> = {
+  findOne: { needsCollection: true, run: async (s, b, c) => {
     const found = await s.findOne(c, filterOf(b), optDoc(b, "projection"));
     return [{ document: found?.doc ?? null }, 200];
   } },
-  find: { role: "read", needsCollection: true, run: async (s, b, c) => {
+  find: { needsCollection: true, run: async (s, b, c) => {
     const sort = optDoc(b, "sort") as Record<string, 1 | -1> | undefined;
     const r = await s.find(c, { filter: filterOf(b), projection: optDoc(b, "projection"), sort, limit: count(b, "limit", LIMITS.maxDataApiFindLimit) ?? LIMITS.maxDataApiFindLimit, skip: count(b, "skip", Number.MAX_SAFE_INTEGER), maxTimeMS: b.maxTimeMS === undefined ? undefined : maxTimeFrom(b.maxTimeMS) });
     return [{ documents: r.documents }, 200];
   } },
-  insertOne: { role: "write", needsCollection: true, run: async (s, b, c) => [{ insertedId: (await s.insertOne(c, doc(b, "document"))).insertedId }, 201] },
-  insertMany: { role: "write", needsCollection: true, run: async (s, b, c) => {
+  insertOne: { needsCollection: true, run: async (s, b, c) => [{ insertedId: (await s.insertOne(c, doc(b, "document"))).insertedId }, 201] },
+  insertMany: { needsCollection: true, run: async (s, b, c) => {
     if (!Array.isArray(b.documents)) throw badRequest("MISSING_PARAMETER", "documents must be an array", { parameter: "documents" });
     return [await s.insertMany(c, b.documents as Doc[]), 201];
   } },
-  updateOne: { role: "write", needsCollection: true, run: async (s, b, c) => [strip(await s.updateOne(c, filterOf(b), updateOf(b), updateOptions(b))), 200] },
-  updateMany: { role: "write", needsCollection: true, run: async (s, b, c) => [strip(await s.updateMany(c, filterOf(b), updateOf(b), updateOptions(b))), 200] },
-  replaceOne: { role: "write", needsCollection: true, run: async (s, b, c) => [strip(await s.replaceOne(c, filterOf(b), doc(b, "replacement"), updateOptions(b))), 200] },
-  deleteOne: { role: "write", needsCollection: true, run: async (s, b, c) => [await s.deleteOne(c, filterOf(b)), 200] },
-  deleteMany: { role: "write", needsCollection: true, run: async (s, b, c) => [await s.deleteMany(c, filterOf(b), { allowEmptyFilter: true }), 200] },
-  aggregate: { role: "read", needsCollection: true, run: async (s, b, c) => {
+  updateOne: { needsCollection: true, run: async (s, b, c) => [strip(await s.updateOne(c, filterOf(b), updateOf(b), updateOptions(b))), 200] },
+  updateMany: { needsCollection: true, run: async (s, b, c) => [strip(await s.updateMany(c, filterOf(b), updateOf(b), updateOptions(b))), 200] },
+  replaceOne: { needsCollection: true, run: async (s, b, c) => [strip(await s.replaceOne(c, filterOf(b), doc(b, "replacement"), updateOptions(b))), 200] },
+  deleteOne: { needsCollection: true, run: async (s, b, c) => [await s.deleteOne(c, filterOf(b)), 200] },
+  deleteMany: { needsCollection: true, run: async (s, b, c) => [await s.deleteMany(c, filterOf(b), { allowEmptyFilter: true }), 200] },
+  aggregate: { needsCollection: true, run: async (s, b, c) => {
     if (!Array.isArray(b.pipeline)) throw badRequest("MISSING_PARAMETER", "pipeline must be an array", { parameter: "pipeline" });
     return [{ documents: await s.aggregate(c, b.pipeline as Doc[], { maxTimeMS: b.maxTimeMS === undefined ? undefined : maxTimeFrom(b.maxTimeMS) }) }, 200];
   } },
-  listCollections: { role: "read", needsCollection: false, run: async (s) => [{ collections: await s.listCollections() }, 200] },
-  createCollection: { role: "admin", needsCollection: true, run: async (s, b, c) => {
+  listCollections: { needsCollection: false, run: async (s) => [{ collections: await s.listCollections() }, 200] },
+  createCollection: { needsCollection: true, run: async (s, b, c) => {
     const info = await s.createCollection(c, { validator: b.validator });
     const { created, ...collection } = info;
     return [{ created, collection }, 200];
   } },
-  dropCollection: { role: "admin", needsCollection: true, run: async (s, _b, c) => [{ dropped: await s.dropCollection(c) }, 200] },
-  collStats: { role: "read", needsCollection: true, run: async (s, _b, c) => [{ collection: await s.collectionStats(c) }, 200] },
-  createIndex: { role: "admin", needsCollection: true, run: async (s, b, c) => [{ index: await s.createIndex(c, doc(b, "keys") as Record<string, 1 | -1>, { unique: b.unique === true, name: typeof b.name === "string" ? b.name : undefined }) }, 200] },
-  listIndexes: { role: "read", needsCollection: true, run: async (s, _b, c) => [{ indexes: await s.listIndexes(c) }, 200] },
-  dropIndex: { role: "admin", needsCollection: true, run: async (s, b, c) => [{ dropped: await s.dropIndex(c, String(b.name)) }, 200] },
+  dropCollection: { needsCollection: true, run: async (s, _b, c) => [{ dropped: await s.dropCollection(c) }, 200] },
+  collStats: { needsCollection: true, run: async (s, _b, c) => [{ collection: await s.collectionStats(c) }, 200] },
+  createIndex: { needsCollection: true, run: async (s, b, c) => [{ index: await s.createIndex(c, doc(b, "keys") as Record<string, 1 | -1>, { unique: b.unique === true, name: typeof b.name === "string" ? b.name : undefined }) }, 200] },
+  listIndexes: { needsCollection: true, run: async (s, _b, c) => [{ indexes: await s.listIndexes(c) }, 200] },
+  dropIndex: { needsCollection: true, run: async (s, b, c) => [{ dropped: await s.dropIndex(c, String(b.name)) }, 200] },
 };
 
 function strip(r: { matchedCount: number; modifiedCount: number; upsertedId?: unknown }) {
@@ -96,14 +96,11 @@ async function handle(c: Context<AppEnv>) {
   if (!action) throw new AppError(404, "UNKNOWN_ACTION", `unknown action "${name}"`, { action: name });
   const body = await readBody(c);
   if (!isPlainObject(body)) throw badRequest("INVALID_PARAMETER", "request body must be an object");
-  const principal = c.get("principal");
-  requireRole(principal, action.role);
   if (typeof body.database !== "string" || !body.database) throw badRequest("MISSING_PARAMETER", "database is required", { parameter: "database" });
   let collection = "";
   if (action.needsCollection) {
     if (typeof body.collection !== "string" || !body.collection) throw badRequest("MISSING_PARAMETER", "collection is required", { parameter: "collection" });
     collection = body.collection;
-    requireCollection(principal, collection);
   }
   const [result, status] = await action.run(c.get("store")(body.database), body, collection);
   if (wantsCanonical(c)) return send(c, result, status);

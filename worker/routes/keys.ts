@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError } from "../lib/errors";
 import { checkCollectionName, checkTenant } from "../lib/names";
-import { ROLES, requireRole } from "../lib/roles";
+import { ROLES } from "../lib/roles";
+import { authorizeControl, authorizeGrant } from "../lib/access";
 import { forgetKey, sha256Hex } from "../middleware/auth";
 import { registryOf } from "../registry";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
@@ -21,13 +22,22 @@ function randomToken(length: number): string {
 /** Admin-token holders manage any tenant (body `tenant` or X-Docflare-Tenant); admin keys manage their own. */
 function keyScope(c: Context<AppEnv>, requested?: string) {
   const principal = c.get("principal");
-  requireRole(principal, "admin");
+  authorizeControl(principal, "keys", c.req.method === "GET" ? "read" : "write");
   const tenant = requested && principal.superAdmin ? checkTenant(requested) : principal.tenant;
   if (requested && !principal.superAdmin && requested !== principal.tenant) {
     throw new AppError(403, "TENANT_FORBIDDEN", "an API key can only manage keys of its own tenant");
   }
   return { tenant, registry: registryOf(c.env, tenant) };
 }
+
+const withinGrant = (principal: Parameters<typeof authorizeGrant>[0], key: Parameters<typeof authorizeGrant>[1]) => {
+  try {
+    authorizeGrant(principal, key);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const CreateKey = z.object({
   name: z.string().min(1).max(100),
@@ -46,9 +56,13 @@ app.openapi(
     const body = c.req.valid("json");
     body.collections?.forEach(checkCollectionName);
     const { tenant, registry } = keyScope(c, body.tenant);
+    const principal = c.get("principal");
+    // A limited credential's key inherits its list when none is given; it can never hold more than its creator.
+    const collections = body.collections ?? principal.collections;
+    authorizeGrant(principal, { role: body.role, collections });
     const token = `dfk_${tenant}_${randomToken(40)}`;
     const record = await registry.createKey({
-      id: `key_${randomToken(16)}`, name: body.name, role: body.role, collections: body.collections ?? null,
+      id: `key_${randomToken(16)}`, name: body.name, role: body.role, collections,
       prefix: token.slice(0, tenant.length + 9), hash: await sha256Hex(token),
     });
     return c.json({ ...record, tenant, token }, 201);
@@ -59,7 +73,9 @@ app.openapi(
   createRoute({ method: "get", path: "/", tags: ["API keys"], security: bearer, summary: "List API keys (never the tokens)", request: { query: z.object({ tenant: z.string().optional() }) }, responses: ok("Keys") }),
   async (c) => {
     const { tenant, registry } = keyScope(c, c.req.valid("query").tenant);
-    return c.json({ tenant, keys: await registry.listKeys() });
+    const principal = c.get("principal");
+    const keys = (await registry.listKeys()).filter((k) => withinGrant(principal, k));
+    return c.json({ tenant, keys });
   },
 );
 
@@ -71,7 +87,9 @@ app.openapi(
   async (c) => {
     const { registry } = keyScope(c, c.req.valid("query").tenant);
     const id = c.req.valid("param").id;
-    const record = await registry.revokeKey(id);
+    const existing = await registry.getKey(id);
+    if (existing) authorizeGrant(c.get("principal"), existing);
+    const record = existing && (await registry.revokeKey(id));
     if (!record) throw new AppError(404, "KEY_NOT_FOUND", `no API key ${id}`, { id });
     forgetKey();
     return c.json(record);

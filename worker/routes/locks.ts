@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError, unwrap } from "../lib/errors";
 import { LEASE_LIMITS } from "../lib/lease";
-import { requireRole, type Role } from "../lib/roles";
+import { authorizeControl, type ControlAction } from "../lib/access";
 import { registryOf } from "../registry";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
@@ -15,9 +15,9 @@ const ok = (description: string) => ({ 200: { description, content: { "applicati
 const ttl = z.number().int().min(LEASE_LIMITS.minTtlMs).max(LEASE_LIMITS.maxTtlMs);
 
 /** Locks are per tenant: the object's name is tenant + lock name, so tenants never contend. */
-function lockFor(c: Context<AppEnv>, role: Role) {
+function lockFor(c: Context<AppEnv>, action: ControlAction) {
   const principal = c.get("principal");
-  requireRole(principal, role);
+  authorizeControl(principal, "locks", action);
   const name = c.req.param("name")!;
   return c.env.LOCK.get(c.env.LOCK.idFromName(`${principal.tenant}/${name}`));
 }

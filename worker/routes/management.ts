@@ -3,7 +3,6 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError } from "../lib/errors";
 import { inferSchema } from "../lib/schema-infer";
-import { requireCollection, requireRole, type Role } from "../lib/roles";
 import { send } from "../http";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
@@ -12,22 +11,15 @@ const Name = z.object({ name: z.string().openapi({ example: "users" }) });
 const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
 const IndexKeys = z.record(z.string(), z.union([z.literal(1), z.literal(-1)]));
 
-function gate(c: Context<AppEnv>, role: Role, collection?: string) {
-  const principal = c.get("principal");
-  requireRole(principal, role);
-  if (collection) requireCollection(principal, collection);
-  return c.get("store")();
-}
+/** The caller's store: its gate decides who may manage or read which collection. */
+const storeOf = (c: Context<AppEnv>) => c.get("store")();
 
 const missing = (name: string) => new AppError(404, "COLLECTION_NOT_FOUND", `collection "${name}" does not exist`, { collection: name });
 
 app.openapi(
   createRoute({ method: "get", path: "/", tags: ["Management"], security: bearer, summary: "List collections with counts and sizes", responses: ok("Collections") }),
   async (c) => {
-    const principal = c.get("principal");
-    const all = await gate(c, "read").listCollections();
-    const visible = principal.collections ? all.filter((x) => principal.collections!.includes(x.name)) : all;
-    return send(c, { collections: visible });
+    return send(c, { collections: await storeOf(c).listCollections() });
   },
 );
 
@@ -44,7 +36,7 @@ app.openapi(
   }),
   async (c) => {
     const { name, validator } = c.req.valid("json");
-    const info = await gate(c, "admin", name).createCollection(name, { validator });
+    const info = await storeOf(c).createCollection(name, { validator });
     if (!info.created) throw new AppError(409, "COLLECTION_EXISTS", `collection "${name}" already exists`, { collection: name });
     const { created: _, ...rest } = info;
     return send(c, rest, 201, { Location: `/api/management/collections/${encodeURIComponent(name)}` });
@@ -55,7 +47,7 @@ app.openapi(
   createRoute({ method: "get", path: "/{name}", tags: ["Management"], security: bearer, summary: "Collection stats", request: { params: Name }, responses: ok("Stats") }),
   async (c) => {
     const { name } = c.req.valid("param");
-    const stats = await gate(c, "read", name).collectionStats(name);
+    const stats = await storeOf(c).collectionStats(name);
     if (!stats) throw missing(name);
     return send(c, stats);
   },
@@ -65,7 +57,7 @@ app.openapi(
   createRoute({ method: "delete", path: "/{name}", tags: ["Management"], security: bearer, summary: "Drop a collection", request: { params: Name }, responses: ok("Dropped") }),
   async (c) => {
     const { name } = c.req.valid("param");
-    if (!(await gate(c, "admin", name).dropCollection(name))) throw missing(name);
+    if (!(await storeOf(c).dropCollection(name))) throw missing(name);
     return send(c, { dropped: name });
   },
 );
@@ -74,7 +66,7 @@ app.openapi(
   createRoute({ method: "get", path: "/{name}/indexes", tags: ["Management"], security: bearer, summary: "List indexes", request: { params: Name }, responses: ok("Indexes") }),
   async (c) => {
     const { name } = c.req.valid("param");
-    return send(c, { indexes: await gate(c, "read", name).listIndexes(name) });
+    return send(c, { indexes: await storeOf(c).listIndexes(name) });
   },
 );
 
@@ -93,7 +85,7 @@ app.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const body = c.req.valid("json");
-    const index = await gate(c, "admin", name).createIndex(name, body.keys as Record<string, 1 | -1>, { unique: body.unique, name: body.name });
+    const index = await storeOf(c).createIndex(name, body.keys as Record<string, 1 | -1>, { unique: body.unique, name: body.name });
     return send(c, index, 201);
   },
 );
@@ -106,7 +98,7 @@ app.openapi(
   async (c) => {
     const { name, index } = c.req.valid("param");
     if (index === "_id_") throw new AppError(400, "INVALID_INDEX", "the _id index cannot be dropped");
-    if (!(await gate(c, "admin", name).dropIndex(name, index))) {
+    if (!(await storeOf(c).dropIndex(name, index))) {
       throw new AppError(404, "INDEX_NOT_FOUND", `index "${index}" does not exist on "${name}"`, { collection: name, index });
     }
     return send(c, { dropped: index });
@@ -122,7 +114,7 @@ app.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const { sample } = c.req.valid("query");
-    const docs = await gate(c, "read", name).sample(name, sample ?? 1000);
+    const docs = await storeOf(c).sample(name, sample ?? 1000);
     return send(c, { collection: name, ...inferSchema(docs) });
   },
 );

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { stringify, fromJson } from "../lib/ejson";
-import { requireRole } from "../lib/roles";
+import { authorizeControl } from "../lib/access";
 import { badRequest } from "../lib/errors";
 import { parseJsonText } from "../lib/body";
 import { RUN_RETENTION } from "../../durable-objects/sql/run-log";
@@ -20,7 +20,7 @@ const STATUSES = ["running", "succeeded", "failed", "retrying", "skipped"] as co
 
 function scope(c: Context<AppEnv>) {
   const principal = c.get("principal");
-  requireRole(principal, "admin");
+  authorizeControl(principal, "scripts", c.req.method === "GET" ? "read" : "write");
   return { tenant: principal.tenant, registry: registryOf(c.env, principal.tenant) };
 }
 

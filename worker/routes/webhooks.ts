@@ -4,7 +4,7 @@ import type { AppEnv } from "../app-env";
 import { buildEvent } from "../lib/change-events";
 import { fromJson, parseEjson, stringify, toJson, type Doc } from "../lib/ejson";
 import { AppError, badRequest } from "../lib/errors";
-import { requireRole } from "../lib/roles";
+import { authorizeControl, authorizeWebhookCollection, mayAccessCollection } from "../lib/access";
 import { checkOutboundUrl } from "../lib/ssrf";
 import { CreateWebhook, UpdateWebhook, checkWebhookParts, newSecret, type WebhookConfig } from "../lib/webhook-config";
 import { payloadFor, sendTo, webhookStub } from "../webhooks/deliver";
@@ -22,8 +22,17 @@ const RotateBody = z.object({ overlapSeconds: z.number().int().min(0).max(MAX_OV
 
 function scope(c: Context<AppEnv>) {
   const principal = c.get("principal");
-  requireRole(principal, "admin");
+  authorizeControl(principal, "webhooks", c.req.method === "GET" ? "read" : "write");
   return { tenant: principal.tenant, registry: registryOf(c.env, principal.tenant) };
+}
+
+/** A webhook of the caller's tenant, on a collection the caller may reach (else 404 or 403). */
+async function webhookOf(c: Context<AppEnv>, id: string) {
+  const { tenant, registry } = scope(c);
+  const record = await registry.getWebhook(id);
+  if (!record) throw notFound(id);
+  authorizeWebhookCollection(c.get("principal"), record.collection);
+  return { tenant, registry, record };
 }
 
 const notFound = (id: string) => new AppError(404, "WEBHOOK_NOT_FOUND", `no webhook ${id}`, { id });
@@ -49,6 +58,7 @@ app.openapi(
   async (c) => {
     const { tenant, registry } = scope(c);
     const config = normalize(c, c.req.valid("json")) as WebhookConfig;
+    authorizeWebhookCollection(c.get("principal"), config.collection);
     const secret = newSecret();
     const record = await registry.createWebhook(`wh_${crypto.randomUUID().replaceAll("-", "")}`, { ...config, filter: config.filter ?? null }, secret);
     invalidateWebhooks(tenant);
@@ -58,15 +68,18 @@ app.openapi(
 
 app.openapi(
   createRoute({ method: "get", path: "/", tags: ["Webhooks"], security: bearer, summary: "List webhooks", responses: ok("Webhooks") }),
-  async (c) => c.json({ webhooks: (await scope(c).registry.listWebhooks()).map(view) }),
+  async (c) => {
+    const principal = c.get("principal");
+    const hooks = await scope(c).registry.listWebhooks();
+    const visible = principal.collections === null ? hooks : hooks.filter((h) => h.collection !== "*" && mayAccessCollection(principal, h.collection));
+    return c.json({ webhooks: visible.map(view) });
+  },
 );
 
 app.openapi(
   createRoute({ method: "get", path: "/{id}", tags: ["Webhooks"], security: bearer, summary: "Get a webhook", request: { params: Id }, responses: ok("The webhook") }),
   async (c) => {
-    const id = c.req.valid("param").id;
-    const record = await scope(c).registry.getWebhook(id);
-    if (!record) throw notFound(id);
+    const { record } = await webhookOf(c, c.req.valid("param").id);
     return c.json(view(record));
   },
 );
@@ -77,9 +90,11 @@ app.openapi(
     request: { params: Id, body: { required: true, content: { "application/json": { schema: UpdateWebhook } } } }, responses: ok("The webhook"),
   }),
   async (c) => {
-    const { tenant, registry } = scope(c);
     const id = c.req.valid("param").id;
-    const record = await registry.updateWebhook(id, normalize(c, c.req.valid("json")));
+    const { tenant, registry } = await webhookOf(c, id);
+    const change = normalize(c, c.req.valid("json"));
+    if (change.collection !== undefined) authorizeWebhookCollection(c.get("principal"), change.collection);
+    const record = await registry.updateWebhook(id, change);
     if (!record) throw notFound(id);
     invalidateWebhooks(tenant);
     return c.json(view(record));
@@ -89,8 +104,8 @@ app.openapi(
 app.openapi(
   createRoute({ method: "delete", path: "/{id}", tags: ["Webhooks"], security: bearer, summary: "Delete a webhook", request: { params: Id }, responses: ok("Deleted") }),
   async (c) => {
-    const { tenant, registry } = scope(c);
     const id = c.req.valid("param").id;
+    const { tenant, registry } = await webhookOf(c, id);
     if (!(await registry.deleteWebhook(id))) throw notFound(id);
     invalidateWebhooks(tenant);
     return c.json({ deleted: true, id });
@@ -105,8 +120,8 @@ app.openapi(
     responses: ok("The new secret"),
   }),
   async (c) => {
-    const { tenant, registry } = scope(c);
     const id = c.req.valid("param").id;
+    const { tenant, registry } = await webhookOf(c, id);
     // The body is optional, so it is read here rather than by the route's validator (which needs a Content-Type).
     const text = await c.req.text();
     const parsed = RotateBody.safeParse(text.trim() ? parseJsonText(text, "body") : {});
@@ -122,8 +137,7 @@ app.openapi(
 
 /** The webhook's log and limiter, after checking the webhook exists in the caller's tenant. */
 async function logOf(c: Context<AppEnv>, id: string) {
-  const { tenant, registry } = scope(c);
-  if (!(await registry.getWebhook(id))) throw notFound(id);
+  const { tenant } = await webhookOf(c, id);
   return { tenant, stub: webhookStub(c.env, tenant, id) };
 }
 
@@ -180,7 +194,7 @@ app.openapi(
   }),
   async (c) => {
     const id = c.req.valid("param").id;
-    const { tenant } = scope(c);
+    const { tenant } = await webhookOf(c, id);
     // The test send needs the signing secrets, which only the delivery path's (versioned) cache carries.
     const hook = (await webhooksOf(c.env, tenant)).items.find((h) => h.id === id);
     if (!hook) throw notFound(id);

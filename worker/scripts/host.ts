@@ -69,7 +69,10 @@ function message(err: unknown): string {
  * each checked here, and every value crossing as relaxed-EJSON text.
  */
 export function scriptHost(env: Env, scope: HostScope): ScriptHost {
-  const store = policed(storeFor(env, scope.tenant, undefined, scope.chainDepth + 1));
+  // Scripts are managed by unrestricted admins only (worker/lib/access.ts), and act with their tenant-wide reach.
+  const store = policed(storeFor(env, scope.tenant, undefined, scope.chainDepth + 1), {
+    tenant: scope.tenant, role: "admin", collections: null, keyId: null, superAdmin: false,
+  });
   let calls = 0;
   let fetches = 0;
   return {
