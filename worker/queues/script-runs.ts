@@ -7,6 +7,7 @@ import { scriptSettings } from "../scripts/settings";
 import { delaySeconds } from "./messages";
 import { consumeEach } from "./consume";
 import { isScriptRunMessage, type ScriptRunMessage } from "./script-messages";
+import type { ScriptOutcome } from "../scripts/runner";
 
 /**
  * One attempt of one run: claim it in the script's ScriptDO (deduplicated by run key, rate limited), run it in the
@@ -29,7 +30,11 @@ export async function runScriptMessage(env: Env, msg: ScriptRunMessage): Promise
     await env.SCRIPT_RUNS.send(msg, { delaySeconds: delaySeconds(claim.waitMs) });
     return;
   }
-  const outcome = await execute(env, msg.tenant, script, scriptEvent(msg.trigger, msg.event), msg.chainDepth);
+  // Whatever happens in the sandbox ends as an outcome that counts as an attempt: an exception escaping here would be
+  // retried by the queue after the claim's lease expired, forever.
+  const outcome = await execute(env, msg.tenant, script, scriptEvent(msg.trigger, msg.event), msg.chainDepth).catch(
+    (err): ScriptOutcome => ({ ok: false, logs: [], durationMs: 0, error: { name: "Error", message: `the run failed: ${String(err)}`, code: "SCRIPT_ERROR" } }),
+  );
   const attempt = msg.attempt + 1;
   const final = outcome.ok || attempt >= script.maxAttempts || outcome.error?.code === "SCRIPT_INVALID";
   const wait = final ? 0 : settings.retryBaseMs / 2 + backoffDelay(attempt, settings.retryBaseMs, settings.retryCapMs);

@@ -31,6 +31,11 @@ function classify(name: string, message: string): ScriptError["code"] {
 function errorOf(vm: QuickJSContext, handle: QuickJSHandle): ScriptError {
   const dumped = vm.dump(handle) as unknown;
   handle.dispose();
+  // Out of memory, QuickJS cannot even allocate its "out of memory" error and the exception is left empty. By the
+  // time the rejection is seen the heap is already unwound, so a script that throws `null` itself is reported the same.
+  if (dumped === null || dumped === undefined || dumped === "") {
+    return { name: "InternalError", message: "out of memory (the script threw no error object)", code: "SCRIPT_MEMORY" };
+  }
   const e = (dumped && typeof dumped === "object" ? dumped : { name: "Error", message: String(dumped) }) as {
     name?: string;
     message?: string;
@@ -198,6 +203,18 @@ class Sandbox {
   }
 }
 
+/**
+ * A failure of the WebAssembly instance itself rather than of the script inside it: the host's own stack overflowing
+ * under deep recursion (before QuickJS's stack check fires), or a trap. The run fails with the code that says why and
+ * the instance is abandoned; it never escapes as an exception (which the queue would retry forever).
+ */
+function instanceFailure(err: unknown): ScriptError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof RangeError && /call stack/i.test(message)) return { name: "InternalError", message: "stack overflow", code: "SCRIPT_STACK" };
+  if (/out of memory|memory access out of bounds/i.test(message)) return { name: "InternalError", message: "out of memory", code: "SCRIPT_MEMORY" };
+  return { name: "InternalError", message: `the sandbox failed: ${message}`, code: "SCRIPT_ERROR" };
+}
+
 function memoryError(error: ScriptError, limits: ScriptRun["limits"]): ScriptError {
   if (error.code === "SCRIPT_MEMORY") return { ...error, message: `the script used more than its ${limits.memoryBytes} bytes of memory and was stopped` };
   if (error.code === "SCRIPT_STACK") return { ...error, message: `the script exceeded its ${limits.stackBytes}-byte stack and was stopped` };
@@ -216,6 +233,8 @@ export class QuickJsRunner implements ScriptRunner {
       loaded.main?.dispose();
       stopped = !!loaded.error && LIMIT_CODES.has(loaded.error.code);
       return loaded.error ? { ok: false, error: loaded.error } : { ok: true };
+    } catch (err) {
+      return { ok: false, error: instanceFailure(err) };
     } finally {
       sandbox.dispose(stopped);
     }
@@ -224,18 +243,20 @@ export class QuickJsRunner implements ScriptRunner {
   async run(run: ScriptRun): Promise<ScriptOutcome> {
     const began = performance.now();
     const sandbox = await Sandbox.open(run.limits, run.host);
+    const elapsed = () => Math.round((performance.now() - began) * 100) / 100;
     let stopped = true;
     try {
       const loaded = await sandbox.load(run.code);
       const outcome = loaded.main ? await sandbox.call(loaded.main, run.eventJson) : { error: loaded.error };
-      const durationMs = Math.round((performance.now() - began) * 100) / 100;
       if (outcome.error) {
         const error = memoryError(sandbox.timeoutError(outcome.error, run.limits.timeoutMs), run.limits);
         stopped = LIMIT_CODES.has(error.code);
-        return { ok: false, logs: sandbox.logs, durationMs, error };
+        return { ok: false, logs: sandbox.logs, durationMs: elapsed(), error };
       }
       stopped = false;
-      return { ok: true, result: outcome.result, logs: sandbox.logs, durationMs };
+      return { ok: true, result: outcome.result, logs: sandbox.logs, durationMs: elapsed() };
+    } catch (err) {
+      return { ok: false, logs: sandbox.logs, durationMs: elapsed(), error: memoryError(instanceFailure(err), run.limits) };
     } finally {
       sandbox.dispose(stopped);
     }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { call, uniqueName } from "../helpers/api";
+import { createScript, waitForRuns } from "../helpers/scripts";
+
+const newTenant = () => `hs-${uniqueName("t").replace(/_/g, "-").toLowerCase()}`.slice(0, 40);
+const RECURSION = "const f = (n) => f(n + 1) + 1; export default async () => f(0);";
+
+describe("scripts that fail, fail cleanly", () => {
+  it("runaway recursion is SCRIPT_STACK on a test run, not a 500", async () => {
+    const tenant = newTenant();
+    const script = await createScript(tenant, { name: "rec", code: RECURSION, trigger: { type: "event", collection: "c" } });
+    const res = await call("POST", `/api/scripts/${script.id}/run`, { tenant });
+    expect(res.status).toBe(200);
+    expect(res.json.ok).toBe(false);
+    expect(res.json.error.code).toBe("SCRIPT_STACK");
+  });
+
+  it("a run that kills its runner counts as an attempt and ends failed after maxAttempts", async () => {
+    const tenant = newTenant();
+    const coll = uniqueName("c");
+    const script = await createScript(tenant, { name: "rec", code: RECURSION, maxAttempts: 1, trigger: { type: "event", collection: coll } });
+    expect((await call("POST", `/api/db/${coll}`, { tenant, body: { x: 1 } })).status).toBe(201);
+    const [run] = await waitForRuns(tenant, script.id, "failed", 1);
+    expect(run.attempts ?? run.attempt).toBe(1);
+    expect(run.error.code).toBe("SCRIPT_STACK");
+  });
+
+  it("a memory bomb of small objects is SCRIPT_MEMORY at 8 and 32 MB", async () => {
+    const tenant = newTenant();
+    for (const memoryLimitMb of [8, 32]) {
+      const script = await createScript(tenant, {
+        name: `bomb${memoryLimitMb}`, memoryLimitMb, timeoutMs: 5000, trigger: { type: "event", collection: "c" },
+        code: "export default async () => { const a = []; for (let i = 0; i < 1e7; i++) a.push({ i, s: 'abcdefgh' + i, n: [i, i, i] }); return a.length; }",
+      });
+      const res = await call("POST", `/api/scripts/${script.id}/run`, { tenant });
+      expect(res.json.error.code, `${memoryLimitMb} MB`).toBe("SCRIPT_MEMORY");
+    }
+  });
+
+  it("memoryLimitMb holds for strings: a script cannot build 50 MB under a 1 MB limit", async () => {
+    const tenant = newTenant();
+    const script = await createScript(tenant, {
+      name: "strings", memoryLimitMb: 1, trigger: { type: "event", collection: "c" },
+      code: "export default async () => { const a = []; for (let i = 0; i < 50; i++) a.push('x'.repeat(1 << 20) + i); return a.length; }",
+    });
+    const res = await call("POST", `/api/scripts/${script.id}/run`, { tenant });
+    expect(res.json.error.code).toBe("SCRIPT_MEMORY");
+  });
+
+  it("refuses an 8 MiB script before parsing it", async () => {
+    const tenant = newTenant();
+    const code = `export default async () => "${"x".repeat(8 * 1024 * 1024)}";`;
+    const res = await call("POST", "/api/scripts", { tenant, body: { name: "big", code, trigger: { type: "event", collection: "c" } } });
+    expect(res.status).toBe(413);
+  });
+});
