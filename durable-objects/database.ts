@@ -11,6 +11,7 @@ import { backoffDelay } from "../worker/lib/backoff";
 import { log } from "../worker/log";
 import { ReadCache, cacheableRead } from "../worker/lib/read-cache";
 import { envNumber } from "../worker/lib/env-number";
+import { sendEventBodies } from "../worker/lib/event-wire";
 import { Budget, withBudget } from "../worker/lib/budget";
 
 /** Runs engine work under a work budget (maxTimeMS): a runaway query ends with a 400, never a stalled object. */
@@ -30,7 +31,6 @@ const FLUSH_BATCH = 100;
  * An idle store still flushes at once: the interval only ever delays a flush that follows another closely.
  */
 const FLUSH_INTERVAL_MS = 20;
-const QUEUE_BATCH_BYTES = 200_000;
 
 /** EJSON text: documents cross the RPC boundary as text so ObjectIds, Dates and Decimals keep their types. */
 export type Ejson = string;
@@ -95,15 +95,17 @@ export class DatabaseDO extends DurableObject<Env> {
 
   /** Sends a batch of outbox rows to the EVENTS queue; an instance method so tests can make the queue fail. */
   async publish(bodies: string[]): Promise<void> {
-    for (let i = 0; i < bodies.length; ) {
-      const batch: MessageSendRequest<string>[] = [];
-      let bytes = 0;
-      while (i < bodies.length && batch.length < FLUSH_BATCH && (batch.length === 0 || bytes + bodies[i].length <= QUEUE_BATCH_BYTES)) {
-        bytes += bodies[i].length;
-        batch.push({ body: bodies[i++], contentType: "text" });
-      }
-      await this.env.EVENTS.sendBatch(batch);
-    }
+    await sendEventBodies(this.env.EVENTS, bodies);
+  }
+
+  /** Keeps the subject of a truncated event published by a backend without an outbox (the data-api upstream). */
+  spill(eventId: string, subject: string): void {
+    this.outbox.spill(eventId, subject);
+  }
+
+  /** The subject document of a truncated event, for the EVENTS consumer's filters; null once past retention. */
+  spilled(eventId: string): string | null {
+    return this.outbox.spilled(eventId);
   }
 
   /** Drains the outbox: at least once, in order; a failed send keeps the rows and retries with backoff, forever. */
@@ -111,7 +113,10 @@ export class DatabaseDO extends DurableObject<Env> {
     this.armed = false;
     this.lastFlushAt = Date.now();
     const rows = this.outbox.take(FLUSH_BATCH);
-    if (rows.length === 0) return;
+    if (rows.length === 0) {
+      this.outbox.pruneSpill();
+      return;
+    }
     try {
       await this.publish(rows.map((r) => r.body));
     } catch (err) {

@@ -24,6 +24,8 @@ export interface ChangeEvent {
    * The document as it was, kept only so that webhook filters can be evaluated on deletes; never sent to receivers.
    */
   fullDocumentBeforeChange?: Doc;
+  /** Set when the event was too large for a queue message and left without its documents. */
+  truncated?: boolean;
 }
 
 /** Who wrote, for the events a write produces. */

@@ -6,6 +6,7 @@ import { scriptsOf, triggerFilterOf } from "../scripts/registry-cache";
 import { scriptSettings } from "../scripts/settings";
 import { scriptStub } from "../registry";
 import { log } from "../log";
+import { databaseStub } from "../store/embedded";
 import type { DeliveryMessage } from "./messages";
 import type { ScriptRunMessage } from "./script-messages";
 
@@ -16,6 +17,16 @@ async function deliveryId(eventId: string, webhookId: string): Promise<string> {
 
 /** Deletes have no fullDocument; filters see the document as it was just before. */
 const subjectOf = (event: ChangeEvent) => (event.fullDocument ?? event.fullDocumentBeforeChange ?? event.documentKey) as Doc;
+
+/**
+ * A truncated event left its documents behind; filters still decide on the whole document, which the database's
+ * DatabaseDO kept for it (`_spill`). Past retention, the key is all there is.
+ */
+async function withSubject(env: Env, event: ChangeEvent): Promise<ChangeEvent> {
+  if (!event.truncated) return event;
+  const subject = await databaseStub(env.DATABASE, event.tenant, event.database).spilled(event.id);
+  return subject === null ? event : { ...event, fullDocument: parseEjson(subject, "event subject") as Doc };
+}
 
 const listens = (t: { collection: string; events: string[] }, event: ChangeEvent) =>
   (t.collection === "*" || t.collection === event.collection) && t.events.includes(event.operationType);
@@ -67,7 +78,7 @@ async function sendAll<T>(queue: Queue<T>, bodies: T[]): Promise<void> {
 export async function consumeEvents(batch: MessageBatch<string>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
     try {
-      const event = parseEjson(msg.body, "event") as ChangeEvent;
+      const event = await withSubject(env, parseEjson(msg.body, "event") as ChangeEvent);
       const [deliveries, runs] = await Promise.all([deliveriesFor(env, event, msg.body), scriptRunsFor(env, event, msg.body)]);
       await sendAll(env.DELIVERIES, deliveries);
       await sendAll(env.SCRIPT_RUNS, runs);

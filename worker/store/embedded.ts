@@ -29,6 +29,11 @@ function queryText(query: FindQuery): string {
   return text;
 }
 
+/** The DatabaseDO of a tenant's database. */
+export function databaseStub(namespace: Env["DATABASE"], tenant: string, database: string) {
+  return namespace.get(databaseId(namespace, `${tenant}/${database}`)) as DurableObjectStub<import("../../durable-objects/database").DatabaseDO>;
+}
+
 /** Talks to the tenant's DatabaseDO; everything crosses as EJSON text so BSON types survive RPC. */
 export class EmbeddedStore implements DocumentStore {
   readonly backend = "embedded" as const;
@@ -36,7 +41,7 @@ export class EmbeddedStore implements DocumentStore {
   private origin: WriteOrigin;
 
   constructor(namespace: Env["DATABASE"], tenant: string, database: string, chainDepth = 0) {
-    this.stub = namespace.get(databaseId(namespace, `${tenant}/${database}`));
+    this.stub = databaseStub(namespace, tenant, database);
     this.origin = { tenant, database, chainDepth };
   }
 

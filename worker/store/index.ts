@@ -43,7 +43,7 @@ export function storeFor(env: Env, tenant: string, database = DEFAULT_DATABASE, 
   checkDatabaseName(database);
   if (env.STORE_BACKEND === "data-api") {
     const store = new DataApiStore(dataApiConfig(env), upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database));
-    return withEvents(store, { tenant, database, chainDepth }, (events) => publishEvents(env.EVENTS, events));
+    return withEvents(store, { tenant, database, chainDepth }, (events) => publishEvents(env, tenant, database, events));
   }
   return new EmbeddedStore(env.DATABASE, tenant, database, chainDepth);
 }
