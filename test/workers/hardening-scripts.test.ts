@@ -54,3 +54,28 @@ describe("scripts that fail, fail cleanly", () => {
     expect(res.status).toBe(413);
   });
 });
+
+describe("ctx.fetch failures say what failed", () => {
+  it("a refused connection names the host and the failure, in the run and its history", async () => {
+    const tenant = newTenant();
+    const script = await createScript(tenant, {
+      name: "fetcher", allowedHosts: ["127.0.0.1"], trigger: { type: "event", collection: "c" },
+      code: "export default async (e, ctx) => { await ctx.fetch('http://127.0.0.1:1/x'); }",
+    });
+    const res = await call("POST", `/api/scripts/${script.id}/run`, { tenant });
+    expect(res.json.ok).toBe(false);
+    expect(res.json.error.message).toMatch(/SCRIPT_FETCH_(FAILED|TIMEOUT): .*127\.0\.0\.1:1/);
+    expect(res.json.error.message).not.toMatch(/internal error; reference/);
+    const history = await call("GET", `/api/scripts/${script.id}/executions`, { tenant });
+    expect(history.json.executions[0].error.message).toBe(res.json.error.message);
+  });
+
+  it("classifies timeouts, DNS and TLS failures", async () => {
+    const { fetchFailure } = await import("../../worker/scripts/host");
+    const url = new URL("https://api.example.com/x");
+    expect(fetchFailure(url, new DOMException("signal timed out", "TimeoutError")).code).toBe("SCRIPT_FETCH_TIMEOUT");
+    expect(fetchFailure(url, new Error("DNS lookup failed")).code).toBe("SCRIPT_FETCH_DNS");
+    expect(fetchFailure(url, new Error("TLS peer's certificate is not trusted")).code).toBe("SCRIPT_FETCH_TLS");
+    expect(fetchFailure(url, new Error("internal error; reference = abc")).message).toBe("could not reach api.example.com: the connection was refused, reset or could not be made");
+  });
+});

@@ -108,15 +108,58 @@ async function egress(env: Env, allowedHosts: string[], raw: string, init: { met
     throw new AppError(403, "SCRIPT_URL_REFUSED", `url refused: ${reason}`);
   }
   if (!hostAllowed(url.hostname, allowedHosts)) throw new AppError(403, "SCRIPT_HOST_NOT_ALLOWED", `${url.hostname} is not in this script's allowedHosts`);
-  const res = await fetch(url, {
-    method: init.method ?? "GET",
-    headers: init.headers,
-    body: init.body ?? undefined,
-    redirect: "manual",
-    signal: AbortSignal.timeout(HOST_LIMITS.fetchTimeoutMs),
-  });
-  const body = await res.text();
-  if (body.length > HOST_LIMITS.responseBytes) throw new AppError(413, "SCRIPT_RESPONSE_TOO_LARGE", `responses are limited to ${HOST_LIMITS.responseBytes} bytes`);
-  return JSON.stringify({ status: res.status, headers: Object.fromEntries(res.headers), body });
+  try {
+    const res = await fetch(url, {
+      method: init.method ?? "GET",
+      headers: init.headers,
+      body: init.body ?? undefined,
+      redirect: "manual",
+      signal: AbortSignal.timeout(HOST_LIMITS.fetchTimeoutMs),
+    });
+    return JSON.stringify({ status: res.status, headers: Object.fromEntries(res.headers), body: await cappedText(res) });
+  } catch (err) {
+    throw err instanceof AppError ? err : fetchFailure(url, err);
+  }
+}
+
+/** The body as text, refused as soon as it passes the size cap (in bytes) rather than after reading it whole. */
+async function cappedText(res: Response): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > HOST_LIMITS.responseBytes) {
+      await reader.cancel();
+      throw new AppError(413, "SCRIPT_RESPONSE_TOO_LARGE", `responses are limited to ${HOST_LIMITS.responseBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(bytes);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/**
+ * What failed, in words a script author can act on. The runtime's own message for a refused or reset connection is
+ * "internal error; reference = ...", which says nothing; timeouts, DNS and TLS failures are named.
+ */
+export function fetchFailure(url: URL, err: unknown): AppError {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const host = url.host;
+  if (/TimeoutError|AbortError|timed? ?out/i.test(text)) {
+    return new AppError(504, "SCRIPT_FETCH_TIMEOUT", `${host} did not answer within ${HOST_LIMITS.fetchTimeoutMs} ms`, { host });
+  }
+  if (/dns|resolve|ENOTFOUND|name not known/i.test(text)) return new AppError(502, "SCRIPT_FETCH_DNS", `${host} could not be resolved (DNS)`, { host });
+  if (/tls|ssl|certificate|handshake/i.test(text)) return new AppError(502, "SCRIPT_FETCH_TLS", `the TLS connection to ${host} failed: ${text}`, { host });
+  const detail = /internal error; reference/i.test(text) ? "the connection was refused, reset or could not be made" : text;
+  return new AppError(502, "SCRIPT_FETCH_FAILED", `could not reach ${host}: ${detail}`, { host });
 }
 
