@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { log } from "../worker/log";
 import { dueRuns, nextAfter, nextWake, runKey, upcoming, type Job } from "../worker/lib/schedule";
 import type { ScriptRunMessage } from "../worker/queues/script-messages";
 import { leaderLock, Leadership } from "./sql/leadership";
@@ -39,6 +40,8 @@ export class SchedulerDO extends DurableObject<Env> {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS dispatch (
       run_key TEXT PRIMARY KEY, script_id TEXT NOT NULL, scheduled_at INTEGER NOT NULL, missed INTEGER NOT NULL,
       token INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+    // Earlier versions claimed rows as 'sending' before the send; one that died mid-send left them there for good.
+    this.sql.exec("UPDATE dispatch SET state = 'pending' WHERE state = 'sending'");
     this.lead = new Leadership(ctx, env);
   }
 
@@ -102,28 +105,36 @@ export class SchedulerDO extends DurableObject<Env> {
     return { dispatched, leader: true, token };
   }
 
-  /** Sends pending dispatches; rows are claimed before the await so overlapping flushes never send one twice. */
-  private async flush(tenant: string): Promise<void> {
-    const claimed = this.ctx.storage.transactionSync(() => {
-      const rows = this.sql.exec<{ run_key: string; script_id: string; scheduled_at: number; missed: number; token: number }>(
-        "SELECT run_key, script_id, scheduled_at, missed, token FROM dispatch WHERE state = 'pending' LIMIT 100").toArray();
-      for (const r of rows) this.sql.exec("UPDATE dispatch SET state = 'sending' WHERE run_key = ?", r.run_key);
-      return rows;
-    });
-    if (claimed.length === 0) return;
+  /**
+   * Sends pending dispatches with DatabaseDO's outbox protocol: rows stay pending until the queue has accepted them,
+   * so an object that dies mid-send leaves them to the next tick or alarm (at least once; ScriptDO dedupes by run
+   * key). Flushes of one live instance run one after another, so they do not send the same rows twice.
+   */
+  private flush(tenant: string): Promise<void> {
+    const run = this.flushing.then(() => this.flushOnce(tenant));
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private flushing: Promise<void> = Promise.resolve();
+
+  private async flushOnce(tenant: string): Promise<void> {
+    const rows = this.sql.exec<{ run_key: string; script_id: string; scheduled_at: number; missed: number; token: number }>(
+      "SELECT run_key, script_id, scheduled_at, missed, token FROM dispatch WHERE state = 'pending' LIMIT 100").toArray();
+    if (rows.length === 0) return;
     const jobs = new Map(this.jobs().map((j) => [j.scriptId, j]));
-    const messages = claimed.map((r): { body: ScriptRunMessage } => {
+    const messages = rows.map((r): { body: ScriptRunMessage } => {
       const job = jobs.get(r.script_id);
       const tick = { type: "schedule", scriptId: r.script_id, scheduledTime: new Date(r.scheduled_at).toISOString(), schedule: job?.schedule, timezone: job?.timezone, missed: r.missed };
       return { body: { kind: "script-run", tenant, scriptId: r.script_id, runKey: r.run_key, trigger: "cron", event: JSON.stringify(tick), chainDepth: 0, attempt: 0, fencingToken: r.token, scheduledAt: r.scheduled_at } };
     });
-    let state = "sent";
     try {
       await this.env.SCRIPT_RUNS.sendBatch(messages);
-    } catch {
-      state = "pending";
+    } catch (err) {
+      log("warn", "scheduler dispatch failed; the rows stay pending for the next tick", { tenant, pending: rows.length, error: String(err) });
+      return;
     }
-    for (const r of claimed) this.sql.exec("UPDATE dispatch SET state = ? WHERE run_key = ?", state, r.run_key);
+    for (const r of rows) this.sql.exec("UPDATE dispatch SET state = 'sent' WHERE run_key = ?", r.run_key);
   }
 
   override async alarm(): Promise<void> {

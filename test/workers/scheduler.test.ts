@@ -134,3 +134,27 @@ describe("the Worker's scheduled handler", () => {
     await waitForRuns(tenant, s.id, "succeeded", 1);
   });
 });
+
+describe("dispatch outbox", () => {
+  it("a dispatch left mid-send by an object that died is sent by the next tick, once", async () => {
+    const tenant = tenantName();
+    const s = await createScript(tenant, { name: "lost", code: "export default async (tick, ctx) => { await ctx.api.insert('ticks', { at: tick.scheduledTime }); }", trigger: { type: "cron", schedule: "0 0 1 1 *" } });
+    const stub = env.SCHEDULER.get(env.SCHEDULER.idFromName(tenant)) as DurableObjectStub<SchedulerDO>;
+    const { token } = await stub.tick(tenant);
+    const scheduledAt = Date.now() - 5000;
+    // What a flush that died between taking its rows and the queue's answer leaves behind: a row not marked sent.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO dispatch (run_key, script_id, scheduled_at, missed, token, state, created_at) VALUES (?, ?, ?, 0, ?, 'pending', ?)",
+        `${s.id}:${new Date(scheduledAt).toISOString()}`, s.id, scheduledAt, token, Date.now(),
+      );
+    });
+    await tick();
+    await tick();
+    const runs = await waitForRuns(tenant, s.id, "succeeded", 1);
+    expect(runs).toHaveLength(1);
+    const left = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM dispatch WHERE state != 'sent'").one().n);
+    expect(left).toBe(0);
+  });
+});
