@@ -79,3 +79,22 @@ describe("ctx.fetch failures say what failed", () => {
     expect(fetchFailure(url, new Error("internal error; reference = abc")).message).toBe("could not reach api.example.com: the connection was refused, reset or could not be made");
   });
 });
+
+describe("nothing vanishes from the script-run queue", () => {
+  it("a run that reaches the dead-letter queue is recorded as failed", async () => {
+    const { createExecutionContext, createMessageBatch, getQueueResult } = await import("cloudflare:test");
+    const { env } = await import("cloudflare:workers");
+    const { consumeDeadLetters } = await import("../../worker/queues/deliveries");
+    const tenant = newTenant();
+    const script = await createScript(tenant, { name: "lost", code: "export default async () => 1", trigger: { type: "event", collection: "c" } });
+    const body = { kind: "script-run", tenant, scriptId: script.id, runKey: `${script.id}:evt_lost`, trigger: "event", event: "{}", chainDepth: 0, attempt: 9 };
+    const batch = createMessageBatch("docflare-dead-letters", [{ id: "m1", timestamp: new Date(), attempts: 1, body }]);
+    const ctx = createExecutionContext();
+    await consumeDeadLetters(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["m1"]);
+    const [run] = await waitForRuns(tenant, script.id, "failed", 1);
+    expect(run.error.code).toBe("SCRIPT_RUN_LOST");
+    expect(run.eventId).toBe("evt_lost");
+  });
+});

@@ -66,3 +66,8 @@ export function nextWake(jobs: Job[]): number | null {
 export function runKey(scriptId: string, subject: string): string {
   return `${scriptId}:${subject}`;
 }
+
+/** The subject (an event id, for event runs) a run key was built from. */
+export function eventIdOf(key: string, scriptId: string): string {
+  return key.slice(scriptId.length + 1);
+}

@@ -2,27 +2,50 @@ import { log } from "../log";
 import { deliver, webhookStub } from "../webhooks/deliver";
 import { isDeliveryMessage } from "./messages";
 import { consumeEach } from "./consume";
+import { isScriptRunMessage } from "./script-messages";
+import { eventIdOf } from "../lib/schedule";
+import { scriptStub } from "../registry";
 
 /** DELIVERIES consumer: each message is one step of one delivery. */
 export function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   return consumeEach(batch, "delivery", isDeliveryMessage, (body) => deliver(env, body), (body) => ({ deliveryId: body.deliveryId }));
 }
 
+/** The dead-letter queue's own retries (wrangler config); past them a letter is logged whole rather than dropped. */
+export const DEAD_LETTER_MAX_RETRIES = 100;
+
 /**
- * Dead letters: exhausted deliveries are recorded as failed (replayable); change events the fan-out could not
- * handle go back to EVENTS after a minute, because an event must never be dropped.
+ * Dead letters: exhausted deliveries are recorded as failed (replayable), script runs whose processing failed every
+ * retry are recorded as failed runs, and change events the fan-out could not handle go back to EVENTS after a minute,
+ * because an event must never be dropped. A letter that cannot be recorded is retried; after the last retry it is
+ * written to the error log in full.
  */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
     const body = msg.body;
-    if (isDeliveryMessage(body)) {
-      await webhookStub(env, body.tenant, body.webhookId).markFailed(body.deliveryId, body.generation, body.lastError ?? "exhausted retries");
-    } else if (typeof body === "string") {
-      log("warn", "change event back from the dead-letter queue; re-queued", { id: msg.id });
-      await env.EVENTS.send(body, { contentType: "text", delaySeconds: 60 });
-    } else {
-      log("error", "unknown dead letter discarded", { id: msg.id });
+    try {
+      if (isDeliveryMessage(body)) {
+        await webhookStub(env, body.tenant, body.webhookId).markFailed(body.deliveryId, body.generation, body.lastError ?? "exhausted retries");
+      } else if (isScriptRunMessage(body)) {
+        const eventId = body.trigger === "event" ? eventIdOf(body.runKey, body.scriptId) : null;
+        await scriptStub(env, body.tenant, body.scriptId).finish(body.runKey, { trigger: body.trigger, eventId, scheduledAt: body.scheduledAt ?? null, attempt: body.attempt + 1 }, {
+          status: "failed", durationMs: null, logs: [],
+          error: { code: "SCRIPT_RUN_LOST", message: "the run could not be processed after every queue retry; recorded from the dead-letter queue" },
+        });
+      } else if (typeof body === "string") {
+        log("warn", "change event back from the dead-letter queue; re-queued", { id: msg.id });
+        await env.EVENTS.send(body, { contentType: "text", delaySeconds: 60 });
+      } else {
+        log("error", "unknown dead letter: not a delivery, script run or event", { id: msg.id, body: JSON.stringify(body)?.slice(0, 10_000) });
+      }
+      msg.ack();
+    } catch (err) {
+      if (msg.attempts >= DEAD_LETTER_MAX_RETRIES) {
+        log("error", "dead letter could not be recorded after every retry", { id: msg.id, error: String(err), body: JSON.stringify(body)?.slice(0, 100_000) });
+        msg.ack();
+      } else {
+        msg.retry({ delaySeconds: 30 });
+      }
     }
-    msg.ack();
   }
 }

@@ -1,4 +1,5 @@
 import { backoffDelay } from "../lib/backoff";
+import { eventIdOf } from "../lib/schedule";
 import { log } from "../log";
 import { schedulerOf, scriptStub } from "../registry";
 import { execute, scriptEvent } from "../scripts/execute";
@@ -16,7 +17,7 @@ import type { ScriptOutcome } from "../scripts/runner";
 export async function runScriptMessage(env: Env, msg: ScriptRunMessage): Promise<void> {
   const script = (await scriptsOf(env, msg.tenant)).items.find((s) => s.id === msg.scriptId);
   const stub = scriptStub(env, msg.tenant, msg.scriptId);
-  const eventId = msg.trigger === "event" ? msg.runKey.slice(msg.scriptId.length + 1) : null;
+  const eventId = msg.trigger === "event" ? eventIdOf(msg.runKey, msg.scriptId) : null;
   const info = { trigger: msg.trigger, eventId, scheduledAt: msg.scheduledAt ?? null, attempt: msg.attempt + 1 };
   if (!script) return;
   if (!script.enabled) {
