@@ -43,8 +43,8 @@ export class DatabaseDO extends DurableObject<Env> {
   private catalog: Catalog;
   private engine: Engine;
   private outbox: Outbox;
-  /** Whether an alarm is known to be pending; saves a storage call per write. Reset whenever the alarm runs. */
-  private armed = false;
+  /** When the pending alarm is due, if one is known; saves a storage call per write. Reset whenever the alarm runs. */
+  private armed: number | null = null;
   private flushFailures = 0;
   private lastFlushAt = 0;
   /** This object is the only writer of its SQLite, so a read's answer holds until the next write to its collection. */
@@ -87,10 +87,12 @@ export class DatabaseDO extends DurableObject<Env> {
     });
   }
 
+  /** Arms the alarm unless one is already due no later (a resend check armed far ahead must not delay a flush). */
   private arm(delayMs: number): void {
-    if (this.armed) return;
-    this.armed = true;
-    void this.ctx.storage.setAlarm(Date.now() + delayMs);
+    const at = Date.now() + delayMs;
+    if (this.armed !== null && this.armed <= at) return;
+    this.armed = at;
+    void this.ctx.storage.setAlarm(at);
   }
 
   /** Sends a batch of outbox rows to the EVENTS queue; an instance method so tests can make the queue fail. */
@@ -108,13 +110,17 @@ export class DatabaseDO extends DurableObject<Env> {
     return this.outbox.spilled(eventId);
   }
 
-  /** Drains the outbox: at least once, in order; a failed send keeps the rows and retries with backoff, forever. */
+  /**
+   * Drains the outbox: at least once, in order; a failed send keeps the rows and retries with backoff, forever. Sent
+   * rows stay until the EVENTS consumer confirms them, and are sent again if it never does (see RESEND_AFTER_MS).
+   */
   override async alarm(): Promise<void> {
-    this.armed = false;
+    this.armed = null;
     this.lastFlushAt = Date.now();
     const rows = this.outbox.take(FLUSH_BATCH);
     if (rows.length === 0) {
       this.outbox.pruneSpill();
+      this.armForResend();
       return;
     }
     try {
@@ -127,12 +133,23 @@ export class DatabaseDO extends DurableObject<Env> {
       return;
     }
     this.flushFailures = 0;
-    this.outbox.remove(rows[rows.length - 1].seq);
+    this.outbox.markSent(rows.map((r) => r.seq));
     if (rows.length === FLUSH_BATCH) this.arm(0);
+    else this.armForResend();
+  }
+
+  private armForResend(): void {
+    const at = this.outbox.nextResendAt();
+    if (at !== null) this.arm(Math.max(0, at - Date.now()));
+  }
+
+  /** The EVENTS consumer confirms the events it fanned out; they leave the outbox. */
+  confirmEvents(eventIds: string[]): void {
+    this.outbox.confirm(eventIds);
   }
 
   /** Pending events, for cluster status and for tests that wait for the outbox to drain. */
-  outboxBacklog(): { pending: number; oldestAt: number | null } {
+  outboxBacklog(): ReturnType<Outbox["backlog"]> {
     return this.outbox.backlog();
   }
 

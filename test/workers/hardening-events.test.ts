@@ -62,3 +62,31 @@ describe("events over the queue limit", () => {
     expect((await store.findOne("remote", { _id: "big" }))?.doc.status).toBe("paid");
   });
 });
+
+describe("events the local queue lost", () => {
+  it("are confirmed by the consumer, shown in flight until then, and sent again when never confirmed", async () => {
+    const { runInDurableObject, runDurableObjectAlarm } = await import("cloudflare:test");
+    const { databaseStub } = await import("../../worker/store/embedded");
+    const { RESEND_AFTER_MS } = await import("../../durable-objects/sql/outbox");
+    const tenant = newTenant();
+    const coll = uniqueName("c");
+    const path = `/${uniqueName("lost")}`;
+    await createWebhook(tenant, { url: `${receiverUrl()}${path}`, collection: coll });
+    const stub = databaseStub(env.DATABASE, tenant, "main");
+    expect((await call("POST", `/api/db/${coll}`, { tenant, body: { _id: "a" } })).status).toBe(201);
+    await eventually(async () => expect(await bodies(path)).toHaveLength(1));
+    await eventually(async () => expect(await stub.outboxBacklog()).toMatchObject({ pending: 0, inFlight: 0 }));
+    // An event the queue accepted and then lost (a killed `npm start`): sent, never confirmed.
+    expect((await call("POST", `/api/db/${coll}`, { tenant, body: { _id: "b" } })).status).toBe(201);
+    await runInDurableObject(stub, async (_instance, state) => {
+      await state.storage.deleteAlarm();
+      state.storage.sql.exec("UPDATE _outbox SET sent_at = ?", Date.now() - RESEND_AFTER_MS - 1000);
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    const status = await call("GET", "/api/cluster/status", { tenant });
+    expect(status.json.backlog.outbox).toMatchObject({ pending: 0, inFlight: 1 });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await eventually(async () => expect((await bodies(path)).map((e) => e.documentKey._id).sort()).toEqual(["a", "b"]));
+    await eventually(async () => expect(await stub.outboxBacklog()).toMatchObject({ pending: 0, inFlight: 0 }));
+  });
+});

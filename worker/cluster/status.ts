@@ -1,5 +1,6 @@
 import type { LockStatus } from "../lib/lease";
 import { DEFAULT_DATABASE } from "../store";
+import { databaseStub } from "../store/embedded";
 import { isolateInfo } from "../metrics";
 import { registryOf, schedulerOf, scriptStub } from "../registry";
 import { webhookStub } from "../webhooks/deliver";
@@ -32,12 +33,13 @@ export function instance(request: Request) {
 
 export function outboxOf(env: Env, tenant: string) {
   if (env.STORE_BACKEND === "data-api") return Promise.resolve(null);
-  return env.DATABASE.get(env.DATABASE.idFromName(`${tenant}/${DEFAULT_DATABASE}`)).outboxBacklog();
+  return databaseStub(env.DATABASE, tenant, DEFAULT_DATABASE).outboxBacklog();
 }
 
 /**
  * The cluster as one tenant sees it. Cloudflare Queues expose no depth to a Worker, so the backlog is what the
- * objects behind the queues still owe: outbox rows not yet on EVENTS, deliveries and script runs not yet settled,
+ * objects behind the queues still owe: outbox rows not yet on EVENTS (`pending`) or on EVENTS but not yet confirmed
+ * by its consumer (`inFlight`: sent again after RESEND_AFTER_MS), deliveries and script runs not yet settled,
  * scheduled runs not yet dispatched.
  */
 export async function clusterStatus(env: Env, tenant: string, request: Request) {

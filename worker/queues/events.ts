@@ -74,8 +74,12 @@ async function sendAll<T>(queue: Queue<T>, bodies: T[]): Promise<void> {
   for (let i = 0; i < bodies.length; i += 100) await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
 }
 
-/** EVENTS consumer: fans each event out to DELIVERIES and SCRIPT_RUNS. Redelivery is harmless: keys are derived, not drawn. */
+/**
+ * EVENTS consumer: fans each event out to DELIVERIES and SCRIPT_RUNS. Redelivery is harmless: keys are derived, not
+ * drawn. Fanned-out events are confirmed to the embedded store's outbox, which sends again what is never confirmed.
+ */
 export async function consumeEvents(batch: MessageBatch<string>, env: Env): Promise<void> {
+  const done = new Map<string, { tenant: string; database: string; ids: string[] }>();
   for (const msg of batch.messages) {
     try {
       const event = await withSubject(env, parseEjson(msg.body, "event") as ChangeEvent);
@@ -83,9 +87,21 @@ export async function consumeEvents(batch: MessageBatch<string>, env: Env): Prom
       await sendAll(env.DELIVERIES, deliveries);
       await sendAll(env.SCRIPT_RUNS, runs);
       msg.ack();
+      const key = `${event.tenant}/${event.database}`;
+      const group = done.get(key) ?? { tenant: event.tenant, database: event.database, ids: [] };
+      group.ids.push(event.id);
+      done.set(key, group);
     } catch (err) {
       log("error", "event fan-out failed; the queue will retry it", { error: String(err), messageId: msg.id });
       msg.retry({ delaySeconds: 5 });
     }
   }
+  if (env.STORE_BACKEND === "data-api") return;
+  await Promise.all(
+    [...done.values()].map((g) =>
+      databaseStub(env.DATABASE, g.tenant, g.database)
+        .confirmEvents(g.ids)
+        .catch((err) => log("warn", "event confirmation failed; the outbox will send them again", { error: String(err), tenant: g.tenant })),
+    ),
+  );
 }
