@@ -98,3 +98,26 @@ describe("nothing vanishes from the script-run queue", () => {
     expect(run.eventId).toBe("evt_lost");
   });
 });
+
+describe("script memory is shared fairly within an isolate", () => {
+  it("concurrent runs together never promise more than 64 MB, and all of them finish", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { execute, reservedScriptMemory } = await import("../../worker/scripts/execute");
+    const { SCRIPT_ISOLATE_MEMORY_MB } = await import("../../worker/lib/script-config");
+    const tenant = newTenant();
+    const script = await createScript(tenant, { name: "hold", memoryLimitMb: 48, code: "export default async () => { await new Promise((r) => setTimeout(r, 50)); return 1; }", trigger: { type: "event", collection: "c" } });
+    const record = { ...(script as any), code: "export default async () => 1", versionId: script.versionId, memoryLimitMb: 48, timeoutMs: 5000, allowedHosts: [] };
+    let peak = 0;
+    let done = false;
+    const all = Promise.all(Array.from({ length: 4 }, () => execute(env, tenant, record, "{}", 0))).finally(() => (done = true));
+    while (!done) {
+      peak = Math.max(peak, reservedScriptMemory());
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    const outcomes = await all;
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(SCRIPT_ISOLATE_MEMORY_MB * 1024 * 1024);
+    expect(reservedScriptMemory()).toBe(0);
+  });
+});

@@ -6,7 +6,9 @@ import { checkStoredFilter } from "./query-policy";
 import { MAX_ATTEMPTS, RATE_LIMIT } from "./webhook-config";
 
 export const TIMEOUT_MS = { min: 10, max: 30_000, default: 5_000 };
-export const MEMORY_MB = { min: 1, max: 128, default: 32 };
+/** A Worker isolate has 128 MB; one run may take at most half, and runs in one isolate share SCRIPT_ISOLATE_MEMORY_MB. */
+export const MEMORY_MB = { min: 1, max: 64, default: 32 };
+export const SCRIPT_ISOLATE_MEMORY_MB = 64;
 export const SCRIPT_ATTEMPTS = { ...MAX_ATTEMPTS, default: 3 };
 export const MAX_CODE_BYTES = 256 * 1024;
 
