@@ -16,6 +16,8 @@ import webhooks from "./routes/webhooks";
 import locks from "./routes/locks";
 import scripts from "./routes/scripts";
 import cluster from "./routes/cluster";
+import auth, { wellKnown } from "./routes/auth";
+import users from "./routes/users";
 import { queue } from "./queues";
 import { scheduled } from "./cron";
 
@@ -25,6 +27,7 @@ export { WebhookDO } from "../durable-objects/webhook";
 export { LockDO } from "../durable-objects/lock";
 export { SchedulerDO } from "../durable-objects/scheduler";
 export { ScriptDO } from "../durable-objects/script";
+export { IdentityDO } from "../durable-objects/identity";
 
 const app = resourceApp();
 
@@ -48,9 +51,10 @@ app.use("*", (c, next) => {
   return corsFor.handler(c, next);
 });
 const authenticateApi = authenticate();
-app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" ? next() : authenticateApi(c, next)));
+// Sign-in routes are public (they take a password or a refresh token); /api/auth/me and /logout-all authenticate themselves.
+app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" || c.req.path.startsWith("/api/auth/") ? next() : authenticateApi(c, next)));
 const controlBody = bodyGuard(LIMITS.maxControlBodyBytes);
-for (const path of ["/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
+for (const path of ["/api/auth/*", "/api/users/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
   app.use(path, controlBody);
 }
 app.onError(onError);
@@ -64,6 +68,9 @@ app.route("/api/webhooks", webhooks);
 app.route("/api/locks", locks);
 app.route("/api/scripts", scripts);
 app.route("/api/cluster", cluster);
+app.route("/api/auth", auth);
+app.route("/api/users", users);
+app.route("/.well-known", wellKnown);
 app.route("/", dataApi);
 
 app.openAPIRegistry.register("Error", ErrorSchema);

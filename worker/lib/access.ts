@@ -7,13 +7,14 @@ import { RANK, type Principal, type Role } from "./roles";
  * the policed store for data, through `authorizeControl` for the control plane). Routes never compare roles.
  */
 export type DataAction = "find" | "insert" | "update" | "delete" | "aggregate" | "manage";
-export type ControlResource = "keys" | "webhooks" | "scripts" | "locks" | "cluster";
+export type ControlResource = "keys" | "users" | "webhooks" | "scripts" | "locks" | "cluster";
 export type ControlAction = "read" | "write";
 
 const DATA_ROLE: Record<DataAction, Role> = { find: "read", aggregate: "read", insert: "write", update: "write", delete: "write", manage: "admin" };
 
 const CONTROL_ROLE: Record<ControlResource, Record<ControlAction, Role>> = {
   keys: { read: "admin", write: "admin" },
+  users: { read: "admin", write: "admin" },
   webhooks: { read: "admin", write: "admin" },
   scripts: { read: "admin", write: "admin" },
   locks: { read: "read", write: "write" },

@@ -9,6 +9,8 @@ export interface Principal {
   /** Collections this credential may touch; null means all of its tenant's. */
   collections: string[] | null;
   keyId: string | null;
+  /** The signed-in user, for access tokens. */
+  userId?: string | null;
   /** The ADMIN_TOKEN holder: may act for any tenant. */
   superAdmin: boolean;
 }

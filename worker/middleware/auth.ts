@@ -6,6 +6,9 @@ import { keyTenant, type Principal } from "../lib/roles";
 import { storeFor } from "../store";
 import { policed } from "../store/policed";
 import { registryOf } from "../registry";
+import { sha256Hex } from "../lib/hash";
+import { verifyAccessToken } from "../auth/tokens";
+import { identityOf } from "../auth/identity-stub";
 
 const CACHE_TTL_MS = 30_000;
 /**
@@ -41,10 +44,6 @@ export function keyCacheSize(): number {
 
 const encoder = new TextEncoder();
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 let adminBytes: { token: string; bytes: Uint8Array } | undefined;
 
@@ -94,6 +93,32 @@ async function verifyApiKey(env: Env, token: string): Promise<Principal | null> 
   return principal;
 }
 
+/** Users' session states per isolate (30 s, bounded): a JWT is checked against its user's current session version. */
+const sessions = new Map<string, { state: { version: number; disabled: boolean; role: Principal["role"]; collections: string[] | null } | null; expires: number }>();
+
+export function forgetSession(tenant: string, userId: string) {
+  sessions.delete(`${tenant}/${userId}`);
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** A user's access token: verified, then refused if its session was revoked or the user disabled since it was issued. */
+async function verifyUserToken(env: Env, token: string): Promise<Principal> {
+  const claims = await verifyAccessToken(env, token);
+  const key = `${claims.tenant}/${claims.sub}`;
+  const now = Date.now();
+  let entry = sessions.get(key);
+  if (!entry || entry.expires <= now) {
+    entry = { state: await identityOf(env, checkTenant(claims.tenant)).sessionState(claims.sub), expires: now + CACHE_TTL_MS };
+    remember(sessions, key, entry, MAX_VALID);
+  }
+  const state = entry.state;
+  if (!state || state.disabled || state.version !== claims.sv) {
+    throw new AppError(401, "TOKEN_REVOKED", "the session of this access token was signed out; sign in again");
+  }
+  return { tenant: claims.tenant, role: state.role, collections: state.collections, keyId: null, userId: claims.sub, superAdmin: false };
+}
+
 /** Resolves the caller to a tenant and role, or answers 401. The admin token picks a tenant with X-Docflare-Tenant. */
 export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -105,6 +130,8 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
     if (c.env.ADMIN_TOKEN && isAdminToken(token, c.env.ADMIN_TOKEN)) {
       const tenant = checkTenant(c.req.header("x-docflare-tenant") ?? "default");
       principal = { tenant, role: "admin", collections: null, keyId: null, superAdmin: true };
+    } else if (JWT_SHAPE.test(token)) {
+      principal = await verifyUserToken(c.env, token);
     } else {
       principal = await verifyApiKey(c.env, token);
     }

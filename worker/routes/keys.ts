@@ -5,7 +5,8 @@ import { AppError } from "../lib/errors";
 import { checkCollectionName, checkTenant } from "../lib/names";
 import { ROLES } from "../lib/roles";
 import { authorizeControl, authorizeGrant } from "../lib/access";
-import { forgetKey, sha256Hex } from "../middleware/auth";
+import { forgetKey } from "../middleware/auth";
+import { sha256Hex } from "../lib/hash";
 import { registryOf } from "../registry";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
