@@ -1,5 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, uniqueName } from "../helpers/api";
+import { eventually } from "../helpers/webhooks";
+import { databaseStub } from "../../worker/store/embedded";
 
 const N = 3_000;
 let big: string;
@@ -9,6 +12,11 @@ beforeAll(async () => {
   const docs = Array.from({ length: N }, (_, i) => ({ _id: i, s: `${"a".repeat(28)}${i % 7 === 0 ? "!" : ""}`, k: i % 100 }));
   for (let i = 0; i < N; i += 1000) expect((await call("POST", `/api/db/${big}`, { body: docs.slice(i, i + 1000) })).status).toBe(201);
 }, 60_000);
+
+// The 3,000 inserts' events are still being fanned out in the background: let them finish before the runtime closes.
+afterAll(async () => {
+  await eventually(async () => expect(await databaseStub(env.DATABASE, "default", "main").outboxBacklog()).toMatchObject({ pending: 0, inFlight: 0 }), 60_000);
+}, 90_000);
 
 /** Runs a request and, while it runs, checks that /health keeps answering quickly. */
 async function whileHealthy(request: Promise<{ status: number; json: any }>) {

@@ -5,7 +5,7 @@ const J = { "Content-Type": "application/json" };
 const deepText = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
 
 /** Hostile requests across every route family; each must end in a 4xx with a stable code, never a 5xx. */
-function table(c: string): Array<[string, string, { rawBody?: string | Uint8Array; body?: unknown; headers?: Record<string, string> }]> {
+function table(c: string): Array<[string, string, { rawBody?: string | Uint8Array; body?: unknown; headers?: Record<string, string>; token?: null }]> {
   const q = (f: string) => encodeURIComponent(f);
   return [
     ["POST", `/api/db/${c}`, { rawBody: "{not json", headers: J }],
@@ -62,6 +62,14 @@ function table(c: string): Array<[string, string, { rawBody?: string | Uint8Arra
     ["POST", "/api/webhooks", { body: { url: "http://127.0.0.1:9/", rateLimitPerMinute: 100_000 } }],
     ["POST", "/api/keys", { body: { name: "k", role: "root" } }],
     ["POST", "/api/locks/a", { body: { ttlMs: -1 } }],
+    ["POST", "/api/auth/login", { body: {} }],
+    ["POST", "/api/auth/login", { rawBody: "{", headers: J }],
+    ["POST", "/api/auth/login", { body: { email: "a@b.co", password: "x".repeat(10_000) } }],
+    ["POST", "/api/auth/refresh", { rawBody: "[1]", headers: J }],
+    ["POST", "/api/auth/refresh", { body: { refreshToken: "dfr_x_" + "A".repeat(43) } }],
+    ["GET", "/api/auth/me", { token: null, headers: { Authorization: "Bearer a.b.c" } }],
+    ["GET", `/api/db/${c}`, { token: null, headers: { Authorization: "Bearer eyJhbGciOiJub25lIn0.e30." } }],
+    ["POST", "/api/users", { body: { email: "not-an-email", password: "short", role: "root" } }],
     ["POST", "/api/scripts", { body: { name: "s", code: "export default (", trigger: { type: "event", collection: c } } }],
     ["POST", "/api/scripts", { body: { name: "s", code: "export default async () => 1", trigger: { type: "cron", schedule: "99 99 * * *" } } }],
   ];
