@@ -6,6 +6,8 @@ import { requestContext } from "./middleware/request-context";
 import { notFound, onError } from "./middleware/errors";
 import { bodyGuard } from "./middleware/body-guard";
 import { LIMITS } from "./lib/limits";
+import { auditChanges } from "./audit";
+import audit from "./routes/audit";
 import { ErrorSchema, resourceApp } from "./routes/openapi";
 import health from "./routes/health";
 import collections from "./routes/collections";
@@ -28,6 +30,7 @@ export { LockDO } from "../durable-objects/lock";
 export { SchedulerDO } from "../durable-objects/scheduler";
 export { ScriptDO } from "../durable-objects/script";
 export { IdentityDO } from "../durable-objects/identity";
+export { AuditDO } from "../durable-objects/audit";
 
 const app = resourceApp();
 
@@ -57,6 +60,9 @@ const controlBody = bodyGuard(LIMITS.maxControlBodyBytes);
 for (const path of ["/api/auth/*", "/api/users/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
   app.use(path, controlBody);
 }
+for (const path of ["/api/keys/*", "/api/users/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
+  app.use(path, auditChanges);
+}
 app.onError(onError);
 app.notFound(notFound);
 
@@ -70,6 +76,7 @@ app.route("/api/scripts", scripts);
 app.route("/api/cluster", cluster);
 app.route("/api/auth", auth);
 app.route("/api/users", users);
+app.route("/api/audit", audit);
 app.route("/.well-known", wellKnown);
 app.route("/", dataApi);
 

@@ -4,6 +4,13 @@ import { sha256Hex } from "../lib/hash";
 import { DUMMY_HASH, verifyPassword } from "../lib/password";
 import type { UserRecord } from "../../durable-objects/identity";
 import { identityOf } from "./identity-stub";
+import { THROTTLE } from "../lib/throttle";
+import { recordAudit } from "../audit";
+
+export interface ClientInfo {
+  client: string | null;
+  userAgent: string | null;
+}
 import { ACCESS_TTL_S, REFRESH_TTL_MS, issueAccessToken } from "./tokens";
 
 /** Refresh tokens carry their tenant, so a refresh is routed to the right IdentityDO before the token is checked. */
@@ -34,10 +41,10 @@ const invalidLogin = () => new AppError(401, "INVALID_LOGIN", "the email or the 
  * Signs a user in. Throttled per account and per client address (429 with Retry-After); an unknown email, a wrong
  * password and a disabled user get the same answer after the same work, so the response says nothing of which.
  */
-export async function login(env: Env, tenantName: string, email: string, password: string, client: string): Promise<Session> {
+export async function login(env: Env, tenantName: string, email: string, password: string, from: ClientInfo): Promise<Session> {
   const tenant = checkTenant(tenantName);
   const identity = identityOf(env, tenant);
-  const keys = [`account:${email}`, `client:${client}`];
+  const keys = [`account:${email}`, `client:${from.client ?? "local"}`];
   const wait = await identity.throttleWait(keys);
   if (wait > 0) {
     throw new AppError(429, "LOGIN_THROTTLED", "too many failed sign-ins; try again later", { retryAfterMs: wait });
@@ -45,7 +52,9 @@ export async function login(env: Env, tenantName: string, email: string, passwor
   const found = await identity.credentials(email);
   const ok = await verifyPassword(password, found?.password ?? DUMMY_HASH);
   if (!found || !ok || found.user.disabled) {
-    await identity.loginFailed(keys);
+    if ((await identity.loginFailed(keys)) === THROTTLE.lockAfter) {
+      await recordAudit(env, tenant, { actor: "anonymous", ...from, action: "auth.lockout", target: email, status: 429, code: "LOGIN_THROTTLED", details: { lockedForMs: THROTTLE.lockMs } });
+    }
     throw invalidLogin();
   }
   await identity.loginSucceeded(keys);
@@ -55,7 +64,7 @@ export async function login(env: Env, tenantName: string, email: string, passwor
   return issue(env, tenant, found.user, state!.version, refreshToken);
 }
 
-function tenantOfRefresh(token: string): string {
+export function tenantOfRefresh(token: string): string {
   const tenant = REFRESH_PATTERN.exec(token)?.[1];
   if (!tenant) throw new AppError(401, "REFRESH_INVALID", "the refresh token is not valid");
   return tenant;

@@ -5,7 +5,8 @@ import type { AppEnv } from "../app-env";
 import { AppError } from "../lib/errors";
 import { authenticate, forgetSession } from "../middleware/auth";
 import { identityOf } from "../auth/identity-stub";
-import { login, logout, refresh, type Session } from "../auth/sessions";
+import { login, logout, refresh, tenantOfRefresh, type Session } from "../auth/sessions";
+import { clientOf, recordAudit } from "../audit";
 import { REFRESH_TTL_MS, jwks, rotateSigningKey } from "../auth/tokens";
 import { parseJsonText } from "../lib/body";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
@@ -47,7 +48,33 @@ function refreshTokenOf(c: Context<AppEnv>, body: { refreshToken?: string }): { 
   throw new AppError(401, "REFRESH_INVALID", "send the refresh token in the body or its cookie");
 }
 
-const clientOf = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "local";
+/**
+ * Sign-ins, refreshes and sign-outs go to the audit trail with their outcome: who (the user, or the email tried),
+ * from where, and the error code when refused (a refresh-token reuse is `REFRESH_REUSED`).
+ */
+async function audited<T>(c: Context<AppEnv>, tenant: string | null, action: string, actor: (result?: T) => string, target: string | null, run: () => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  let status = 200;
+  let code: string | null = null;
+  try {
+    result = await run();
+    return result;
+  } catch (err) {
+    status = err instanceof AppError ? err.status : 500;
+    code = err instanceof AppError ? err.code : "INTERNAL";
+    throw err;
+  } finally {
+    if (tenant) await recordAudit(c.env, tenant, { actor: actor(result), ...clientOf(c), action, target, status, code, details: null });
+  }
+}
+
+const tenantOr = (token: string) => {
+  try {
+    return tenantOfRefresh(token);
+  } catch {
+    return null;
+  }
+};
 
 app.openapi(
   createRoute({
@@ -56,8 +83,12 @@ app.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
+    const tenant = body.tenant ?? c.req.header("x-docflare-tenant") ?? "default";
     try {
-      return answer(c, await login(c.env, body.tenant ?? c.req.header("x-docflare-tenant") ?? "default", body.email, body.password, clientOf(c)), body.refreshIn);
+      const session = await audited(c, /^[a-z0-9][a-z0-9-]{0,39}$/.test(tenant) ? tenant : null, "auth.login", (s) => (s ? `user:${s.user.id}` : "anonymous"), body.email, () =>
+        login(c.env, tenant, body.email, body.password, clientOf(c)),
+      );
+      return answer(c, session, body.refreshIn);
     } catch (err) {
       if (err instanceof AppError && err.code === "LOGIN_THROTTLED") c.header("Retry-After", String(Math.ceil((err.details as { retryAfterMs: number }).retryAfterMs / 1000)));
       throw err;
@@ -73,7 +104,8 @@ app.openapi(
   async (c) => {
     const body = await refreshBody(c);
     const { token, where } = refreshTokenOf(c, body);
-    return answer(c, await refresh(c.env, token), body.refreshIn ?? where);
+    const session = await audited(c, tenantOr(token), "auth.refresh", (s) => (s ? `user:${s.user.id}` : "anonymous"), null, () => refresh(c.env, token));
+    return answer(c, session, body.refreshIn ?? where);
   },
 );
 
@@ -84,7 +116,7 @@ app.openapi(
   }),
   async (c) => {
     const { token } = refreshTokenOf(c, await refreshBody(c));
-    await logout(c.env, token);
+    await audited(c, tenantOr(token), "auth.logout", () => "anonymous", null, () => logout(c.env, token));
     c.header("Set-Cookie", `${COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age=0`);
     return c.json({ signedOut: true });
   },
@@ -101,7 +133,7 @@ app.openapi(
   createRoute({ method: "post", path: "/logout-all", tags: ["Auth"], security: bearer, summary: "Sign out every session of the signed-in user", responses: ok("Signed out") }),
   async (c) => {
     const p = userOnly(c);
-    await identityOf(c.env, p.tenant).revokeAll(p.userId!);
+    await audited(c, p.tenant, "auth.logout-all", () => `user:${p.userId}`, null, () => identityOf(c.env, p.tenant).revokeAll(p.userId!));
     forgetSession(p.tenant, p.userId!);
     return c.json({ signedOut: true });
   },
