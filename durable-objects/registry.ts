@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { VersionCounter } from "./sql/version-counter";
 import type { Role } from "../worker/lib/roles";
 import type { WebhookConfig } from "../worker/lib/webhook-config";
 import type { ScriptConfig } from "../worker/lib/script-config";
@@ -49,12 +50,15 @@ function toRecord(r: KeyRow): ApiKeyRecord {
 export class RegistryDO extends DurableObject<Env> {
   private webhooks: WebhookTable;
   private scripts: ScriptTable;
+  private quotas: VersionCounter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.webhooks = new WebhookTable(ctx.storage.sql);
     this.scripts = new ScriptTable(ctx.storage.sql);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS scheduled_tenants (tenant TEXT PRIMARY KEY)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.quotas = new VersionCounter(ctx.storage.sql, "quotas");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS lock_names (name TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)");
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, collections TEXT, prefix TEXT NOT NULL,
@@ -148,6 +152,22 @@ export class RegistryDO extends DurableObject<Env> {
 
   scriptSnapshot(): { version: number; scripts: ScriptRecord[] } {
     return this.scripts.snapshot();
+  }
+
+  /** The tenant's request quotas (JSON), or null when none are set. */
+  quotaSnapshot(): { version: number; config: string | null } {
+    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'quotas'").toArray()[0];
+    return { version: this.quotas.get(), config: row?.value ?? null };
+  }
+
+  quotasVersion(): number {
+    return this.quotas.get();
+  }
+
+  setQuotas(config: string | null): void {
+    if (config === null) this.ctx.storage.sql.exec("DELETE FROM settings WHERE key = 'quotas'");
+    else this.ctx.storage.sql.exec("INSERT OR REPLACE INTO settings (key, value) VALUES ('quotas', ?)", config);
+    this.quotas.bump();
   }
 
   /** System directory: which tenants have cron scripts (the Cron Trigger ticks only their coordinators). */

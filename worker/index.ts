@@ -8,6 +8,7 @@ import { bodyGuard } from "./middleware/body-guard";
 import { LIMITS } from "./lib/limits";
 import { auditChanges } from "./audit";
 import audit from "./routes/audit";
+import quotas from "./routes/quotas";
 import { ErrorSchema, resourceApp } from "./routes/openapi";
 import health from "./routes/health";
 import collections from "./routes/collections";
@@ -31,6 +32,7 @@ export { SchedulerDO } from "../durable-objects/scheduler";
 export { ScriptDO } from "../durable-objects/script";
 export { IdentityDO } from "../durable-objects/identity";
 export { AuditDO } from "../durable-objects/audit";
+export { QuotaDO } from "../durable-objects/quota";
 
 const app = resourceApp();
 
@@ -57,10 +59,10 @@ const authenticateApi = authenticate();
 // Sign-in routes are public (they take a password or a refresh token); /api/auth/me and /logout-all authenticate themselves.
 app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" || c.req.path.startsWith("/api/auth/") ? next() : authenticateApi(c, next)));
 const controlBody = bodyGuard(LIMITS.maxControlBodyBytes);
-for (const path of ["/api/auth/*", "/api/users/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
+for (const path of ["/api/auth/*", "/api/users/*", "/api/quotas/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
   app.use(path, controlBody);
 }
-for (const path of ["/api/keys/*", "/api/users/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
+for (const path of ["/api/keys/*", "/api/users/*", "/api/quotas/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
   app.use(path, auditChanges);
 }
 app.onError(onError);
@@ -77,6 +79,7 @@ app.route("/api/cluster", cluster);
 app.route("/api/auth", auth);
 app.route("/api/users", users);
 app.route("/api/audit", audit);
+app.route("/api/quotas", quotas);
 app.route("/.well-known", wellKnown);
 app.route("/", dataApi);
 

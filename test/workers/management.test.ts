@@ -132,7 +132,9 @@ describe("docs and health", () => {
     const spec = (await call("GET", "/openapi.json", { token: null })).json;
     expect(spec.openapi).toBe("3.1.0");
     for (const path of ["/api/db/{collection}", "/api/db/{collection}/{id}", "/api/db/{collection}/query", "/api/db/{collection}/aggregate",
-      "/api/db/{collection}/count", "/api/management/collections", "/api/management/collections/{name}/indexes", "/api/keys", "/health", "/ready"]) {
+      "/api/db/{collection}/count", "/api/management/collections", "/api/management/collections/{name}/indexes", "/api/keys", "/health", "/ready",
+      "/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/auth/logout-all", "/api/auth/me", "/api/users", "/api/users/{id}",
+      "/api/audit", "/api/quotas", "/.well-known/jwks.json"]) {
       expect(spec.paths[path], path).toBeDefined();
     }
     expect((await call("GET", "/api/docs", { token: null })).text).toContain("swagger");

@@ -7,7 +7,7 @@ import { RANK, type Principal, type Role } from "./roles";
  * the policed store for data, through `authorizeControl` for the control plane). Routes never compare roles.
  */
 export type DataAction = "find" | "insert" | "update" | "delete" | "aggregate" | "manage";
-export type ControlResource = "keys" | "users" | "audit" | "webhooks" | "scripts" | "locks" | "cluster";
+export type ControlResource = "keys" | "users" | "audit" | "quotas" | "webhooks" | "scripts" | "locks" | "cluster";
 export type ControlAction = "read" | "write";
 
 const DATA_ROLE: Record<DataAction, Role> = { find: "read", aggregate: "read", insert: "write", update: "write", delete: "write", manage: "admin" };
@@ -16,6 +16,7 @@ const CONTROL_ROLE: Record<ControlResource, Record<ControlAction, Role>> = {
   keys: { read: "admin", write: "admin" },
   users: { read: "admin", write: "admin" },
   audit: { read: "admin", write: "admin" },
+  quotas: { read: "admin", write: "admin" },
   webhooks: { read: "admin", write: "admin" },
   scripts: { read: "admin", write: "admin" },
   locks: { read: "read", write: "write" },
@@ -46,7 +47,7 @@ export function authorize(p: Principal, action: DataAction, collection?: string)
  */
 export function authorizeControl(p: Principal, resource: ControlResource, action: ControlAction): void {
   requireRank(p, CONTROL_ROLE[resource][action]);
-  if ((resource === "scripts" || resource === "audit") && p.collections !== null) {
+  if ((resource === "scripts" || resource === "audit" || resource === "quotas") && p.collections !== null) {
     throw new AppError(403, "COLLECTION_FORBIDDEN", `${resource} span every collection of the tenant; a credential limited to collections cannot reach them`, { resource });
   }
 }

@@ -9,6 +9,7 @@ import { registryOf } from "../registry";
 import { sha256Hex } from "../lib/hash";
 import { verifyAccessToken } from "../auth/tokens";
 import { identityOf } from "../auth/identity-stub";
+import { enforceQuotas } from "./quotas";
 
 const CACHE_TTL_MS = 30_000;
 /**
@@ -138,6 +139,6 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
     if (!principal) throw new AppError(401, "INVALID_CREDENTIALS", "the token is not valid or has been revoked");
     c.set("principal", principal);
     c.set("store", (database?: string) => policed(storeFor(c.env, principal.tenant, database), principal));
-    await next();
+    await enforceQuotas(c, next);
   };
 }
