@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { timed } from "./timing.mjs";
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from "jose";
 
 const { values: args } = parseArgs({ options: { logins: { type: "string", default: "20" }, verifies: { type: "string", default: "2000" } } });
@@ -18,16 +19,6 @@ await build({ entryPoints: [join(root, "worker/lib/password.ts")], bundle: true,
 const { hashPassword, verifyPassword, PBKDF2_ITERATIONS } = await import(pathToFileURL(out).href);
 if (!crypto.subtle.timingSafeEqual) crypto.subtle.timingSafeEqual = (a, b) => a.every((x, i) => x === b[i]);
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
-async function timed(n, fn) {
-  const samples = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn(i);
-    samples.push(performance.now() - t);
-  }
-  return { p50: pct(samples, 50), p99: pct(samples, 99) };
-}
 const sha = (text) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 
 const stored = await hashPassword("correct horse battery");

@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { timed as timeIt } from "./timing.mjs";
 
 const { values: args } = parseArgs({ options: { warm: { type: "string", default: "2000" }, cold: { type: "string", default: "20" } } });
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -33,17 +34,8 @@ const code = "export default async (event) => event.n + 1;";
 const host = { call: async () => "null", fetch: async () => "{}" };
 const limits = { timeoutMs: 1000, memoryBytes: 32 << 20, stackBytes: 512 << 10 };
 const run = (runner, n) => runner.run({ versionId: "bench", code, eventJson: JSON.stringify({ n }), limits, host });
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
-
-async function timed(n, fn) {
-  const samples = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn(i);
-    samples.push((performance.now() - t) * 1000);
-  }
-  return { p50: pct(samples, 50), p99: pct(samples, 99), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
-}
+/** Microseconds. */
+const timed = (n, fn) => timeIt(n, fn, 1000);
 
 const empty = async (e) => e.n + 1;
 const baseline = await timed(Number(args.warm) * 50, (i) => empty({ n: i }));

@@ -15,11 +15,18 @@ const ${name}Worker :Workerd.Worker = (
       `durableObjectNamespaces = [
     (className = "DatabaseDO", uniqueKey = "bench-database-${name}", enableSql = true),
     (className = "RegistryDO", uniqueKey = "bench-registry-${name}", enableSql = true),
+    (className = "AuditDO", uniqueKey = "bench-audit-${name}", enableSql = true),
+    (className = "IdentityDO", uniqueKey = "bench-identity-${name}", enableSql = true),
+    (className = "QuotaDO", uniqueKey = "bench-quota-${name}", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "disk"),
   bindings = [
     (name = "DATABASE", durableObjectNamespace = "DatabaseDO"),
     (name = "REGISTRY", durableObjectNamespace = "RegistryDO"),
+    (name = "AUDIT", durableObjectNamespace = "AuditDO"),
+    (name = "IDENTITY", durableObjectNamespace = "IdentityDO"),
+    (name = "QUOTA", durableObjectNamespace = "QuotaDO"),
+    (name = "AUDIT_RETENTION_DAYS", text = "90"),
     (name = "ADMIN_TOKEN", text = "${adminToken}"),
     (name = "STORE_BACKEND", text = "embedded"),
     (name = "LOG_LEVEL", text = "error"),

@@ -22,6 +22,8 @@ export class Outbox {
     if (!sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('_outbox')").toArray().some((c) => c.name === "sent_at")) {
       sql.exec("ALTER TABLE _outbox ADD COLUMN sent_at INTEGER");
     }
+    // Unsent rows in order, and the oldest unconfirmed one, without scanning rows that wait for confirmation.
+    sql.exec("CREATE INDEX IF NOT EXISTS _outbox_sent ON _outbox (sent_at, seq)");
     sql.exec(`CREATE TABLE IF NOT EXISTS _spill (event_id TEXT PRIMARY KEY, subject TEXT NOT NULL, created_at INTEGER NOT NULL)`);
   }
 
@@ -48,9 +50,12 @@ export class Outbox {
 
   /** The oldest events not yet sent, or sent and never confirmed; fully read before the caller awaits anything. */
   take(limit: number, now = Date.now()): Array<{ seq: number; body: string }> {
-    return this.sql
-      .exec<{ seq: number; body: string }>("SELECT seq, body FROM _outbox WHERE sent_at IS NULL OR sent_at < ? ORDER BY seq LIMIT ?", now - RESEND_AFTER_MS, limit)
+    const fresh = this.sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM _outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", limit).toArray();
+    if (fresh.length === limit) return fresh;
+    const stale = this.sql
+      .exec<{ seq: number; body: string }>("SELECT seq, body FROM _outbox WHERE sent_at < ? ORDER BY sent_at, seq LIMIT ?", now - RESEND_AFTER_MS, limit - fresh.length)
       .toArray();
+    return [...stale, ...fresh];
   }
 
   markSent(seqs: number[], now = Date.now()): void {
