@@ -40,8 +40,6 @@ export class SchedulerDO extends DurableObject<Env> {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS dispatch (
       run_key TEXT PRIMARY KEY, script_id TEXT NOT NULL, scheduled_at INTEGER NOT NULL, missed INTEGER NOT NULL,
       token INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL)`);
-    // Earlier versions claimed rows as 'sending' before the send; one that died mid-send left them there for good.
-    this.sql.exec("UPDATE dispatch SET state = 'pending' WHERE state = 'sending'");
     this.lead = new Leadership(ctx, env);
   }
 
@@ -52,7 +50,7 @@ export class SchedulerDO extends DurableObject<Env> {
   }
 
   private async arm(): Promise<void> {
-    const pending = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM dispatch WHERE state = 'pending'").one().n;
+    const pending = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM dispatch WHERE state != 'sent'").one().n;
     const wake = nextWake(this.jobs());
     const at = pending > 0 ? Math.min(wake ?? Infinity, Date.now() + RETRY_FLUSH_MS) : wake;
     if (at === null) await this.ctx.storage.deleteAlarm();
@@ -119,8 +117,9 @@ export class SchedulerDO extends DurableObject<Env> {
   private flushing: Promise<void> = Promise.resolve();
 
   private async flushOnce(tenant: string): Promise<void> {
+    // Any row not marked sent is owed, including 'sending' rows an earlier version left when it died mid-send.
     const rows = this.sql.exec<{ run_key: string; script_id: string; scheduled_at: number; missed: number; token: number }>(
-      "SELECT run_key, script_id, scheduled_at, missed, token FROM dispatch WHERE state = 'pending' LIMIT 100").toArray();
+      "SELECT run_key, script_id, scheduled_at, missed, token FROM dispatch WHERE state != 'sent' LIMIT 100").toArray();
     if (rows.length === 0) return;
     const jobs = new Map(this.jobs().map((j) => [j.scriptId, j]));
     const messages = rows.map((r): { body: ScriptRunMessage } => {

@@ -12,7 +12,7 @@ import {
   applyUpdate, compareValues, ensureId, matcher, project, runPipeline, sortKeys, sortValues, upsertSeed,
 } from "../../worker/lib/doc-ops";
 import { resolve } from "mingo/util";
-import type { FindQuery, FindResult, UpdateResult, WriteOptions } from "../../worker/store/types";
+import type { FindQuery, UpdateResult, WriteOptions } from "../../worker/store/types";
 import { sqlExpr, type Catalog, type CollectionMeta } from "./catalog";
 import type { TextPage } from "../../worker/lib/text-page";
 

@@ -142,10 +142,10 @@ describe("dispatch outbox", () => {
     const stub = env.SCHEDULER.get(env.SCHEDULER.idFromName(tenant)) as DurableObjectStub<SchedulerDO>;
     const { token } = await stub.tick(tenant);
     const scheduledAt = Date.now() - 5000;
-    // What a flush that died between taking its rows and the queue's answer leaves behind: a row not marked sent.
+    // What a flush that died between claiming its rows and the queue's answer left behind: a row claimed, never sent.
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec(
-        "INSERT INTO dispatch (run_key, script_id, scheduled_at, missed, token, state, created_at) VALUES (?, ?, ?, 0, ?, 'pending', ?)",
+        "INSERT INTO dispatch (run_key, script_id, scheduled_at, missed, token, state, created_at) VALUES (?, ?, ?, 0, ?, 'sending', ?)",
         `${s.id}:${new Date(scheduledAt).toISOString()}`, s.id, scheduledAt, token, Date.now(),
       );
     });

@@ -1,6 +1,5 @@
 import { backoffDelay } from "../lib/backoff";
 import { eventIdOf } from "../lib/schedule";
-import { log } from "../log";
 import { schedulerOf, scriptStub } from "../registry";
 import { execute, scriptEvent } from "../scripts/execute";
 import { scriptsOf } from "../scripts/registry-cache";

@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../app-env";
 import { authorizeControl } from "../lib/access";
 import { auditOf } from "../audit";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
