@@ -30,11 +30,20 @@ export default defineConfig({
       },
       {
         test: {
+          name: "dashboard",
+          include: ["test/dashboard/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
+          // A browser flow waits on real queues and alarms; polls give them time rather than fixed sleeps.
+          expect: { poll: { timeout: 20_000, interval: 200 } },
           testTimeout: 120_000,
-          hookTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

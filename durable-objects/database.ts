@@ -276,6 +276,10 @@ export class DatabaseDO extends DurableObject<Env> {
     });
   }
 
+  setValidator(name: string, validator: string | null): Result<CollectionInfo | null> {
+    return this.write(name, () => (this.catalog.setValidator(name, validator === null ? null : JSON.parse(validator)) ? this.info(name) : null));
+  }
+
   dropCollection(name: string): Result<boolean> {
     return this.write(name, () => this.catalog.drop(name));
   }

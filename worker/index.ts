@@ -50,6 +50,8 @@ app.use("*", (c, next) => {
         allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Docflare-Tenant", "X-Request-Id"],
         exposeHeaders: ["ETag", "Location", "Link", "X-Request-Id"],
         maxAge: 600,
+        // The dashboard's refresh cookie crosses origins when it is hosted on Pages; only the listed origins get this.
+        credentials: true,
       }),
     };
   }

@@ -103,6 +103,15 @@ export class Catalog {
     return this.get(name)!;
   }
 
+  /** Sets or (null) removes a collection's validator; like collMod, documents already stored are not re-checked. */
+  setValidator(name: string, validator: unknown | null): boolean {
+    if (!this.get(name)) return false;
+    if (validator !== null) compileValidator(validator);
+    this.sql.exec("UPDATE _collections SET validator = ? WHERE name = ?", validator === null ? null : JSON.stringify(validator), name);
+    this.cache.delete(name);
+    return true;
+  }
+
   drop(name: string): boolean {
     const meta = this.get(name);
     if (!meta) return false;

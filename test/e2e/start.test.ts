@@ -1,40 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, stopProcessTree } from "../setup/wrangler-dev";
+import { startStack, type Stack } from "./stack";
 
-let child: ChildProcess;
+let stack: Stack;
 let base = "";
 let admin = "";
 
-/** Starts the real `npm start` stack (wrangler dev, embedded store) exactly as the README tells a new user to. */
 beforeAll(async () => {
-  const port = await freePort();
-  const inspector = await freePort();
-  child = spawn("npm", ["start", "--", "--inspector-port", String(inspector)], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not announce itself:\n${output.slice(-2000)}`)), 100_000);
-    const onData = (d: Buffer) => {
-      output += d;
-      const token = /Admin token \(development\): (\S+)/.exec(output);
-      const url = /Docflare is running at (\S+)/.exec(output);
-      if (token && url) {
-        clearTimeout(timer);
-        admin = token[1];
-        base = url[1];
-        resolve();
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-  });
+  stack = await startStack();
+  ({ base, admin } = stack);
 });
 
-afterAll(() => stopProcessTree(child));
+afterAll(() => stack?.stop());
 
 async function http(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {

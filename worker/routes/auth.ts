@@ -23,11 +23,22 @@ const Login = z.object({
 });
 const RefreshBody = z.object({ refreshToken: z.string().optional(), refreshIn: z.enum(["body", "cookie"]).optional() });
 
+/**
+ * Strict keeps the cookie to the API's own site. A dashboard hosted on another site (Cloudflare Pages) can only send
+ * it back with SameSite=None; that is allowed for the configured dashboard origins alone, which CORS already trusts.
+ */
+function sameSite(c: Context<AppEnv>): "Strict" | "None" {
+  const origin = c.req.header("origin");
+  if (!origin || origin === new URL(c.req.url).origin) return "Strict";
+  const trusted = (c.env.DASHBOARD_ORIGIN ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  return trusted.includes(origin) ? "None" : "Strict";
+}
+
 /** Where the refresh token goes: the body for API clients, an HttpOnly cookie scoped to the auth routes for browsers. */
 function answer(c: Context<AppEnv>, session: Session, where: "body" | "cookie") {
   const { refreshToken, ...rest } = session;
   if (where === "cookie") {
-    c.header("Set-Cookie", `${COOKIE}=${refreshToken}; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age=${REFRESH_TTL_MS / 1000}`);
+    c.header("Set-Cookie", `${COOKIE}=${refreshToken}; HttpOnly; Secure; SameSite=${sameSite(c)}; Path=/api/auth; Max-Age=${REFRESH_TTL_MS / 1000}`);
     return c.json(rest);
   }
   return c.json({ ...rest, refreshToken });
@@ -117,7 +128,7 @@ app.openapi(
   async (c) => {
     const { token } = refreshTokenOf(c, await refreshBody(c));
     await audited(c, tenantOr(token), "auth.logout", () => "anonymous", null, () => logout(c.env, token));
-    c.header("Set-Cookie", `${COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age=0`);
+    c.header("Set-Cookie", `${COOKIE}=; HttpOnly; Secure; SameSite=${sameSite(c)}; Path=/api/auth; Max-Age=0`);
     return c.json({ signedOut: true });
   },
 );

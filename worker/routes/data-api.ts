@@ -69,6 +69,10 @@ const ACTIONS: Record<string, { needsCollection: boolean; run: Handler }> = {
     const { created, ...collection } = info;
     return [{ created, collection }, 200];
   } },
+  collMod: { needsCollection: true, run: async (s, b, c) => {
+    if (b.validator !== null && !isPlainObject(b.validator)) throw badRequest("INVALID_VALIDATOR", "validator must be a JSON Schema object or null", { parameter: "validator" });
+    return [{ collection: await s.setValidator(c, b.validator) }, 200];
+  } },
   dropCollection: { needsCollection: true, run: async (s, _b, c) => [{ dropped: await s.dropCollection(c) }, 200] },
   collStats: { needsCollection: true, run: async (s, _b, c) => [{ collection: await s.collectionStats(c) }, 200] },
   createIndex: { needsCollection: true, run: async (s, b, c) => [{ index: await s.createIndex(c, doc(b, "keys") as Record<string, 1 | -1>, { unique: b.unique === true, name: typeof b.name === "string" ? b.name : undefined }) }, 200] },

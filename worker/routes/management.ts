@@ -54,6 +54,24 @@ app.openapi(
 );
 
 app.openapi(
+  createRoute({
+    method: "patch", path: "/{name}", tags: ["Management"], security: bearer,
+    summary: "Set or remove (null) the collection's JSON Schema validator; stored documents are not re-checked (as collMod)",
+    request: {
+      params: Name,
+      body: { required: true, content: { "application/json": { schema: z.object({ validator: z.record(z.string(), z.unknown()).nullable() }) } } },
+    },
+    responses: ok("The collection with its validator"),
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const info = await storeOf(c).setValidator(name, c.req.valid("json").validator);
+    if (!info) throw missing(name);
+    return send(c, info);
+  },
+);
+
+app.openapi(
   createRoute({ method: "delete", path: "/{name}", tags: ["Management"], security: bearer, summary: "Drop a collection", request: { params: Name }, responses: ok("Dropped") }),
   async (c) => {
     const { name } = c.req.valid("param");

@@ -157,6 +157,10 @@ export class DataApiStore implements DocumentStore {
     return { ...(body.collection as CollectionInfo), created: Boolean(body.created) };
   }
 
+  async setValidator(name: string, validator: unknown | null) {
+    return ((await this.call("collMod", name, { validator })).collection as CollectionInfo | null) ?? null;
+  }
+
   async dropCollection(name: string) {
     return Boolean((await this.call("dropCollection", name)).dropped);
   }

@@ -142,6 +142,10 @@ export class EmbeddedStore implements DocumentStore {
     return { ...result.info, created: result.created };
   }
 
+  async setValidator(name: string, validator: unknown | null) {
+    return unwrap((await this.stub.setValidator(name, validator === null ? null : JSON.stringify(validator))) as Result<CollectionInfo | null>);
+  }
+
   async dropCollection(name: string) {
     return unwrap(await this.stub.dropCollection(name));
   }

@@ -124,6 +124,10 @@ class PolicedStore implements DocumentStore {
     this.gate("manage", n);
     return this.store.createCollection(n, o);
   }
+  async setValidator(n: string, v: unknown | null) {
+    this.gate("manage", n);
+    return this.store.setValidator(n, v);
+  }
   async dropCollection(n: string) {
     this.gate("manage", n);
     return this.store.dropCollection(n);

@@ -97,6 +97,8 @@ export interface DocumentStore {
   distinct(collection: string, field: string, filter: Doc): Promise<unknown[]>;
   listCollections(): Promise<CollectionInfo[]>;
   createCollection(name: string, options: { validator?: unknown }): Promise<CollectionInfo & { created: boolean }>;
+  /** Sets (or with null removes) the validator; null when the collection does not exist. */
+  setValidator(name: string, validator: unknown | null): Promise<CollectionInfo | null>;
   dropCollection(name: string): Promise<boolean>;
   collectionStats(name: string): Promise<CollectionInfo | null>;
   createIndex(collection: string, keys: Record<string, 1 | -1>, options: { unique?: boolean; name?: string }): Promise<IndexSpec>;
