@@ -10,7 +10,7 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: {
-                ADMIN_TOKEN: "test-admin-token", ENVIRONMENT: "test", LOG_LEVEL: "warn",
+                ADMIN_TOKEN: "test-admin-token", ENVIRONMENT: "test", LOG_LEVEL: "warn", DASHBOARD_ORIGIN: "https://dash.example.com",
                 // Webhooks in tests: loopback receivers, short timeouts and retries, a 3-second rate window.
                 ALLOW_LOOPBACK_WEBHOOKS: "true", WEBHOOK_TIMEOUT_MS: "1500", WEBHOOK_RETRY_BASE_MS: "1000",
                 WEBHOOK_RETRY_CAP_MS: "3000", WEBHOOK_RATE_WINDOW_MS: "3000",

@@ -90,6 +90,13 @@ describe("data-api backend against a real Docflare Data API server", () => {
     expect((await store.listCollections()).some((x) => x.name === c)).toBe(true);
     const dup = await failure(store.insertOne(c, { n: 5 }));
     expect(dup.status).toBe(409);
+    const withValidator = await store.setValidator(c, { type: "object", required: ["n"] });
+    expect(withValidator?.validator).toEqual({ type: "object", required: ["n"] });
+    const invalid = await failure(store.insertOne(c, { m: 1 }));
+    expect(invalid).toMatchObject({ status: 400, code: "SCHEMA_VALIDATION_FAILED" });
+    expect((invalid.details as { errors: { path: string }[] }).errors[0].path).toBe("(document)");
+    expect((await store.setValidator(c, null))?.validator).toBeUndefined();
+    expect(await store.setValidator(uniqueName(), { type: "object" })).toBeNull();
   });
 
   it("enforces If-Match as a compare-and-set on the upstream", async () => {

@@ -120,6 +120,21 @@ describe("users and sessions", () => {
     expect(again.headers.get("set-cookie")).toMatch(/^docflare_refresh=dfr_/);
   });
 
+  it("lets a dashboard on a configured origin (Pages) use the cookie cross-site, and no other origin", async () => {
+    const tenant = newTenant();
+    const { email } = await userIn(tenant);
+    const dashboard = "https://dash.example.com";
+    const preflight = await call("OPTIONS", "/api/auth/login", { token: null, headers: { Origin: dashboard, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" } });
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(dashboard);
+    expect(preflight.headers.get("access-control-allow-credentials")).toBe("true");
+    const fromDashboard = await call("POST", "/api/auth/login", { token: null, headers: { Origin: dashboard }, body: { email, password: PASSWORD, tenant, refreshIn: "cookie" } });
+    expect(fromDashboard.headers.get("set-cookie")).toMatch(/SameSite=None/);
+    expect(fromDashboard.headers.get("access-control-allow-origin")).toBe(dashboard);
+    const elsewhere = await call("POST", "/api/auth/login", { token: null, headers: { Origin: "https://evil.example.com" }, body: { email, password: PASSWORD, tenant, refreshIn: "cookie" } });
+    expect(elsewhere.headers.get("set-cookie")).toMatch(/SameSite=Strict/);
+    expect(elsewhere.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("rotates signing keys without logging anyone out", async () => {
     const tenant = newTenant();
     const { email } = await userIn(tenant);

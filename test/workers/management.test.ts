@@ -26,6 +26,23 @@ describe("collection management", () => {
     expect((await call("GET", `/api/db/${c}/1`)).json.age).toBe(3);
   });
 
+  it("sets, replaces and removes a validator on an existing collection (stored documents are not re-checked)", async () => {
+    const c = uniqueName();
+    expect((await call("POST", `/api/db/${c}`, { body: { _id: 1, name: 3 } })).status).toBe(201);
+    const set = await call("PATCH", `/api/management/collections/${c}`, { body: { validator: { type: "object", properties: { name: { type: "string" } } } } });
+    expect(set.status).toBe(200);
+    expect(set.json.validator.properties.name).toEqual({ type: "string" });
+    expect((await call("GET", `/api/db/${c}/1`)).json.name).toBe(3);
+    const refused = await call("POST", `/api/db/${c}`, { body: { name: 4 } });
+    expect(refused.json.error).toMatchObject({ code: "SCHEMA_VALIDATION_FAILED" });
+    expect((await call("PATCH", `/api/management/collections/${c}`, { body: { validator: [1] } })).status).toBe(400);
+    const cleared = await call("PATCH", `/api/management/collections/${c}`, { body: { validator: null } });
+    expect(cleared.json.validator).toBeUndefined();
+    expect((await call("POST", `/api/db/${c}`, { body: { name: 4 } })).status).toBe(201);
+    expect((await call("PATCH", `/api/management/collections/${uniqueName()}`, { body: { validator: null } })).json.error.code).toBe("COLLECTION_NOT_FOUND");
+    expect((await call("PATCH", `/api/management/collections/${c}`, { body: {} })).status).toBe(400);
+  });
+
   it("lists collections with counts and sizes, shows stats, drops", async () => {
     const c = uniqueName();
     await call("POST", `/api/db/${c}`, { body: [{ a: 1 }, { a: 2 }] });

@@ -1,5 +1,5 @@
 import { AppError } from "../lib/errors";
-import { parseEjson, stringify, type Doc } from "../lib/ejson";
+import { isPlainObject, parseEjson, stringify, type Doc } from "../lib/ejson";
 import { backoffDelay, parseRetryAfter } from "../lib/backoff";
 import { CircuitBreaker } from "../lib/circuit-breaker";
 
@@ -101,6 +101,12 @@ export class DataApiClient {
     }
     if (res.status >= 500) {
       return { kind: "fail", retryable: idempotent, error: new AppError(502, "UPSTREAM_ERROR", `upstream failed ${action} with ${res.status}`, details) };
+    }
+    if (res.status === 400 && !/auth|session/i.test(String(parsed.error_code ?? ""))) {
+      // The upstream found the input itself invalid (a validator, a bad operator): the caller's mistake, with the
+      // upstream's words and paths, under the upstream's own code when it is a Docflare that names one.
+      const code = /\/errors\/([A-Z_]+)$/.exec(String(parsed.link ?? ""))?.[1] ?? "UPSTREAM_INVALID_INPUT";
+      return { kind: "fail", retryable: false, error: new AppError(400, code, message || `upstream refused ${action} as invalid`, { ...details, ...(isPlainObject(parsed.details) ? parsed.details : {}) }) };
     }
     return { kind: "fail", retryable: false, error: new AppError(502, "UPSTREAM_REJECTED", `upstream refused ${action} with ${res.status}`, details) };
   }

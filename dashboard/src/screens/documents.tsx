@@ -13,23 +13,13 @@ import { asCurl, asDataApi, asSdk, checkQuery, fromSearch, toListParams, toSearc
 import { explainInWords, type Explain } from "../lib/explain";
 import { fieldPaths, tableColumns, type InferredSchema } from "../lib/schema-tools";
 import { parseJsonField } from "../lib/json-text";
+import { checkDocumentText } from "../lib/document-text";
 import { download, toCsv, toJsonArray, toNdjson } from "../lib/export-file";
 import { getSession } from "../session";
 
 type Doc = Record<string, unknown>;
 type Page = { documents: Doc[]; count: number; total?: number; nextCursor?: string | null; explain?: Explain };
 const ROUTE = "/_app/collections/$name/documents" as const;
-
-/** Checks a document before it is sent: an object, no top-level operator keys. The server's validator has the last word. */
-export function checkDocumentText(text: string): { doc?: Doc; error?: string } {
-  const r = parseJsonField<Doc>(text, "document");
-  if (r.error) return { error: r.error };
-  const doc = r.value;
-  if (!doc || typeof doc !== "object" || Array.isArray(doc)) return { error: "a document is a JSON object" };
-  const op = Object.keys(doc).find((k) => k.startsWith("$"));
-  if (op) return { error: `field names may not start with $ (${op})` };
-  return { doc };
-}
 
 function QueryBar({ initial, fields, onRun }: { initial: DocQuery; fields: string[]; onRun: (q: DocQuery) => void }) {
   const [filter, setFilter] = useState(initial.filter ?? "");
