@@ -5,7 +5,8 @@ import { afterFailure, waitBeforeTry, type ThrottleState } from "../worker/lib/t
 export interface UserRecord {
   id: string;
   email: string;
-  role: Role;
+  /** read, write, admin, or the name of a custom role of the tenant. */
+  role: string;
   collections: string[] | null;
   disabled: boolean;
   createdAt: string;
@@ -31,7 +32,7 @@ export type Rotation =
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const toUser = (r: UserRow): UserRecord => ({
-  id: r.id, email: r.email, role: r.role as Role, collections: r.collections ? JSON.parse(r.collections) : null,
+  id: r.id, email: r.email, role: r.role, collections: r.collections ? JSON.parse(r.collections) : null,
   disabled: r.disabled === 1, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
 });
 
@@ -62,7 +63,7 @@ export class IdentityDO extends DurableObject<Env> {
     return this.sql.exec<UserRow>(`SELECT * FROM users WHERE ${where} = ?`, value).toArray()[0];
   }
 
-  createUser(input: { id: string; email: string; password: string; role: Role; collections: string[] | null }): UserRecord | null {
+  createUser(input: { id: string; email: string; password: string; role: string; collections: string[] | null }): UserRecord | null {
     if (this.row("email", input.email)) return null;
     const now = Date.now();
     this.sql.exec(
@@ -88,7 +89,7 @@ export class IdentityDO extends DurableObject<Env> {
   }
 
   /** Disabling or a new password revokes every session and every access token of the user. */
-  updateUser(id: string, patch: { role?: Role; collections?: string[] | null; disabled?: boolean; password?: string }): UserRecord | null {
+  updateUser(id: string, patch: { role?: string; collections?: string[] | null; disabled?: boolean; password?: string }): UserRecord | null {
     const row = this.row("id", id);
     if (!row) return null;
     const revoke = patch.disabled === true || patch.password !== undefined;
@@ -106,9 +107,9 @@ export class IdentityDO extends DurableObject<Env> {
   }
 
   /** What an access token of the user is checked against: its session version, and whether the user may sign in. */
-  sessionState(id: string): { version: number; disabled: boolean; role: Role; collections: string[] | null } | null {
+  sessionState(id: string): { version: number; disabled: boolean; role: string; collections: string[] | null } | null {
     const row = this.row("id", id);
-    return row ? { version: row.session_version, disabled: row.disabled === 1, role: row.role as Role, collections: row.collections ? JSON.parse(row.collections) : null } : null;
+    return row ? { version: row.session_version, disabled: row.disabled === 1, role: row.role, collections: row.collections ? JSON.parse(row.collections) : null } : null;
   }
 
   /** Revokes every refresh-token family of the user and every access token issued before now. */

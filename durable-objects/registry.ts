@@ -9,7 +9,8 @@ import { ScriptTable, type ScriptRecord } from "./sql/scripts";
 export interface ApiKeyRecord {
   id: string;
   name: string;
-  role: Role;
+  /** read, write, admin, or the name of a custom role of the tenant. */
+  role: string;
   collections: string[] | null;
   prefix: string;
   createdAt: string;
@@ -47,10 +48,13 @@ function toRecord(r: KeyRow): ApiKeyRecord {
  * Control plane of one tenant: API keys (as SHA-256 hashes only), webhooks and scripts. The instance named
  * SYSTEM_REGISTRY also keeps the directory of tenants with cron scripts, which the Cron Trigger walks.
  */
+export type TenantSetting = "roles" | "oidc";
+
 export class RegistryDO extends DurableObject<Env> {
   private webhooks: WebhookTable;
   private scripts: ScriptTable;
   private quotas: VersionCounter;
+  private settingCounters: Record<TenantSetting, VersionCounter>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -59,13 +63,14 @@ export class RegistryDO extends DurableObject<Env> {
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS scheduled_tenants (tenant TEXT PRIMARY KEY)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.quotas = new VersionCounter(ctx.storage.sql, "quotas");
+    this.settingCounters = { roles: new VersionCounter(ctx.storage.sql, "roles"), oidc: new VersionCounter(ctx.storage.sql, "oidc") };
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS lock_names (name TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)");
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, collections TEXT, prefix TEXT NOT NULL,
       hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER)`);
   }
 
-  createKey(input: { id: string; name: string; role: Role; collections: string[] | null; prefix: string; hash: string }): ApiKeyRecord {
+  createKey(input: { id: string; name: string; role: string; collections: string[] | null; prefix: string; hash: string }): ApiKeyRecord {
     this.ctx.storage.sql.exec(
       "INSERT INTO api_keys (id, name, role, collections, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       input.id, input.name, input.role, input.collections ? JSON.stringify(input.collections) : null, input.prefix, input.hash, Date.now(),
@@ -168,6 +173,22 @@ export class RegistryDO extends DurableObject<Env> {
     if (config === null) this.ctx.storage.sql.exec("DELETE FROM settings WHERE key = 'quotas'");
     else this.ctx.storage.sql.exec("INSERT OR REPLACE INTO settings (key, value) VALUES ('quotas', ?)", config);
     this.quotas.bump();
+  }
+
+  /** A tenant setting kept as JSON (custom roles, the trusted external issuer), with a version for isolate caches. */
+  settingSnapshot(key: TenantSetting): { version: number; value: string | null } {
+    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = ?", key).toArray()[0];
+    return { version: this.settingCounters[key].get(), value: row?.value ?? null };
+  }
+
+  settingVersion(key: TenantSetting): number {
+    return this.settingCounters[key].get();
+  }
+
+  setSetting(key: TenantSetting, value: string | null): void {
+    if (value === null) this.ctx.storage.sql.exec("DELETE FROM settings WHERE key = ?", key);
+    else this.ctx.storage.sql.exec("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", key, value);
+    this.settingCounters[key].bump();
   }
 
   /** System directory: which tenants have cron scripts (the Cron Trigger ticks only their coordinators). */

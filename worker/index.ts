@@ -21,6 +21,8 @@ import scripts from "./routes/scripts";
 import cluster from "./routes/cluster";
 import auth, { wellKnown } from "./routes/auth";
 import users from "./routes/users";
+import roles from "./routes/roles";
+import oidc from "./routes/oidc";
 import { queue } from "./queues";
 import { scheduled } from "./cron";
 
@@ -61,10 +63,10 @@ const authenticateApi = authenticate();
 // Sign-in routes are public (they take a password or a refresh token); /api/auth/me and /logout-all authenticate themselves.
 app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" || c.req.path.startsWith("/api/auth/") ? next() : authenticateApi(c, next)));
 const controlBody = bodyGuard(LIMITS.maxControlBodyBytes);
-for (const path of ["/api/auth/*", "/api/users/*", "/api/quotas/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
+for (const path of ["/api/auth/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
   app.use(path, controlBody);
 }
-for (const path of ["/api/keys/*", "/api/users/*", "/api/quotas/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
+for (const path of ["/api/keys/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
   app.use(path, auditChanges);
 }
 app.onError(onError);
@@ -80,6 +82,8 @@ app.route("/api/scripts", scripts);
 app.route("/api/cluster", cluster);
 app.route("/api/auth", auth);
 app.route("/api/users", users);
+app.route("/api/roles", roles);
+app.route("/api/oidc", oidc);
 app.route("/api/audit", audit);
 app.route("/api/quotas", quotas);
 app.route("/.well-known", wellKnown);

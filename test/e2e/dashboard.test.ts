@@ -117,6 +117,19 @@ describe("dashboard", () => {
     await page.waitForURL(/\/signin\?next=/);
   });
 
+  it("an expired or revoked session sends the user to sign in, then back to where they were", async () => {
+    await page.goto(`${stack.base}/signin`);
+    await page.evaluate((base) => sessionStorage.setItem("docflare.session", JSON.stringify({ apiUrl: base, tenant: "x", kind: "token", token: "dfk_revoked" })), stack.base);
+    await page.goto(`${stack.base}/webhooks`);
+    await page.waitForURL(/\/signin\?next=%2Fwebhooks/);
+    expect(await page.getByText("Your session ended").count()).toBe(1);
+    await page.getByRole("tab", { name: "API key or admin token" }).click();
+    await page.getByRole("textbox", { name: "Tenant" }).last().fill(tenant);
+    await page.getByRole("textbox", { name: "Token" }).fill(stack.admin);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await page.waitForURL(`${stack.base}/webhooks`);
+  });
+
   it("signs in with email and password (refresh token in an HttpOnly cookie) and sees the identity", async () => {
     expect((await api("POST", "/api/users", { email: "ana@example.com", password: "correct horse 1", role: "admin" })).status).toBe(201);
     await page.goto(`${stack.base}/signin?next=%2Fsettings`);
@@ -158,6 +171,21 @@ describe("dashboard", () => {
     await page.getByRole("button", { name: "Use as validator" }).click();
     await page.getByRole("button", { name: "Save validator" }).click();
     await expect.poll(async () => (await api("GET", "/api/management/collections/people")).json.validator.properties.age).toEqual({ type: "integer" });
+  });
+
+  it("collections: dropping one asks for its name typed out", async () => {
+    await ensureSignedIn();
+    await api("POST", "/api/db/scratch", { a: 1 });
+    await page.goto(`${stack.base}/collections/scratch`);
+    await page.getByRole("button", { name: "Drop collection" }).click();
+    const confirm = page.getByRole("alertdialog").getByRole("button", { name: "Drop collection" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByRole("textbox", { name: "confirmation" }).fill("scratc");
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByRole("textbox", { name: "confirmation" }).fill("scratch");
+    await confirm.click();
+    await page.waitForURL(`${stack.base}/collections`);
+    expect((await api("GET", "/api/management/collections/scratch")).status).toBe(404);
   });
 
   it("documents: insert, query with explain, edit, hit a 412 conflict and resolve it", async () => {
@@ -273,6 +301,8 @@ describe("dashboard", () => {
     await page.goto(`${stack.base}/scripts/new`);
     await page.getByRole("textbox", { name: "Name" }).fill("greeter");
     await setEditor("script", "export default async function (event, ctx) {\n  let x = ;\n}\n");
+    // The editor's own parser marks the line while typing, before anything is sent.
+    await expect.poll(() => page.getByTestId("editor-script").locator(".cm-lintRange-error").count()).toBeGreaterThan(0);
     await page.getByRole("button", { name: "Create script" }).click();
     await expect.poll(() => page.getByTestId("editor-script").getAttribute("data-error-line")).toBe("2");
     expect(await page.getByTestId("script-error").innerText()).toContain("Line 2");

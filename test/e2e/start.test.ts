@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderTypes, TYPES_FILE } from "../../scripts/dashboard-types.mjs";
 import { startStack, type Stack } from "./stack";
 
 let stack: Stack;
@@ -47,5 +49,23 @@ describe("npm start, driven over HTTP", () => {
     expect((await http("GET", "/api/db/orders/45", admin)).status).toBe(404);
     expect((await http("DELETE", `/api/keys/${created.json.id}`, key)).status).toBe(200);
     expect((await http("GET", "/api/db/orders", key)).status).toBe(401);
+  });
+
+  it("serves the dashboard from the same origin with its security headers, and deep links as the app", async () => {
+    for (const path of ["/", "/collections/orders/documents?filter=%7B%7D"]) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('<div id="root"></div>');
+      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    }
+    expect((await http("GET", "/api/db/anything", null)).json.error.code).toBeDefined();
+  });
+
+  it("the dashboard's API types match the live OpenAPI document (npm run dashboard:types when this fails)", async () => {
+    const live = await renderTypes(await (await fetch(`${base}/openapi.json`)).json());
+    expect(readFileSync(TYPES_FILE, "utf8") === live, "dashboard/src/api/schema.d.ts is stale: run npm run dashboard:types").toBe(true);
   });
 });

@@ -14,6 +14,8 @@ export interface Behaviour {
 /** A real webhook receiver on 127.0.0.1 that tests can tell to fail. */
 export async function startReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
   const behaviours = new Map<string, Behaviour>();
+  /** Fixed documents to serve (an issuer's JWKS, say): POST /__serve {path, body} then GET path answers body. */
+  const documents = new Map<string, string>();
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -25,6 +27,16 @@ export async function startReceiver(): Promise<{ url: string; close: () => Promi
         const { path, steps } = JSON.parse(body) as { path: string; steps: Behaviour["steps"] };
         behaviours.set(path, { steps: [...steps] });
         res.writeHead(204).end();
+        return;
+      }
+      if (url.pathname === "/__serve" && req.method === "POST") {
+        const { path, body: doc } = JSON.parse(body) as { path: string; body: unknown };
+        documents.set(path, JSON.stringify(doc));
+        res.writeHead(204).end();
+        return;
+      }
+      if (req.method === "GET" && documents.has(url.pathname)) {
+        res.writeHead(200, { "content-type": "application/json" }).end(documents.get(url.pathname));
         return;
       }
       if (url.pathname === "/__received") {

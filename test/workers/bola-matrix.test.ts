@@ -43,15 +43,25 @@ async function credentials(tenant: string) {
   const keys = { read: await createKey("read", tenant), write: await createKey("write", tenant), admin: await createKey("admin", tenant) };
   await call("POST", "/api/users", { tenant, body: { email: "w@example.com", password: "correct horse battery", role: "write" } });
   const user = (await call("POST", "/api/auth/login", { token: null, body: { tenant, email: "w@example.com", password: "correct horse battery" } })).json.accessToken as string;
-  return { keys, user };
+  // Custom roles: one that reads orders (a key), one that reads and writes orders but manages nothing (a user).
+  await call("PUT", "/api/roles/orders-reader", { tenant, body: { rules: [{ collection: "orders", actions: ["find", "aggregate"] }] } });
+  await call("PUT", "/api/roles/orders-clerk", { tenant, body: { rules: [{ collection: "orders", actions: ["find", "aggregate", "insert", "update", "delete"] }] } });
+  const reader = (await call("POST", "/api/keys", { body: { name: "custom", role: "orders-reader", tenant } })).json.token as string;
+  await call("POST", "/api/users", { tenant, body: { email: "c@example.com", password: "correct horse battery", role: "orders-clerk" } });
+  const clerk = (await call("POST", "/api/auth/login", { token: null, body: { tenant, email: "c@example.com", password: "correct horse battery" } })).json.accessToken as string;
+  return { keys, user, custom: { reader, clerk } };
 }
 
 describe("BOLA matrix", () => {
-  it("each role reaches exactly its route families, for keys and users alike", async () => {
+  it("each role reaches exactly its route families, for keys and users alike, built-in and custom", async () => {
     const tenant = newTenant();
     await call("POST", "/api/db/orders", { tenant, body: [{ _id: "o1", n: 1 }, { _id: "o2", n: 2 }] });
-    const { keys, user } = await credentials(tenant);
-    const who: Array<[string, string, Level]> = [["read key", keys.read, "read"], ["write key", keys.write, "write"], ["admin key", keys.admin, "admin"], ["write user", user, "write"]];
+    const { keys, user, custom } = await credentials(tenant);
+    // A custom role's data rules are its own; on the control plane it ranks as read (locks and cluster status only).
+    const who: Array<[string, string, Level]> = [
+      ["read key", keys.read, "read"], ["write key", keys.write, "write"], ["admin key", keys.admin, "admin"], ["write user", user, "write"],
+      ["custom reader key", custom.reader, "read"],
+    ];
     const wrong: string[] = [];
     for (const [name, token, level] of who) {
       for (const [family, method, path, needs, body] of ROWS) {
@@ -63,6 +73,16 @@ describe("BOLA matrix", () => {
       }
     }
     expect(wrong).toEqual([]);
+    // The clerk writes orders like a write key, but takes locks and creates indexes like the reader: not at all.
+    const clerkWrong: string[] = [];
+    for (const [family, method, path, needs, body] of ROWS) {
+      if (path.endsWith("/o2")) await call("PUT", "/api/db/orders/o2?upsert=true", { tenant, body: { n: 2 } });
+      const res = await call(method, path, { token: custom.clerk, body });
+      const dataWrite = needs === "write" && family !== "locks";
+      const allowed = needs === "read" || dataWrite;
+      if (allowed ? res.status === 401 || res.status === 403 || res.status >= 500 : res.status !== 403) clerkWrong.push(`clerk ${family} ${method} ${path}: ${res.status} ${res.text.slice(0, 120)}`);
+    }
+    expect(clerkWrong).toEqual([]);
   });
 
   it("a key limited to one collection reaches nothing else on any route family", async () => {

@@ -18,7 +18,7 @@ const REFRESH_KEYS_MS = 5_000;
 export interface AccessClaims extends JWTPayload {
   sub: string;
   tenant: string;
-  role: Role;
+  role: string;
   collections: string[] | null;
   /** The user's session version when the token was issued: a logout-all or a disable moves it on. */
   sv: number;
@@ -87,14 +87,19 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
       return (await attempt()).payload;
     }
   } catch (err) {
-    if (err instanceof errors.JWTExpired) throw refused("TOKEN_EXPIRED", "the access token has expired; refresh it");
-    if (err instanceof errors.JWTClaimValidationFailed) {
-      if (err.claim === "nbf" || err.claim === "iat") throw refused("TOKEN_NOT_YET_VALID", "the access token is not valid yet");
-      throw refused("TOKEN_CLAIM_INVALID", `the access token's "${err.claim}" claim is not accepted`);
-    }
-    if (err instanceof errors.JOSEAlgNotAllowed) throw refused("TOKEN_ALGORITHM_REFUSED", `only ${ALG} access tokens are accepted`);
-    if (err instanceof errors.JWKSNoMatchingKey) throw refused("TOKEN_UNKNOWN_KEY", "the access token names a signing key that is not known");
-    if (err instanceof errors.JWSSignatureVerificationFailed) throw refused("TOKEN_SIGNATURE_INVALID", "the access token's signature does not verify");
-    throw refused("TOKEN_INVALID", "the access token is malformed");
+    throw tokenRefusal(err, ALG);
   }
+}
+
+/** Why a JWT was refused, as a 401 with a stable code (shared by Docflare's own tokens and an external issuer's). */
+export function tokenRefusal(err: unknown, algorithms: string): AppError {
+  if (err instanceof errors.JWTExpired) return refused("TOKEN_EXPIRED", "the access token has expired; refresh it");
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === "nbf" || err.claim === "iat") return refused("TOKEN_NOT_YET_VALID", "the access token is not valid yet");
+    return refused("TOKEN_CLAIM_INVALID", `the access token's "${err.claim}" claim is not accepted`);
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return refused("TOKEN_ALGORITHM_REFUSED", `only ${algorithms} tokens are accepted`);
+  if (err instanceof errors.JWKSNoMatchingKey) return refused("TOKEN_UNKNOWN_KEY", "the access token names a signing key that is not known");
+  if (err instanceof errors.JWSSignatureVerificationFailed) return refused("TOKEN_SIGNATURE_INVALID", "the access token's signature does not verify");
+  return refused("TOKEN_INVALID", "the access token is malformed");
 }

@@ -1,5 +1,6 @@
 import { AppError } from "./errors";
 import { RANK, type Principal, type Role } from "./roles";
+import { ruleFor, type RoleRule } from "./row-rules";
 
 /**
  * The one access gate. Every decision about which principal may do what, on which collection, is made here:
@@ -7,7 +8,7 @@ import { RANK, type Principal, type Role } from "./roles";
  * the policed store for data, through `authorizeControl` for the control plane). Routes never compare roles.
  */
 export type DataAction = "find" | "insert" | "update" | "delete" | "aggregate" | "manage";
-export type ControlResource = "keys" | "users" | "audit" | "quotas" | "webhooks" | "scripts" | "locks" | "cluster";
+export type ControlResource = "keys" | "users" | "roles" | "identity" | "audit" | "quotas" | "webhooks" | "scripts" | "locks" | "cluster";
 export type ControlAction = "read" | "write";
 
 const DATA_ROLE: Record<DataAction, Role> = { find: "read", aggregate: "read", insert: "write", update: "write", delete: "write", manage: "admin" };
@@ -15,6 +16,8 @@ const DATA_ROLE: Record<DataAction, Role> = { find: "read", aggregate: "read", i
 const CONTROL_ROLE: Record<ControlResource, Record<ControlAction, Role>> = {
   keys: { read: "admin", write: "admin" },
   users: { read: "admin", write: "admin" },
+  roles: { read: "admin", write: "admin" },
+  identity: { read: "admin", write: "admin" },
   audit: { read: "admin", write: "admin" },
   quotas: { read: "admin", write: "admin" },
   webhooks: { read: "admin", write: "admin" },
@@ -30,14 +33,29 @@ function requireRank(p: Principal, role: Role): void {
 }
 
 export function mayAccessCollection(p: Principal, collection: string): boolean {
+  if (p.customRole) {
+    const rule = ruleFor(p.customRole.rules, collection);
+    if (!rule || !rule.actions.includes("find")) return false;
+  }
   return p.collections === null || p.collections.includes(collection);
 }
 
-/** Data access: the action's role, and the collection within the credential's list. */
+/**
+ * Data access: the action's role (or, for a custom role, its rule for the collection), and the collection within
+ * the credential's list. Row filters and field rules are applied by the policed store, from the same rule.
+ */
 export function authorize(p: Principal, action: DataAction, collection?: string): void {
-  requireRank(p, DATA_ROLE[action]);
-  if (collection !== undefined && !mayAccessCollection(p, collection)) {
+  if (p.customRole) authorizeCustom(p.customRole, action, collection);
+  else requireRank(p, DATA_ROLE[action]);
+  if (collection !== undefined && p.collections !== null && !p.collections.includes(collection)) {
     throw new AppError(403, "COLLECTION_FORBIDDEN", `this credential may not access collection "${collection}"`, { collection, action });
+  }
+}
+
+function authorizeCustom(role: { name: string; rules: RoleRule[] }, action: DataAction, collection?: string): void {
+  const allowed = collection === undefined ? role.rules.some((r) => r.actions.includes(action)) : (ruleFor(role.rules, collection)?.actions.includes(action) ?? false);
+  if (!allowed) {
+    throw new AppError(403, "ROLE_FORBIDS", `role "${role.name}" may not ${action}${collection === undefined ? "" : ` in "${collection}"`}`, { role: role.name, action, ...(collection === undefined ? {} : { collection }) });
   }
 }
 
@@ -47,7 +65,7 @@ export function authorize(p: Principal, action: DataAction, collection?: string)
  */
 export function authorizeControl(p: Principal, resource: ControlResource, action: ControlAction): void {
   requireRank(p, CONTROL_ROLE[resource][action]);
-  if ((resource === "scripts" || resource === "audit" || resource === "quotas") && p.collections !== null) {
+  if ((resource === "scripts" || resource === "audit" || resource === "quotas" || resource === "identity") && p.collections !== null) {
     throw new AppError(403, "COLLECTION_FORBIDDEN", `${resource} span every collection of the tenant; a credential limited to collections cannot reach them`, { resource });
   }
 }
@@ -60,16 +78,33 @@ export function authorizeWebhookCollection(p: Principal, collection: string): vo
   }
 }
 
-/** What a credential may grant or revoke: never more than it holds itself, by role or by collections. */
-export function authorizeGrant(p: Principal, grant: { role: Role; collections: string[] | null }): void {
+/**
+ * What a credential may grant or revoke: never more than it holds itself, by role or by collections. A custom role
+ * is granted by an admin; a credential limited to collections may grant one only if its rules stay inside its list.
+ */
+export function authorizeGrant(p: Principal, grant: { role: Role; collections: string[] | null; customRules?: RoleRule[] }): void {
   requireRank(p, "admin");
   if (RANK[grant.role] > RANK[p.role]) {
     throw new AppError(403, "GRANT_EXCEEDS_OWN", `a "${p.role}" credential cannot grant role "${grant.role}"`, { role: grant.role });
   }
   if (p.collections === null) return;
+  if (grant.customRules) {
+    authorizeRoleRules(p, grant.customRules);
+    if (grant.collections === null) return;
+  }
   const outside = grant.collections === null ? ["*"] : grant.collections.filter((c) => !p.collections!.includes(c));
   if (outside.length > 0) {
     throw new AppError(403, "GRANT_EXCEEDS_OWN", "a credential limited to collections can only grant (or revoke) access within its own list", { collections: outside });
+  }
+}
+
+/** Defining (or granting) a custom role: its rules may only reach collections the admin itself may reach. */
+export function authorizeRoleRules(p: Principal, rules: RoleRule[]): void {
+  requireRank(p, "admin");
+  if (p.collections === null) return;
+  const outside = rules.map((r) => r.collection).filter((c) => c === "*" || !p.collections!.includes(c));
+  if (outside.length > 0) {
+    throw new AppError(403, "GRANT_EXCEEDS_OWN", "a credential limited to collections can only define roles within its own list", { collections: outside });
   }
 }
 

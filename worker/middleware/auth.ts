@@ -7,7 +7,9 @@ import { storeFor } from "../store";
 import { policed } from "../store/policed";
 import { registryOf } from "../registry";
 import { sha256Hex } from "../lib/hash";
-import { verifyAccessToken } from "../auth/tokens";
+import { ISSUER, verifyAccessToken } from "../auth/tokens";
+import { isExternalJwt, verifyExternalToken } from "../auth/oidc";
+import { isBuiltIn, principalRole } from "../auth/custom-roles";
 import { identityOf } from "../auth/identity-stub";
 import { enforceQuotas } from "./quotas";
 
@@ -19,7 +21,7 @@ const CACHE_TTL_MS = 30_000;
  */
 const MAX_VALID = 1_000;
 const MAX_INVALID = 256;
-const validKeys = new Map<string, { principal: Principal; expires: number }>();
+const validKeys = new Map<string, { principal: Principal; roleName: string; expires: number }>();
 const invalidKeys = new Map<string, number>();
 
 function remember<V>(map: Map<string, V>, key: string, value: V, max: number) {
@@ -81,7 +83,7 @@ async function verifyApiKey(env: Env, token: string): Promise<Principal | null> 
   const hash = await sha256Hex(token);
   const now = Date.now();
   const cached = validKeys.get(hash);
-  if (cached && cached.expires > now) return cached.principal;
+  if (cached && cached.expires > now) return withRole(env, cached.principal, cached.roleName);
   if ((invalidKeys.get(hash) ?? 0) > now) return null;
   const registry = registryOf(env, tenant);
   const record = await registry.verifyKey(hash);
@@ -89,13 +91,19 @@ async function verifyApiKey(env: Env, token: string): Promise<Principal | null> 
     remember(invalidKeys, hash, now + CACHE_TTL_MS, MAX_INVALID);
     return null;
   }
-  const principal: Principal = { tenant, role: record.role, collections: record.collections, keyId: record.id, superAdmin: false };
-  remember(validKeys, hash, { principal, expires: now + CACHE_TTL_MS }, MAX_VALID);
-  return principal;
+  const principal: Principal = { tenant, role: isBuiltIn(record.role) ? record.role : "read", collections: record.collections, keyId: record.id, superAdmin: false };
+  remember(validKeys, hash, { principal, roleName: record.role, expires: now + CACHE_TTL_MS }, MAX_VALID);
+  return withRole(env, principal, record.role);
+}
+
+/** A custom role is looked up per request (cached per isolate, versioned), so edits to it apply at once. */
+async function withRole(env: Env, principal: Principal, roleName: string): Promise<Principal> {
+  if (isBuiltIn(roleName)) return principal;
+  return { ...principal, ...(await principalRole(env, principal.tenant, roleName)) };
 }
 
 /** Users' session states per isolate (30 s, bounded): a JWT is checked against its user's current session version. */
-const sessions = new Map<string, { state: { version: number; disabled: boolean; role: Principal["role"]; collections: string[] | null } | null; expires: number }>();
+const sessions = new Map<string, { state: { version: number; disabled: boolean; role: string; collections: string[] | null } | null; expires: number }>();
 
 export function forgetSession(tenant: string, userId: string) {
   sessions.delete(`${tenant}/${userId}`);
@@ -117,7 +125,20 @@ async function verifyUserToken(env: Env, token: string): Promise<Principal> {
   if (!state || state.disabled || state.version !== claims.sv) {
     throw new AppError(401, "TOKEN_REVOKED", "the session of this access token was signed out; sign in again");
   }
-  return { tenant: claims.tenant, role: state.role, collections: state.collections, keyId: null, userId: claims.sub, superAdmin: false };
+  return withRole(env, { tenant: claims.tenant, role: isBuiltIn(state.role) ? state.role : "read", collections: state.collections, keyId: null, userId: claims.sub, superAdmin: false }, state.role);
+}
+
+/** A token from the tenant's trusted OpenID Connect issuer; the tenant is named by X-Docflare-Tenant. */
+async function verifyIssuerToken(env: Env, tenantHeader: string | undefined, token: string): Promise<Principal> {
+  if (!tenantHeader) {
+    throw new AppError(401, "TOKEN_CLAIM_INVALID", `the access token's "iss" claim is not accepted; a token from a tenant's external issuer needs X-Docflare-Tenant`);
+  }
+  const tenant = checkTenant(tenantHeader);
+  const identity = await verifyExternalToken(env, tenant, token);
+  if (isBuiltIn(identity.role)) {
+    return { tenant, role: identity.role, collections: null, keyId: null, userId: identity.subject, claims: identity.claims, superAdmin: false };
+  }
+  return { tenant, collections: null, keyId: null, userId: identity.subject, claims: identity.claims, superAdmin: false, ...(await principalRole(env, tenant, identity.role)) };
 }
 
 /** Resolves the caller to a tenant and role, or answers 401. The admin token picks a tenant with X-Docflare-Tenant. */
@@ -132,7 +153,7 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
       const tenant = checkTenant(c.req.header("x-docflare-tenant") ?? "default");
       principal = { tenant, role: "admin", collections: null, keyId: null, superAdmin: true };
     } else if (JWT_SHAPE.test(token)) {
-      principal = await verifyUserToken(c.env, token);
+      principal = isExternalJwt(token, ISSUER) ? await verifyIssuerToken(c.env, c.req.header("x-docflare-tenant"), token) : await verifyUserToken(c.env, token);
     } else {
       principal = await verifyApiKey(c.env, token);
     }

@@ -156,7 +156,7 @@ app.openapi(
   async (c) => {
     const p = c.get("principal");
     const user = p.userId ? await identityOf(c.env, p.tenant).getUser(p.userId) : null;
-    return c.json({ tenant: p.tenant, role: p.role, collections: p.collections, keyId: p.keyId, user, superAdmin: p.superAdmin });
+    return c.json({ tenant: p.tenant, role: p.customRole?.name ?? p.role, collections: p.collections, keyId: p.keyId, user, superAdmin: p.superAdmin });
   },
 );
 

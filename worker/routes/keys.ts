@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError } from "../lib/errors";
 import { checkCollectionName, checkTenant } from "../lib/names";
-import { ROLES } from "../lib/roles";
+import { RoleName } from "../lib/roles";
+import { grantFrom, grantOf, tenantRoles } from "../auth/custom-roles";
 import { authorizeControl, authorizeGrant } from "../lib/access";
 import { forgetKey } from "../middleware/auth";
 import { sha256Hex } from "../lib/hash";
@@ -42,7 +43,7 @@ const withinGrant = (principal: Parameters<typeof authorizeGrant>[0], key: Param
 
 const CreateKey = z.object({
   name: z.string().min(1).max(100),
-  role: z.enum(ROLES),
+  role: RoleName,
   collections: z.array(z.string()).max(100).optional(),
   tenant: z.string().optional(),
 });
@@ -60,7 +61,7 @@ app.openapi(
     const principal = c.get("principal");
     // A limited credential's key inherits its list when none is given; it can never hold more than its creator.
     const collections = body.collections ?? principal.collections;
-    authorizeGrant(principal, { role: body.role, collections });
+    authorizeGrant(principal, await grantOf(c.env, tenant, body.role, collections));
     const token = `dfk_${tenant}_${randomToken(40)}`;
     const record = await registry.createKey({
       id: `key_${randomToken(16)}`, name: body.name, role: body.role, collections,
@@ -75,7 +76,8 @@ app.openapi(
   async (c) => {
     const { tenant, registry } = keyScope(c, c.req.valid("query").tenant);
     const principal = c.get("principal");
-    const keys = (await registry.listKeys()).filter((k) => withinGrant(principal, k));
+    const roles = await tenantRoles(c.env, tenant);
+    const keys = (await registry.listKeys()).filter((k) => withinGrant(principal, grantFrom(roles, k.role, k.collections)));
     return c.json({ tenant, keys });
   },
 );
@@ -86,10 +88,10 @@ app.openapi(
     request: { params: z.object({ id: z.string() }), query: z.object({ tenant: z.string().optional() }) }, responses: ok("Revoked"),
   }),
   async (c) => {
-    const { registry } = keyScope(c, c.req.valid("query").tenant);
+    const { tenant, registry } = keyScope(c, c.req.valid("query").tenant);
     const id = c.req.valid("param").id;
     const existing = await registry.getKey(id);
-    if (existing) authorizeGrant(c.get("principal"), existing);
+    if (existing) authorizeGrant(c.get("principal"), grantFrom(await tenantRoles(c.env, tenant), existing.role, existing.collections));
     const record = existing && (await registry.revokeKey(id));
     if (!record) throw new AppError(404, "KEY_NOT_FOUND", `no API key ${id}`, { id });
     forgetKey();

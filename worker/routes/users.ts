@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError } from "../lib/errors";
 import { checkCollectionName } from "../lib/names";
-import { ROLES } from "../lib/roles";
+import { RoleName } from "../lib/roles";
+import { grantFrom, grantOf, tenantRoles } from "../auth/custom-roles";
 import { authorizeControl, authorizeGrant } from "../lib/access";
 import { hashPassword } from "../lib/password";
 import { forgetSession } from "../middleware/auth";
@@ -17,10 +18,10 @@ const Password = z.string().min(8, "at least 8 characters").max(256);
 const CreateUser = z.object({
   email: z.string().trim().toLowerCase().email().max(254),
   password: Password,
-  role: z.enum(ROLES),
+  role: RoleName,
   collections: z.array(z.string()).max(100).nullable().optional(),
 }).strict();
-const UpdateUser = z.object({ role: z.enum(ROLES).optional(), collections: z.array(z.string()).max(100).nullable().optional(), disabled: z.boolean().optional() }).strict();
+const UpdateUser = z.object({ role: RoleName.optional(), collections: z.array(z.string()).max(100).nullable().optional(), disabled: z.boolean().optional() }).strict();
 
 /** Admins of the tenant manage its users; what a user is granted stays within what the admin holds. */
 function scope(c: Context<AppEnv>) {
@@ -33,7 +34,7 @@ async function userOf(c: Context<AppEnv>, id: string) {
   const { principal, identity } = scope(c);
   const user = await identity.getUser(id);
   if (!user) throw new AppError(404, "USER_NOT_FOUND", `no user ${id}`, { id });
-  authorizeGrant(principal, user);
+  authorizeGrant(principal, grantFrom(await tenantRoles(c.env, principal.tenant), user.role, user.collections));
   return { principal, identity, user };
 }
 
@@ -44,7 +45,7 @@ app.openapi(
     const body = c.req.valid("json");
     body.collections?.forEach(checkCollectionName);
     const collections = body.collections === undefined ? principal.collections : body.collections;
-    authorizeGrant(principal, { role: body.role, collections });
+    authorizeGrant(principal, await grantOf(c.env, principal.tenant, body.role, collections));
     const user = await identity.createUser({ id: `usr_${crypto.randomUUID().replaceAll("-", "")}`, email: body.email, password: await hashPassword(body.password), role: body.role, collections });
     if (!user) throw new AppError(409, "USER_EXISTS", "a user with this email already exists");
     return c.json(user, 201);
@@ -67,7 +68,7 @@ app.openapi(
     const { principal, identity, user } = await userOf(c, c.req.valid("param").id);
     const body = c.req.valid("json");
     body.collections?.forEach(checkCollectionName);
-    authorizeGrant(principal, { role: body.role ?? user.role, collections: body.collections === undefined ? user.collections : body.collections });
+    authorizeGrant(principal, await grantOf(c.env, principal.tenant, body.role ?? user.role, body.collections === undefined ? user.collections : body.collections));
     const updated = await identity.updateUser(user.id, body);
     forgetSession(principal.tenant, user.id);
     return c.json(updated);

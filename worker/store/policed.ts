@@ -4,6 +4,12 @@ import { LIMITS } from "../lib/limits";
 import { checkCollectionName } from "../lib/names";
 import { checkDocument, checkFilter, checkPipeline, checkUpdate } from "../lib/query-policy";
 import { authorize, mayAccessCollection, pipelineCollections, type DataAction } from "../lib/access";
+import { AppError } from "../lib/errors";
+import { matcher } from "../lib/doc-ops";
+import { parseEjson } from "../lib/ejson";
+import {
+  andFilter, documentPaths, refuseHiddenReferences, refuseProtectedWrites, scopeFor, withoutHidden, writtenPaths, type RowScope,
+} from "../lib/row-rules";
 import type { Principal } from "../lib/roles";
 import type { AggregateOptions, DocumentStore, FindQuery, WriteOptions } from "./types";
 
@@ -42,17 +48,30 @@ class PolicedStore implements DocumentStore {
   async find(c: string, q: FindQuery) {
     this.gate("find", c);
     checkFind(q);
-    return this.store.find(c, q);
+    const scope = this.scope(c);
+    if (!scope) return this.store.find(c, q);
+    refuseHiddenReferences(scope, "the filter", q.filter);
+    refuseHiddenReferences(scope, "the sort", q.sort);
+    const result = await this.store.find(c, { ...q, filter: andFilter(q.filter ?? {}, scope) });
+    if (scope.hidden.length === 0) return result;
+    const docs = result.documentsJson !== undefined ? (parseEjson(result.documentsJson) as Doc[]) : result.documents;
+    return { ...result, documentsJson: undefined, documents: docs.map((d) => withoutHidden(d, scope.hidden)) };
   }
   async findOne(c: string, f: Doc, p?: Doc) {
     this.gate("find", c);
     checkFilter(f);
     if (p) checkFilter(p, "projection");
-    return this.store.findOne(c, f, p);
+    const scope = this.scope(c);
+    if (!scope) return this.store.findOne(c, f, p);
+    refuseHiddenReferences(scope, "the filter", f);
+    const found = await this.store.findOne(c, andFilter(f, scope), p);
+    if (!found || scope.hidden.length === 0) return found;
+    return { ...found, doc: withoutHidden(found.doc, scope.hidden), text: undefined };
   }
   async insertOne(c: string, d: Doc) {
     this.gate("insert", c);
     checkDocument(d);
+    this.checkInsert(c, [d]);
     return this.store.insertOne(c, d);
   }
   async insertMany(c: string, docs: Doc[]) {
@@ -60,6 +79,7 @@ class PolicedStore implements DocumentStore {
     if (!Array.isArray(docs) || docs.length === 0) throw badRequest("INVALID_DOCUMENT", "documents must be a non-empty array");
     if (docs.length > LIMITS.maxInsertMany) throw badRequest("TOO_MANY_DOCUMENTS", `at most ${LIMITS.maxInsertMany} documents per request`);
     docs.forEach((d, i) => checkDocument(d, `documents.${i}`));
+    this.checkInsert(c, docs);
     return this.store.insertMany(c, docs);
   }
   async updateOne(c: string, f: Doc, u: Doc | Doc[], o?: WriteOptions) {
@@ -67,7 +87,7 @@ class PolicedStore implements DocumentStore {
     checkFilter(f);
     checkUpdate(u);
     checkWriteOptions(o);
-    return this.store.updateOne(c, f, u, o);
+    return this.hideIn(c, await this.store.updateOne(c, this.scopedUpdate(c, f, u, o), u, o));
   }
   async updateMany(c: string, f: Doc, u: Doc | Doc[], o?: WriteOptions) {
     this.gate("update", c);
@@ -75,41 +95,106 @@ class PolicedStore implements DocumentStore {
     checkBroadFilter(f, o);
     checkUpdate(u);
     checkWriteOptions(o);
-    return this.store.updateMany(c, f, u, o);
+    return this.store.updateMany(c, this.scopedUpdate(c, f, u, o), u, o);
   }
   async replaceOne(c: string, f: Doc, r: Doc, o?: WriteOptions) {
     this.gate("update", c);
     checkFilter(f);
     checkDocument(r, "replacement");
-    return this.store.replaceOne(c, f, r, o);
+    const scope = this.scope(c);
+    if (!scope) return this.store.replaceOne(c, f, r, o);
+    refuseHiddenReferences(scope, "the filter", f);
+    if (o?.upsert) throw new AppError(403, "ROW_RULES_UPSERT", "a role with row rules cannot upsert; insert, then update");
+    // A replacement rewrites every field, so a role with read-only fields must use a partial update instead.
+    if (scope.readOnly.length > 0) throw new AppError(403, "FIELD_READ_ONLY", `this role may not write "${scope.readOnly[0]}"; send a partial update (PATCH) instead`, { path: scope.readOnly[0] });
+    this.requireInScope(scope, r);
+    return this.hideIn(c, await this.store.replaceOne(c, andFilter(f, scope), r, o));
   }
   async deleteOne(c: string, f: Doc, o?: WriteOptions) {
     this.gate("delete", c);
     checkFilter(f);
-    return this.store.deleteOne(c, f, o);
+    return this.store.deleteOne(c, this.scopedFilter(c, f), o);
   }
   async deleteMany(c: string, f: Doc, o?: WriteOptions) {
     this.gate("delete", c);
     checkFilter(f);
     checkBroadFilter(f, o);
-    return this.store.deleteMany(c, f, o);
+    return this.store.deleteMany(c, this.scopedFilter(c, f), o);
   }
   async aggregate(c: string, p: Doc[], o?: AggregateOptions) {
     this.gate("aggregate", c);
     checkPipeline(p);
-    for (const other of pipelineCollections(p)) this.gate("aggregate", other);
-    return this.store.aggregate(c, p, o);
+    for (const other of pipelineCollections(p)) {
+      this.gate("aggregate", other);
+      const scope = this.scope(other);
+      // A joined collection's rows cannot be filtered reliably inside $lookup/$unionWith stages the caller wrote.
+      if (scope && (scope.filter || scope.hidden.length > 0)) {
+        throw new AppError(403, "ROW_RULES_IN_LOOKUP", `"${other}" has row rules for this role; it cannot be joined into a pipeline`, { collection: other });
+      }
+    }
+    const scope = this.scope(c);
+    if (!scope) return this.store.aggregate(c, p, o);
+    // The caller's stages see only the role's rows, with hidden fields already gone.
+    const prefix: Doc[] = [];
+    if (scope.filter) prefix.push({ $match: scope.filter });
+    if (scope.hidden.length > 0) prefix.push({ $unset: scope.hidden });
+    return this.store.aggregate(c, [...prefix, ...p], o);
   }
   async countDocuments(c: string, f: Doc) {
     this.gate("find", c);
     checkFilter(f);
-    return this.store.countDocuments(c, f);
+    return this.store.countDocuments(c, this.scopedFilter(c, f));
   }
   async distinct(c: string, field: string, f: Doc) {
     this.gate("find", c);
     checkFilter(f);
     if (!field || field.startsWith("$")) throw badRequest("INVALID_FIELD", "distinct needs a field name");
-    return this.store.distinct(c, field, f);
+    const scope = this.scope(c);
+    if (scope) refuseHiddenReferences(scope, "distinct", { [field]: 1 });
+    return this.store.distinct(c, field, this.scopedFilter(c, f));
+  }
+  /** A write's returned document, without the fields the role may not read. */
+  private hideIn<T extends { document?: Doc }>(c: string, result: T): T {
+    const hidden = this.scope(c)?.hidden ?? [];
+    if (!result.document || hidden.length === 0) return result;
+    return { ...result, document: withoutHidden(result.document, hidden) };
+  }
+  /** The custom role's scope on a collection, or null for built-in roles (nothing to add). */
+  private scope(c: string): RowScope | null {
+    const role = this.principal.customRole;
+    if (!role) return null;
+    return scopeFor(role.rules, c, { userId: this.principal.userId, keyId: this.principal.keyId, claims: this.principal.claims });
+  }
+  private scopedFilter(c: string, f: Doc): Doc {
+    const scope = this.scope(c);
+    if (!scope) return f;
+    refuseHiddenReferences(scope, "the filter", f);
+    return andFilter(f, scope);
+  }
+  private scopedUpdate(c: string, f: Doc, u: Doc | Doc[], o?: WriteOptions): Doc {
+    const scope = this.scope(c);
+    if (!scope) return f;
+    if (Array.isArray(u) && (scope.readOnly.length > 0 || scope.pinned.length > 0)) {
+      throw new AppError(403, "ROW_RULES_PIPELINE_UPDATE", "a role with read-only or filtered fields updates with operators, not a pipeline");
+    }
+    if (o?.upsert && scope.filter) throw new AppError(403, "ROW_RULES_UPSERT", "a role with a row filter cannot upsert; insert, then update");
+    if (!Array.isArray(u)) refuseProtectedWrites(scope, writtenPaths(u));
+    return this.scopedFilter(c, f);
+  }
+  private checkInsert(c: string, docs: Doc[]) {
+    const scope = this.scope(c);
+    if (!scope) return;
+    for (const d of docs) {
+      const ro = documentPaths(d).find((p) => scope.readOnly.some((f) => p === f || p.startsWith(`${f}.`)));
+      if (ro) throw new AppError(403, "FIELD_READ_ONLY", `this role may not write "${ro}"`, { path: ro });
+      this.requireInScope(scope, d);
+    }
+  }
+  /** A document written by a filtered role must be one it could read back. */
+  private requireInScope(scope: RowScope, d: Doc) {
+    if (scope.filter && !matcher(scope.filter)(d)) {
+      throw new AppError(403, "ROW_FILTER_VIOLATION", "the document does not satisfy this role's row filter", { filter: scope.filter });
+    }
   }
   async listCollections() {
     authorize(this.principal, "find");
@@ -150,7 +235,9 @@ class PolicedStore implements DocumentStore {
   }
   async sample(c: string, n: number) {
     this.gate("find", c);
-    return this.store.sample(c, n);
+    const scope = this.scope(c);
+    if (!scope) return this.store.sample(c, n);
+    return (await this.find(c, { filter: {}, limit: n })).documents;
   }
   async ping() {
     return this.store.ping();

@@ -2,7 +2,7 @@ import { useEffect, useRef } from "react";
 import { EditorState, StateEffect, type Extension } from "@codemirror/state";
 import { EditorView, keymap, lineNumbers, placeholder as cmPlaceholder } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
-import { bracketMatching, syntaxHighlighting, indentOnInput, HighlightStyle } from "@codemirror/language";
+import { bracketMatching, syntaxHighlighting, syntaxTree, indentOnInput, HighlightStyle } from "@codemirror/language";
 import { tags as t } from "@lezer/highlight";
 import { autocompletion, closeBrackets, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { json, jsonParseLinter } from "@codemirror/lang-json";
@@ -36,6 +36,18 @@ const chrome = EditorView.theme({
 const parseLinter = jsonParseLinter();
 /** Empty means "none" (no filter, no validator), so only text that is there must parse. */
 const optionalJsonLinter = (view: EditorView) => (view.state.doc.toString().trim() ? parseLinter(view) : []);
+
+/** JavaScript syntax errors as the editor's own parser sees them, marked while typing (the server has the last word). */
+function scriptSyntaxLinter(view: EditorView): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  syntaxTree(view.state).cursor().iterate((node) => {
+    if (node.type.isError && found.length < 20) {
+      const line = view.state.doc.lineAt(node.from);
+      found.push({ from: node.from, to: Math.min(Math.max(node.to, node.from + 1), line.to), severity: "error", message: `syntax error on line ${line.number}` });
+    }
+  });
+  return found;
+}
 
 /** JSON/MQL: operators anywhere a key starts with `$`, the collection's field paths inside quotes. */
 function mqlCompletions(fields: string[]) {
@@ -80,7 +92,7 @@ export default function CodeEditorImpl({ value, onChange, language, fields = [],
     lintGutter(),
     language === "json"
       ? [json(), linter(optionalJsonLinter, { delay: 300 }), autocompletion({ override: [mqlCompletions(fields)] })]
-      : [javascript(), autocompletion({ override: [scriptCompletions] })],
+      : [javascript(), linter(scriptSyntaxLinter, { delay: 400 }), autocompletion({ override: [scriptCompletions] })],
     EditorView.editable.of(!readOnly),
     EditorView.contentAttributes.of({ "aria-label": label }),
     EditorView.theme({ ".cm-content, .cm-gutter": { minHeight: `${minHeight}px` } }),

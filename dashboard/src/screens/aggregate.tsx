@@ -114,7 +114,7 @@ export default function Aggregate() {
               <Box style={{ flex: 1 }}>
                 <CodeEditor label={`stage ${i + 1}`} language="json" value={s.body} onChange={(body) => set(i, { body })} fields={fields} minHeight={60} />
               </Box>
-              <Box style={{ flex: 1, maxHeight: 260, overflow: "auto" }} aria-label={`stage ${i + 1} output`}>
+              <Box style={{ flex: 1, maxHeight: 260, overflow: "auto" }} role="region" tabIndex={0} aria-label={`stage ${i + 1} output`}>
                 {built.error?.index === i ? (
                   <ErrorState error={new Error(built.error.message)} />
                 ) : !p || p.isPending ? (

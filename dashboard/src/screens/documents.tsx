@@ -388,7 +388,7 @@ export default function Documents() {
               {view === "table" ? (
                 <DataTable label="documents" rows={page.data.documents} columns={columns} selected={selected} onSelect={(d) => go({ ...search, doc: JSON.stringify(d._id) })} />
               ) : (
-                <Box style={{ maxHeight: 520, overflow: "auto" }}>
+                <Box style={{ maxHeight: 520, overflow: "auto" }} role="region" tabIndex={0} aria-label="documents as JSON">
                   {page.data.documents.map((d, i) => (
                     <Box key={i} p="2" mb="2" style={{ border: "1px solid var(--gray-a5)", borderRadius: 6, cursor: "pointer" }} onClick={() => go({ ...search, doc: JSON.stringify(d._id) })}>
                       <Json value={d} />

@@ -164,12 +164,12 @@ export default function Import() {
             </Badge>
           </Flex>
           <Flex gap="3">
-            <Card style={{ flex: 1, maxHeight: 300, overflow: "auto" }} aria-label="documents as they will be stored">
+            <Card style={{ flex: 1, maxHeight: 300, overflow: "auto" }} role="region" tabIndex={0} aria-label="documents as they will be stored">
               {mapped.documents.slice(0, PREVIEW_ROWS).map((d, i) => (
                 <Json key={i} value={d} />
               ))}
             </Card>
-            <Card style={{ flex: 1, maxHeight: 300, overflow: "auto" }} aria-label="bad rows">
+            <Card style={{ flex: 1, maxHeight: 300, overflow: "auto" }} role="region" tabIndex={0} aria-label="bad rows">
               {mapped.errors.length === 0 ? (
                 <Text color="gray">No bad rows.</Text>
               ) : (
