@@ -45,6 +45,7 @@ const script = createRoute({ getParentRoute: () => app, path: "/scripts/$id", va
 const schedules = createRoute({ getParentRoute: () => app, path: "/schedules", component: screen(() => import("./screens/schedules")) });
 const cluster = createRoute({ getParentRoute: () => app, path: "/cluster", component: screen(() => import("./screens/cluster")) });
 const keys = createRoute({ getParentRoute: () => app, path: "/keys", component: screen(() => import("./screens/keys")) });
+const roles = createRoute({ getParentRoute: () => app, path: "/roles", component: screen(() => import("./screens/roles")) });
 const users = createRoute({ getParentRoute: () => app, path: "/users", component: screen(() => import("./screens/users")) });
 const quotas = createRoute({ getParentRoute: () => app, path: "/quotas", component: screen(() => import("./screens/quotas")) });
 const audit = createRoute({ getParentRoute: () => app, path: "/audit", validateSearch: pass, component: screen(() => import("./screens/audit")) });
@@ -52,7 +53,7 @@ const settings = createRoute({ getParentRoute: () => app, path: "/settings", com
 
 const tree = root.addChildren([
   signin,
-  app.addChildren([overview, collections, collection, documents, aggregate, importer, webhooks, webhook, scripts, script, schedules, cluster, keys, users, quotas, audit, settings]),
+  app.addChildren([overview, collections, collection, documents, aggregate, importer, webhooks, webhook, scripts, script, schedules, cluster, keys, users, roles, quotas, audit, settings]),
 ]);
 
 export const router = createRouter({ routeTree: tree, defaultPreload: "intent", scrollRestoration: true });

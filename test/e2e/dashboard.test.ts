@@ -361,6 +361,33 @@ describe("dashboard", () => {
     expect(await page.getByTestId("audit-row").first().innerText()).toContain("PUT /api/quotas");
   });
 
+  it("roles: a custom role with a row rule, built in the rule editor, given to a user who then sees only their rows", async () => {
+    await ensureSignedIn();
+    await page.goto(`${stack.base}/roles`);
+    await page.getByRole("button", { name: "New role" }).click();
+    await page.getByRole("textbox", { name: "Role name" }).fill("own-notes");
+    await page.getByRole("textbox", { name: /Rule 1: collection/ }).fill("notes");
+    await page.getByRole("checkbox", { name: "rule 1 insert" }).click();
+    await page.getByRole("textbox", { name: "Hidden fields" }).fill("secret");
+    await setEditor("rule 1 filter", '{"owner": "$$user.id"}');
+    await page.getByRole("button", { name: "Save role" }).click();
+    await expect.poll(() => page.getByTestId("role-row").filter({ hasText: "own-notes" }).innerText()).toContain("hides secret");
+    const role = (await api("GET", "/api/roles/own-notes")).json;
+    expect(role.rules[0]).toMatchObject({ collection: "notes", actions: ["find", "insert"], hiddenFields: ["secret"], filter: { owner: "$$user.id" } });
+    await page.goto(`${stack.base}/users`);
+    await page.getByRole("textbox", { name: "Email" }).fill("cy@example.com");
+    await page.getByRole("textbox", { name: "Password (8+ characters)" }).fill("long enough 1");
+    await pick("user role", "own-notes");
+    await page.getByRole("button", { name: "Create user" }).click();
+    await expect.poll(() => page.getByTestId("user-row").filter({ hasText: "cy@example.com" }).innerText()).toContain("own-notes");
+    const cy = (await api("GET", "/api/users")).json.users.find((u: { email: string }) => u.email === "cy@example.com");
+    await api("POST", "/api/db/notes", [{ owner: cy.id, text: "mine", secret: "s1" }, { owner: "someone", text: "theirs" }]);
+    const login = await fetch(`${stack.base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tenant, email: "cy@example.com", password: "long enough 1" }) });
+    const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const seen = await api("GET", "/api/db/notes", undefined, token);
+    expect(seen.json.documents).toEqual([{ _id: expect.anything(), owner: cy.id, text: "mine" }]);
+  });
+
   it("settings: the theme is remembered across a reload", async () => {
     await ensureSignedIn();
     await page.goto(`${stack.base}/settings`);
@@ -383,7 +410,7 @@ describe("dashboard", () => {
       ["overview", "/"], ["collections", "/collections"], ["collection", "/collections/people?tab=schema"], ["documents", "/collections/people/documents"],
       ["aggregate", "/collections/people/aggregate"], ["import", "/import"], ["webhooks", "/webhooks"], ["webhook", `/webhooks/${webhooks[0].id}`],
       ["scripts", "/scripts"], ["script", `/scripts/${scripts[0].id}`], ["schedules", "/schedules"], ["cluster", "/cluster"], ["keys", "/keys"],
-      ["users", "/users"], ["quotas", "/quotas"], ["audit", "/audit"], ["settings", "/settings"],
+      ["users", "/users"], ["roles", "/roles"], ["quotas", "/quotas"], ["audit", "/audit"], ["settings", "/settings"],
     ];
     const shots = new Set(["overview", "documents", "webhook", "script", "schedules", "collection"]);
     for (const theme of ["light", "dark"]) {

@@ -14,6 +14,7 @@ const NAV: [string, string][] = [
   ["/cluster", "Cluster"],
   ["/keys", "API keys"],
   ["/users", "Users"],
+  ["/roles", "Roles"],
   ["/quotas", "Quotas"],
   ["/audit", "Audit trail"],
   ["/settings", "Settings"],

@@ -1,8 +1,9 @@
-import { Badge, Button, Callout, Code, Flex, Select, Table, TextField } from "@radix-ui/themes";
+import { Badge, Button, Callout, Code, Flex, Table, TextField } from "@radix-ui/themes";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { PageHeader } from "../components/layout";
+import { RoleSelect } from "../components/role-select";
 import { ConfirmButton, CopyButton } from "../components/dialogs";
 import { Empty, ErrorState, Query } from "../components/states";
 import { Labelled, csv } from "../components/form";
@@ -19,7 +20,7 @@ export default function Keys() {
   const [created, setCreated] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: () =>
-      unwrap(() => api().POST("/api/keys", { body: { name, role: role as "read", ...(collections.trim() ? { collections: csv(collections) } : {}) } })) as Promise<{ token: string }>,
+      unwrap(() => api().POST("/api/keys", { body: { name, role, ...(collections.trim() ? { collections: csv(collections) } : {}) } })) as Promise<{ token: string }>,
     onSuccess: async (r) => (setCreated(r.token), setName(""), setCollections(""), await qc.invalidateQueries({ queryKey: ["keys"] })),
   });
   const revoke = useMutation({
@@ -35,16 +36,7 @@ export default function Keys() {
             <TextField.Root value={name} onChange={(e) => setName(e.target.value)} required placeholder="reporting" />
           </Labelled>
           <Labelled label="Role">
-            <Select.Root value={role} onValueChange={setRole}>
-              <Select.Trigger aria-label="role" />
-              <Select.Content>
-                {["read", "write", "admin"].map((r) => (
-                  <Select.Item key={r} value={r}>
-                    {r}
-                  </Select.Item>
-                ))}
-              </Select.Content>
-            </Select.Root>
+            <RoleSelect value={role} onChange={setRole} label="role" />
           </Labelled>
           <Labelled label="Collections (empty: all)">
             <TextField.Root value={collections} onChange={(e) => setCollections(e.target.value)} placeholder="orders, customers" />

@@ -1,8 +1,9 @@
-import { Badge, Button, Flex, Select, Table, TextField } from "@radix-ui/themes";
+import { Badge, Button, Flex, Table, TextField } from "@radix-ui/themes";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { PageHeader } from "../components/layout";
+import { RoleSelect } from "../components/role-select";
 import { ConfirmButton } from "../components/dialogs";
 import { Empty, ErrorState, Query } from "../components/states";
 import { Labelled, csv } from "../components/form";
@@ -19,7 +20,7 @@ export default function Users() {
   const [collections, setCollections] = useState("");
   const refresh = () => qc.invalidateQueries({ queryKey: ["users"] });
   const create = useMutation({
-    mutationFn: () => unwrap(() => api().POST("/api/users", { body: { email, password, role: role as "read", collections: collections.trim() ? csv(collections) : null } })),
+    mutationFn: () => unwrap(() => api().POST("/api/users", { body: { email, password, role, collections: collections.trim() ? csv(collections) : null } })),
     onSuccess: async () => (setEmail(""), setPassword(""), await refresh()),
   });
   const update = useMutation({
@@ -45,16 +46,7 @@ export default function Users() {
             <TextField.Root type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={8} autoComplete="new-password" />
           </Labelled>
           <Labelled label="Role">
-            <Select.Root value={role} onValueChange={setRole}>
-              <Select.Trigger aria-label="user role" />
-              <Select.Content>
-                {["read", "write", "admin"].map((r) => (
-                  <Select.Item key={r} value={r}>
-                    {r}
-                  </Select.Item>
-                ))}
-              </Select.Content>
-            </Select.Root>
+            <RoleSelect value={role} onChange={setRole} label="user role" />
           </Labelled>
           <Labelled label="Collections (empty: all)">
             <TextField.Root value={collections} onChange={(e) => setCollections(e.target.value)} />
