@@ -71,9 +71,9 @@ async function waitQuiet(pid, maxMs = 20_000) {
   }
 }
 
-function run(title, url, { method = "GET", body, paths } = {}) {
+function run(title, url, { method = "GET", body, paths, headers = json } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const requests = [{ method, body, headers: json, setupRequest: (req) => (paths ? { ...req, path: paths() } : req) }];
+    const requests = [{ method, body, headers, setupRequest: (req) => (paths ? { ...req, path: paths() } : req) }];
     autocannon({ url, connections: CONNECTIONS, duration: DURATION, requests }, (err, result) => {
       if (err) return reject(err);
       const bad = result.non2xx + result.errors + result.timeouts;
@@ -100,6 +100,30 @@ async function seedDocflare(url) {
   if (check.explain.strategy !== "index" || check.documents.length !== 20) throw new Error(`indexed list is not indexed: ${JSON.stringify(check.explain)}`);
 }
 
+/**
+ * Two tenants reached with API keys (the admin token skips quotas altogether): one without quotas, one with a quota
+ * per key far above what the bench sends, so every request is counted and none refused. Returns each key's headers.
+ */
+const QUOTA_DOCS = 10_000;
+async function seedQuotaTenants(url) {
+  const headers = {};
+  for (const tenant of ["bench-plain", "bench-quota"]) {
+    const key = await (await fetch(`${url}/api/keys`, { method: "POST", headers: json, body: JSON.stringify({ name: "bench", role: "write", tenant }) })).json();
+    headers[tenant] = { Authorization: `Bearer ${key.token}`, "Content-Type": "application/json" };
+    for (let start = 0; start < QUOTA_DOCS; start += 2000) {
+      const docs = Array.from({ length: 2000 }, (_, k) => ({ _id: start + k, name: `item ${start + k}` }));
+      const res = await fetch(`${url}/api/db/items`, { method: "POST", headers: headers[tenant], body: JSON.stringify(docs) });
+      if (res.status !== 201) throw new Error(`seed failed: ${res.status} ${await res.text()}`);
+    }
+  }
+  const rule = { requests: 1_000_000, writes: 1_000_000, windowSeconds: 60 };
+  const set = await fetch(`${url}/api/quotas`, { method: "PUT", headers: { ...json, "X-Docflare-Tenant": "bench-quota" }, body: JSON.stringify({ perKey: rule }) });
+  if (set.status !== 200) throw new Error(`quota failed: ${await set.text()}`);
+  const probe = await fetch(`${url}/api/db/items/1`, { headers: headers["bench-quota"] });
+  if (!probe.headers.get("ratelimit-policy")) throw new Error("the quota tenant's answers carry no RateLimit-Policy: the quota is not counted");
+  return headers;
+}
+
 async function main() {
   build();
   const ports = { constant: await freePort(), minimal: await freePort(), docflare: await freePort(), uncached: await freePort() };
@@ -114,6 +138,7 @@ async function main() {
     console.log(`seeding ${DOCS} documents into each Docflare...`);
     await Promise.all(["docflare", "uncached"].map((name) => seedDocflare(base(name))));
     await fetch(`${base("minimal")}/seed?n=${DOCS}`);
+    const keyed = await seedQuotaTenants(base("docflare"));
     await waitQuiet(workerd.pid, 120_000);
 
     const rand = (n) => Math.floor(Math.random() * n);
@@ -126,6 +151,10 @@ async function main() {
       ["read cache off: indexed list of 20", base("uncached"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }],
       ["baseline: worker + DO insert", base("minimal"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }) }],
       ["docflare: POST /api/db/bench_inserts", base("docflare"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }), paths: () => "/api/db/bench_inserts" }],
+      ["key, no quota: GET by id", base("docflare"), { headers: keyed["bench-plain"], paths: () => `/api/db/items/${rand(QUOTA_DOCS)}` }],
+      ["key, quota set: GET by id", base("docflare"), { headers: keyed["bench-quota"], paths: () => `/api/db/items/${rand(QUOTA_DOCS)}` }],
+      ["key, no quota: insert", base("docflare"), { method: "POST", headers: keyed["bench-plain"], body: JSON.stringify({ name: "x" }), paths: () => "/api/db/bench_inserts" }],
+      ["key, quota set: insert", base("docflare"), { method: "POST", headers: keyed["bench-quota"], body: JSON.stringify({ name: "x" }), paths: () => "/api/db/bench_inserts" }],
     ];
     for (const [, url, options] of scenarios) await run("warmup", url, { ...options }).catch(() => undefined);
     const runs = scenarios.map(() => []);
@@ -144,7 +173,7 @@ async function main() {
       bad: rs.reduce((a, r) => a + r.bad, 0),
       rounds: rs.map((r) => Math.round(r.rps)),
     }));
-    const [constant, readBase, getById, list, getUncached, listUncached, insertBase, insert] = results;
+    const [constant, readBase, getById, list, getUncached, listUncached, insertBase, insert, keyGet, quotaGet, keyInsert, quotaInsert] = results;
     const row = (r, baseline, goal) =>
       `${r.title.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${String(r.p99).padStart(4)} ms` +
       (baseline ? `  ratio ${(r.rps / baseline.rps).toFixed(2)} of "${baseline.title}"${goal ? ` (goal >= ${goal})` : ""}` : "") +
@@ -158,6 +187,11 @@ async function main() {
     console.log(row(listUncached, readBase));
     console.log(row(insertBase, constant));
     console.log(row(insert, insertBase, 0.6));
+    console.log("\nThe cost of a quota (every request counted in the key's QuotaDO), against the same key path without one:");
+    console.log(row(keyGet, readBase));
+    console.log(row(quotaGet, keyGet));
+    console.log(row(keyInsert, insertBase));
+    console.log(row(quotaInsert, keyInsert));
     mkdirSync(join(root, "bench", "results"), { recursive: true });
     writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), DOCS, CONNECTIONS, DURATION, ROUNDS, results }, null, 2));
   } finally {
