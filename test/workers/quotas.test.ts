@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { call, createKey, uniqueName } from "../helpers/api";
 
 const newTenant = () => `qu-${uniqueName("t").replace(/_/g, "-").toLowerCase()}`.slice(0, 40);
@@ -7,7 +7,18 @@ const setQuotas = async (tenant: string, quotas: unknown) => {
   expect(res.status).toBe(200);
 };
 
+/**
+ * Windows are fixed and aligned to the clock, so a burst that straddles a minute boundary is counted in two windows.
+ * A test that counts a burst starts it well inside one window.
+ */
+async function awayFromMinuteEdge(marginMs = 10_000) {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
+}
+
 describe("request quotas", () => {
+  beforeEach(() => awayFromMinuteEdge());
+
   it("counts exactly per key: of 20 concurrent requests under a figure of 8, 8 pass; 429 carries Retry-After and RateLimit headers", async () => {
     const tenant = newTenant();
     const key = await createKey("read", tenant);

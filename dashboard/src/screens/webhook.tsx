@@ -188,6 +188,14 @@ function Timeline({ d }: { d: Delivery }) {
   );
 }
 
+/** Per bucket: delivered out of finished (delivered + failed), as a percentage; empty buckets have no point. */
+function successPercent(delivered: (number | null)[], failed: (number | null)[]): (number | null)[] {
+  return delivered.map((ok, i) => {
+    const total = (ok ?? 0) + (failed[i] ?? 0);
+    return total ? Math.round(((ok ?? 0) / total) * 100) : null;
+  });
+}
+
 function Deliveries({ id }: { id: string }) {
   const { status } = useSearch({ from: ROUTE });
   const navigate = useNavigate();
@@ -220,8 +228,14 @@ function Deliveries({ id }: { id: string }) {
           <Badge size="2">p95 {formatDuration(stats.data.latencyMs.p95)}</Badge>
         </Flex>
       ) : null}
-      <Grid columns="2" gap="3" mb="3">
+      <Grid columns="3" gap="3" mb="3">
         <Chart label="Deliveries per minute" {...rate} height={140} />
+        <Chart
+          label="Success rate per minute (%)"
+          x={rate.x}
+          height={140}
+          series={[{ label: "success %", values: successPercent(rate.series[0].values, rate.series[1].values) }]}
+        />
         <Chart
           label="Latency per minute"
           x={lx}
