@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import Papa from "papaparse";
 import { applyMapping, coerce, defaultMapping, errorReport, inferType } from "../../dashboard/src/lib/import-mapping";
 import { runImport } from "../../dashboard/src/lib/import-run";
-import { cellText, flatten, toCsv, toNdjson } from "../../dashboard/src/lib/export-file";
+import { cellText, flatten, toRows } from "../../dashboard/src/lib/export-file";
 import { detectFormat, parseJsonRows } from "../../dashboard/src/lib/parse-file";
 import { ApiError } from "../../dashboard/src/api/client";
 
@@ -93,14 +93,16 @@ describe("export files", () => {
   it("flattens nested fields to dotted columns and neutralises formula text", () => {
     expect(flatten(docs[0])).toMatchObject({ "addr.city": "P", "addr.geo.lat": 1, "_id": { $oid: "6650c0ffee0123456789abcd" } });
     expect([cellText("=1+1"), cellText("-x"), cellText(-3), cellText({ $date: "2026-01-01T00:00:00Z" })]).toEqual(["'=1+1", "'-x", "-3", "2026-01-01T00:00:00Z"]);
-    const csv = toCsv(docs);
+    const { columns, rows } = toRows(docs);
+    const csv = Papa.unparse({ fields: columns, data: rows });
     const parsed = Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true });
     expect(parsed.meta.fields).toEqual(["_id", "name", "at", "addr.city", "addr.geo.lat", "tags", "price", "n"]);
     expect(parsed.data[0]).toMatchObject({ _id: "6650c0ffee0123456789abcd", name: "'=cmd", "addr.city": "P", tags: '["a","b"]', price: "9.99" });
   });
 
-  it("re-imports an export: CSV through the mapping with the types chosen, NDJSON as it is", () => {
-    const csv = toCsv(docs);
+  it("re-imports a spreadsheet export through the mapping with the types chosen, and NDJSON rows as they are", () => {
+    const { columns, rows } = toRows(docs);
+    const csv = Papa.unparse({ fields: columns, data: rows });
     const parsed = Papa.parse<Record<string, unknown>>(csv, { header: true, skipEmptyLines: true });
     const mapping = defaultMapping(parsed.meta.fields!, parsed.data);
     const types: Record<string, string> = { _id: "string", at: "date", "addr.geo.lat": "integer", tags: "json", price: "string" };
@@ -108,7 +110,7 @@ describe("export files", () => {
     const back = applyMapping(parsed.data, mapping);
     expect(back.errors).toEqual([]);
     expect(back.documents[0]).toMatchObject({ at: { $date: "2026-01-01T00:00:00.000Z" }, addr: { city: "P", geo: { lat: 1 } }, tags: ["a", "b"] });
-    expect(parseJsonRows(toNdjson(docs), "ndjson").rows).toEqual(docs);
+    expect(parseJsonRows(docs.map((d) => JSON.stringify(d)).join("\n"), "ndjson").rows).toEqual(docs);
   });
 
   it("detects the format from the name or type, and refuses JSON that is not rows", () => {

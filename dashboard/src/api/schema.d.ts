@@ -96,6 +96,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/db/{collection}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the documents a listing would return, as CSV, NDJSON, JSON or EJSON (streamed)
+         * @description Same `filter`, field shorthands, `sort` and `fields`/`projection` as listing. CSV flattens nested fields to dotted columns and neutralises formula cells.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    format?: "csv" | "ndjson" | "json" | "ejson";
+                    filter?: string;
+                    sort?: string;
+                    fields?: string;
+                    projection?: string;
+                };
+                header?: never;
+                path: {
+                    collection: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file, as an attachment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/db/{collection}": {
         parameters: {
             query?: never;

@@ -1,6 +1,6 @@
 /**
- * Files for "export the current query": CSV flattens nested fields to dotted columns and neutralises cells a
- * spreadsheet would run as formulas; JSON and NDJSON keep relaxed EJSON, so a re-import restores the types.
+ * The spreadsheet export built in the browser (XLSX; CSV, JSON and NDJSON stream from the API): nested fields
+ * flattened to dotted columns, cells a spreadsheet would run as formulas neutralised.
  */
 import { displayValue, ejsonKind } from "./format";
 
@@ -27,15 +27,6 @@ export function toRows(docs: Doc[]): { columns: string[]; rows: string[][] } {
   const columns = [...new Set(flat.flatMap((f) => Object.keys(f)))];
   return { columns, rows: flat.map((f) => columns.map((c) => (c in f ? cellText(f[c]) : ""))) };
 }
-
-export function toCsv(docs: Doc[]): string {
-  const { columns, rows } = toRows(docs);
-  const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return [columns, ...rows].map((r) => r.map(quote).join(",")).join("\n") + "\n";
-}
-
-export const toNdjson = (docs: Doc[]) => docs.map((d) => JSON.stringify(d)).join("\n") + (docs.length ? "\n" : "");
-export const toJsonArray = (docs: Doc[]) => JSON.stringify(docs, null, 2);
 
 export function download(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));

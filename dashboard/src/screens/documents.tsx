@@ -2,7 +2,7 @@ import { Badge, Box, Button, Callout, Code, Dialog, Flex, Grid, SegmentedControl
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { useEffect, useMemo, useState } from "react";
-import { ApiError, api, unwrap } from "../api/client";
+import { ApiError, api, rawFetch, unwrap } from "../api/client";
 import { PageHeader } from "../components/layout";
 import { CodeEditor } from "../components/code-editor";
 import { ConfirmButton, CopyButton, Json } from "../components/dialogs";
@@ -14,7 +14,7 @@ import { explainInWords, type Explain } from "../lib/explain";
 import { fieldPaths, tableColumns, type InferredSchema } from "../lib/schema-tools";
 import { parseJsonField } from "../lib/json-text";
 import { checkDocumentText } from "../lib/document-text";
-import { download, toCsv, toJsonArray, toNdjson } from "../lib/export-file";
+import { download } from "../lib/export-file";
 import { getSession } from "../session";
 
 type Doc = Record<string, unknown>;
@@ -282,7 +282,15 @@ function BulkActions({ collection, query }: { collection: string; query: DocQuer
   );
 }
 
-async function exportQuery(collection: string, query: DocQuery, format: "csv" | "json" | "ndjson" | "xlsx") {
+/** CSV, JSON and NDJSON stream from the API's export; XLSX is written here from the same pages. */
+async function exportQuery(collection: string, query: DocQuery, format: "csv" | "json" | "ndjson" | "xlsx"): Promise<string> {
+  const { limit: _limit, cursor: _cursor, ...params } = toListParams(query);
+  if (format !== "xlsx") {
+    const search = new URLSearchParams({ ...params, format });
+    const res = await rawFetch(`/api/db/${encodeURIComponent(collection)}/export?${search}`);
+    download(`${collection}.${format}`, await res.blob(), res.headers.get("content-type") ?? "application/octet-stream");
+    return `${collection}.${format}`;
+  }
   const docs: Doc[] = [];
   let cursor: string | undefined;
   do {
@@ -290,15 +298,9 @@ async function exportQuery(collection: string, query: DocQuery, format: "csv" | 
     docs.push(...page.documents);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && docs.length < 100_000);
-  const name = `${collection}.${format}`;
-  if (format === "csv") download(name, toCsv(docs), "text/csv");
-  else if (format === "json") download(name, toJsonArray(docs), "application/json");
-  else if (format === "ndjson") download(name, toNdjson(docs), "application/x-ndjson");
-  else {
-    const { toXlsx } = await import("../lib/xlsx-file");
-    download(name, toXlsx(docs), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-  }
-  return docs.length;
+  const { toXlsx } = await import("../lib/xlsx-file");
+  download(`${collection}.xlsx`, toXlsx(docs), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  return `${collection}.xlsx (${docs.length} documents)`;
 }
 
 export default function Documents() {
@@ -325,7 +327,7 @@ export default function Documents() {
     return fromSchema.length ? fromSchema : [...new Set((page.data?.documents ?? []).flatMap((d) => Object.keys(d)))].slice(0, 12);
   }, [schema.data, page.data]);
   const [exportError, setExportError] = useState<unknown>(null);
-  const [exported, setExported] = useState<number | null>(null);
+  const [exported, setExported] = useState<string | null>(null);
   const session = getSession();
   const apiUrl = session?.apiUrl ?? window.location.origin;
   const selectedId = selected ? (JSON.parse(selected) as unknown) : undefined;
@@ -366,7 +368,7 @@ export default function Documents() {
             <Select.Item value="xlsx">Export XLSX</Select.Item>
           </Select.Content>
         </Select.Root>
-        {exported !== null ? <Badge color="green">exported {exported}</Badge> : null}
+        {exported !== null ? <Badge color="green" data-testid="exported">exported {exported}</Badge> : null}
       </Flex>
       {exportError ? <ErrorState error={exportError} /> : null}
       {page.error ? <ErrorState error={page.error} onRetry={() => page.refetch()} /> : null}

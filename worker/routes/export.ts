@@ -1,0 +1,103 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { badRequest } from "../lib/errors";
+import type { Doc } from "../lib/ejson";
+import { filterFromQuery, parseProjection, parseSort } from "../lib/list-params";
+import { LIMITS } from "../lib/limits";
+import { collectColumns, CONTENT_TYPE, csvHeader, csvRows, encodePage, EXPORT_FORMATS, fileName, type ExportFormat } from "../lib/export-format";
+import type { DocumentStore, FindQuery } from "../store/types";
+import { log } from "../log";
+import { bearer, documented, errorResponses, resourceApp } from "./openapi";
+
+const app = resourceApp();
+const encoder = new TextEncoder();
+
+const exportRoute = createRoute({
+  method: "get", path: "/{collection}/export", tags: ["Documents"], security: bearer,
+  summary: "Export the documents a listing would return, as CSV, NDJSON, JSON or EJSON (streamed)",
+  description: "Same `filter`, field shorthands, `sort` and `fields`/`projection` as listing. CSV flattens nested fields to dotted columns and neutralises formula cells.",
+  request: {
+    params: z.object({ collection: z.string() }),
+    query: z.object({
+      format: z.enum(EXPORT_FORMATS).default("ndjson"),
+      filter: z.string().optional(),
+      sort: z.string().optional(),
+      fields: z.string().optional(),
+      projection: z.string().optional(),
+    }).passthrough(),
+  },
+  responses: { 200: { description: "The file, as an attachment" }, ...errorResponses },
+});
+
+/** The pages of a query over the keyset cursor, one at a time: the export holds one page in memory, never the set. */
+async function* pages(store: DocumentStore, collection: string, base: Omit<FindQuery, "limit" | "cursor">): AsyncGenerator<Doc[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.find(collection, { ...base, limit: LIMITS.maxPageSize, cursor });
+    yield page.documents;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+function streamOf(chunks: AsyncGenerator<string>, what: string): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    async pull(controller) {
+      try {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else if (next.value) controller.enqueue(encoder.encode(next.value));
+      } catch (err) {
+        // Headers are sent: a failure now can only end the stream early, which the client sees as a broken download.
+        log("warn", "export.failed", { what, error: (err as Error).message });
+        controller.error(err);
+      }
+    },
+    cancel: () => void chunks.return(undefined),
+  });
+}
+
+async function* encode(store: DocumentStore, collection: string, format: ExportFormat, base: Omit<FindQuery, "limit" | "cursor">): AsyncGenerator<string> {
+  if (format === "csv") {
+    // CSV needs its columns before its first row: a first pass collects them (keys only), a second writes the rows.
+    const columns = new Set<string>();
+    for await (const docs of pages(store, collection, base)) for (const d of docs) collectColumns(d, columns);
+    const list = [...columns];
+    yield csvHeader(list);
+    for await (const docs of pages(store, collection, base)) yield csvRows(docs, list);
+    return;
+  }
+  if (format !== "ndjson") yield "[";
+  let first = true;
+  for await (const docs of pages(store, collection, base)) {
+    const text = encodePage(format, docs, first);
+    if (text) first = false;
+    yield text;
+  }
+  if (format !== "ndjson") yield first ? "]\n" : "\n]\n";
+}
+
+documented(app, exportRoute, async (c: Context<AppEnv>) => {
+  const collection = c.req.param("collection")!;
+  const params = new URL(c.req.url).searchParams;
+  const format = (params.get("format") ?? "ndjson") as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) throw badRequest("INVALID_PARAMETER", `format must be one of ${EXPORT_FORMATS.join(", ")}`, { parameter: "format" });
+  params.delete("format");
+  const base = {
+    filter: filterFromQuery(params),
+    sort: parseSort(params.get("sort")),
+    projection: parseProjection(params.get("fields") ?? params.get("projection")),
+  };
+  const store = c.get("store")();
+  // The first page is read before answering, so a refused query or an unknown operator is a 4xx, not a broken stream.
+  await store.find(collection, { ...base, limit: 1 });
+  return new Response(streamOf(encode(store, collection, format, base), `${collection}.${format}`), {
+    headers: {
+      "Content-Type": CONTENT_TYPE[format],
+      "Content-Disposition": `attachment; filename="${fileName(collection, format)}"`,
+      "Cache-Control": "no-store",
+    },
+  });
+});
+
+export default app;
