@@ -13,6 +13,7 @@ import { ErrorSchema, resourceApp } from "./routes/openapi";
 import health from "./routes/health";
 import collections from "./routes/collections";
 import exportRoutes from "./routes/export";
+import importRoutes from "./routes/import";
 import management from "./routes/management";
 import keys from "./routes/keys";
 import dataApi from "./routes/data-api";
@@ -76,6 +77,7 @@ app.notFound(notFound);
 app.route("/", health);
 // Before the collection routes: /api/db/{collection}/export would otherwise read as a document whose _id is "export".
 app.route("/api/db", exportRoutes);
+app.route("/api/db", importRoutes);
 app.route("/api/db", collections);
 app.route("/api/management/collections", management);
 app.route("/api/keys", keys);

@@ -162,6 +162,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/db/{collection}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import CSV, TSV, NDJSON or a JSON array, with a column mapping, field types, upsert keys and a dry run
+         * @description The body is the file (format from Content-Type or `format`). Options: `mapping` (JSON: column → field, dotted paths nest, "" skips), `types` (JSON: field → auto|string|number|integer|decimal|boolean|date|objectId|json), `nullIfEmpty`, `upsertKeys` (comma-separated), `onError` (skip|stop), `dryRun=true` (a preview; writes nothing).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    format?: string;
+                    dryRun?: string;
+                    mapping?: string;
+                    types?: string;
+                    nullIfEmpty?: string;
+                    upsertKeys?: string;
+                    onError?: string;
+                };
+                header?: never;
+                path: {
+                    collection: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What was (or, in a dry run, would be) written, and every bad row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/db/{collection}": {
         parameters: {
             query?: never;
