@@ -4,7 +4,6 @@
 // 3. A page of 50 documents is painted within one frame of its data arriving: the main-thread work from data to
 //    rows in the DOM stays under a frame (16.7 ms); shown against a plain innerHTML table of the same 50 rows built in
 //    the same page and run (the baseline).
-import { spawn } from "node:child_process";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join } from "node:path";
@@ -13,6 +12,7 @@ import { chromium } from "playwright-core";
 import { build } from "vite";
 import react from "@vitejs/plugin-react";
 import { pct } from "./timing.mjs";
+import { startStack } from "../scripts/stack.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const BUDGET_KB = 250;
@@ -47,24 +47,15 @@ async function jsOnLoad(browser, url, before) {
 }
 
 async function shellBudget(browser) {
-  const child = spawn("npm", ["start", "--", "--inspector-port", "9297", "--persist-to", ".wrangler/bench-dashboard"], { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PORT: "8797" } });
-  let out = "";
-  await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(out.slice(-2000))), 120_000);
-    const on = (d) => ((out += d), /Admin token \(development\)/.test(out) && (clearTimeout(t), resolve()));
-    child.stdout.on("data", on);
-    child.stderr.on("data", on);
-  });
-  const base = "http://127.0.0.1:8797";
-  const admin = /Admin token \(development\): (\S+)/.exec(out)[1];
+  const stack = await startStack();
   try {
-    const signin = await jsOnLoad(browser, `${base}/signin`);
-    const overview = await jsOnLoad(browser, `${base}/`, (page) =>
-      page.addInitScript((token) => sessionStorage.setItem("docflare.session", JSON.stringify({ apiUrl: location.origin, tenant: "default", kind: "token", token })), admin),
+    const signin = await jsOnLoad(browser, `${stack.base}/signin`);
+    const overview = await jsOnLoad(browser, `${stack.base}/`, (page) =>
+      page.addInitScript((token) => sessionStorage.setItem("docflare.session", JSON.stringify({ apiUrl: location.origin, tenant: "default", kind: "token", token })), stack.admin),
     );
     return { signin, overview };
   } finally {
-    process.kill(-child.pid, "SIGTERM");
+    stack.stop();
   }
 }
 

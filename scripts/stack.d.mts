@@ -1,0 +1,5 @@
+import type { ChildProcess } from "node:child_process";
+
+export type Stack = { base: string; admin: string; child: ChildProcess; stop: () => void };
+export function freePort(): Promise<number>;
+export function startStack(extraArgs?: string[]): Promise<Stack>;

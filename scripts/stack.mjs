@@ -1,0 +1,54 @@
+// Starts the real `npm start` stack (wrangler dev, embedded store, the dashboard) on free ports with its own state
+// directory, and returns its URL and development admin token. Shared by the end-to-end tests and the benches.
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startStack(extraArgs = []) {
+  const port = await freePort();
+  const inspector = await freePort();
+  // Each stack keeps its state apart, so suites that run side by side never share Durable Object storage.
+  const persist = mkdtempSync(join(tmpdir(), "docflare-stack-"));
+  const child = spawn("npm", ["start", "--", "--inspector-port", String(inspector), "--persist-to", persist, ...extraArgs], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  const { base, admin } = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not announce itself:\n${output.slice(-2000)}`)), 100_000);
+    const onData = (d) => {
+      output += d;
+      const token = /Admin token \(development\): (\S+)/.exec(output);
+      const url = /Docflare is running at (\S+)/.exec(output);
+      if (token && url) {
+        clearTimeout(timer);
+        resolve({ base: url[1], admin: token[1] });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+  });
+  const stop = () => {
+    if (child.pid === undefined || child.exitCode !== null) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      child.kill("SIGTERM");
+    }
+  };
+  return { base, admin, child, stop };
+}
