@@ -59,27 +59,31 @@ describe("import mapping", () => {
   });
 });
 
-describe("import batches", () => {
+describe("import through the API", () => {
   const docs = Array.from({ length: 5 }, (_, i) => ({ i }));
   const rows = docs.map((_, i) => i + 2);
 
-  it("retries a refused batch row by row so only the bad rows fail", async () => {
-    const stored: unknown[] = [];
-    const send = async (batch: Record<string, unknown>[]) => {
-      if (batch.some((d) => d.i === 3)) throw new ApiError(409, "DUPLICATE_KEY", "duplicate _id");
-      stored.push(...batch);
+  it("sends NDJSON chunks and maps the API's per-line errors back to the file's rows", async () => {
+    const sent: string[] = [];
+    const send = async (ndjson: string, dryRun: boolean) => {
+      sent.push(ndjson);
+      const lines = ndjson.split("\n").map((l) => JSON.parse(l));
+      const bad = lines.map((d, k) => (d.i === 3 ? k + 1 : 0)).filter(Boolean);
+      const ok = lines.length - bad.length;
+      return { rows: dryRun ? { valid: ok } : { inserted: ok }, errors: bad.map((row) => ({ row, code: "DUPLICATE_KEY", reason: "duplicate _id" })) };
     };
     const progress: number[] = [];
-    const summary = await runImport(docs, rows, send, { batchSize: 2, onProgress: (done) => progress.push(done) });
+    const summary = await runImport(docs, rows, send, { chunkSize: 2, onProgress: (done) => progress.push(done) });
     expect(summary).toEqual({ inserted: 4, failed: [{ row: 5, reason: "DUPLICATE_KEY: duplicate _id", data: { i: 3 } }], cancelled: false });
-    expect(stored).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 4 }]);
+    expect(sent).toEqual(['{"i":0}\n{"i":1}', '{"i":2}\n{"i":3}', '{"i":4}']);
     expect(progress).toEqual([2, 4, 5]);
+    expect((await runImport(docs, rows, send, { dryRun: true })).inserted).toBe(4);
   });
 
-  it("stops on network trouble instead of marking rows failed, and stops when cancelled", async () => {
+  it("lets network trouble through instead of marking rows failed, and stops between chunks when cancelled", async () => {
     await expect(runImport(docs, rows, async () => Promise.reject(new ApiError(0, "NETWORK_ERROR", "down")))).rejects.toMatchObject({ code: "NETWORK_ERROR" });
     const abort = new AbortController();
-    const summary = await runImport(docs, rows, async () => abort.abort(), { batchSize: 2, signal: abort.signal });
+    const summary = await runImport(docs, rows, async (nd) => (abort.abort(), { rows: { inserted: nd.split("\n").length }, errors: [] }), { chunkSize: 2, signal: abort.signal });
     expect(summary).toMatchObject({ inserted: 2, cancelled: true });
   });
 });

@@ -238,8 +238,9 @@ describe("dashboard", () => {
     await expect.poll(() => page.getByTestId("stage-0-error").innerText()).toMatch(/OPERATOR/);
   });
 
-  it("import: a 1,000-row CSV with three bad rows; the preview shows them, the import skips them, the summary counts them", async () => {
+  it("import: a 1,000-row CSV with three bad rows and two the validator refuses; preview, dry run, import and summary count them", async () => {
     await ensureSignedIn();
+    await api("POST", "/api/management/collections", { name: "stock", validator: { type: "object", properties: { qty: { maximum: 998 } } } });
     const lines = ["sku,qty,price,added"];
     for (let i = 1; i <= 1000; i++) lines.push(`sku-${i},${[17, 500, 901].includes(i) ? "many" : i},${(i * 1.5).toFixed(2)},2026-01-${String((i % 28) + 1).padStart(2, "0")}`);
     await page.goto(`${stack.base}/import?collection=stock`);
@@ -251,13 +252,19 @@ describe("dashboard", () => {
       'Row 902: qty: "many" is not an integer',
     ]);
     await page.getByRole("button", { name: "Dry run" }).click();
-    expect(await page.getByTestId("dry-run").innerText()).toContain("997 documents would be inserted");
+    await expect.poll(() => page.getByTestId("dry-run").innerText()).toContain("995 documents would be inserted");
+    expect(await page.getByTestId("dry-run").innerText()).toContain("the API would refuse 2");
+    expect((await page.getByTestId("dry-run-error").allInnerTexts()).map((t) => t.slice(0, 36))).toEqual([
+      "Row 1000: SCHEMA_VALIDATION_FAILED: ",
+      "Row 1001: SCHEMA_VALIDATION_FAILED: ",
+    ]);
     expect((await api("GET", "/api/db/stock/count")).json.count).toBe(0);
     await page.getByRole("button", { name: "Import 997 rows" }).click();
     await page.getByTestId("import-summary").waitFor();
-    expect(await page.getByTestId("inserted").innerText()).toBe("997");
+    expect(await page.getByTestId("inserted").innerText()).toBe("995");
     expect(await page.getByTestId("skipped").innerText()).toBe("3");
-    expect((await api("GET", "/api/db/stock/count")).json.count).toBe(997);
+    expect(await page.getByTestId("failed").innerText()).toBe("2");
+    expect((await api("GET", "/api/db/stock/count")).json.count).toBe(995);
     const one = (await api("GET", `/api/db/stock?filter=${encodeURIComponent('{"sku":"sku-2"}')}`)).json.documents[0];
     expect(one).toMatchObject({ sku: "sku-2", qty: 2, price: 3, added: { $date: "2026-01-03T00:00:00Z" } });
   });

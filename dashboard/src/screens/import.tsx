@@ -2,12 +2,12 @@ import { Badge, Box, Button, Callout, Card, Flex, Progress, Select, Table, Text,
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useSearch } from "@tanstack/react-router";
 import { useMemo, useRef, useState } from "react";
-import { api, unwrap } from "../api/client";
+import { rawFetch } from "../api/client";
 import { PageHeader } from "../components/layout";
 import { ErrorState, Loading } from "../components/states";
 import { Json } from "../components/dialogs";
 import { applyMapping, defaultMapping, errorReport, type ColumnMapping, type FieldType } from "../lib/import-mapping";
-import { runImport, type ImportSummary } from "../lib/import-run";
+import { runImport, type ChunkAnswer, type ImportSummary } from "../lib/import-run";
 import { parseInWorker, type ParseResult } from "../lib/parse-file";
 import { download } from "../lib/export-file";
 
@@ -60,7 +60,8 @@ export default function Import() {
   const [parsed, setParsed] = useState<(ParseResult & { name: string }) | null>(null);
   const [parseError, setParseError] = useState<unknown>(null);
   const [mapping, setMapping] = useState<ColumnMapping[]>([]);
-  const [dryRun, setDryRun] = useState(false);
+  const [dryRun, setDryRun] = useState<ImportSummary | null>(null);
+  const [checking, setChecking] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [summary, setSummary] = useState<(ImportSummary & { skipped: number }) | null>(null);
   const [runError, setRunError] = useState<unknown>(null);
@@ -72,7 +73,7 @@ export default function Import() {
     setParseError(null);
     setParsed(null);
     setSummary(null);
-    setDryRun(false);
+    setDryRun(null);
     try {
       const result = await parseInWorker({ file });
       setParsed({ ...result, name: file.name });
@@ -87,6 +88,29 @@ export default function Import() {
 
   const mapped = useMemo(() => (parsed ? applyMapping(parsed.rows, mapping) : null), [parsed, mapping]);
 
+  /** One chunk to the import API as NDJSON (the mapping is already applied here, so the API takes the documents as they are). */
+  const send = async (ndjson: string, dry: boolean): Promise<ChunkAnswer> => {
+    const res = await rawFetch(`/api/db/${encodeURIComponent(collection)}/import?format=ndjson${dry ? "&dryRun=true" : ""}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-ndjson" },
+      body: ndjson,
+    });
+    return (await res.json()) as ChunkAnswer;
+  };
+
+  async function check() {
+    if (!mapped) return;
+    setChecking(true);
+    setRunError(null);
+    try {
+      setDryRun(await runImport(mapped.documents, mapped.rowNumbers, send, { dryRun: true }));
+    } catch (err) {
+      setRunError(err);
+    } finally {
+      setChecking(false);
+    }
+  }
+
   async function start() {
     if (!mapped) return;
     abort.current = new AbortController();
@@ -94,12 +118,7 @@ export default function Import() {
     setSummary(null);
     setProgress({ done: 0, total: mapped.documents.length });
     try {
-      const result = await runImport(
-        mapped.documents,
-        mapped.rowNumbers,
-        async (docs) => void (await unwrap(() => api().POST("/api/db/{collection}", { params: { path: { collection } }, body: docs as never }))),
-        { signal: abort.current.signal, onProgress: (done, total) => setProgress({ done, total }) },
-      );
+      const result = await runImport(mapped.documents, mapped.rowNumbers, send, { signal: abort.current.signal, onProgress: (done, total) => setProgress({ done, total }) });
       setSummary({ ...result, skipped: mapped.errors.length });
       await qc.invalidateQueries({ queryKey: ["docs", collection] });
       await qc.invalidateQueries({ queryKey: ["collections"] });
@@ -182,7 +201,7 @@ export default function Import() {
             </Card>
           </Flex>
           <Flex gap="2" mt="3" align="center">
-            <Button variant="soft" onClick={() => setDryRun(true)}>
+            <Button variant="soft" onClick={check} loading={checking} disabled={!collection}>
               Dry run
             </Button>
             <Button onClick={start} disabled={!collection || (progress !== null && !summary && !runError)}>
@@ -195,10 +214,16 @@ export default function Import() {
             ) : null}
           </Flex>
           {dryRun ? (
-            <Callout.Root mt="2" data-testid="dry-run">
+            <Callout.Root mt="2" data-testid="dry-run" color={dryRun.failed.length ? "amber" : undefined}>
               <Callout.Text>
-                Dry run: {mapped.documents.length} documents would be inserted into {collection || "?"}, {mapped.errors.length} rows would be skipped. Nothing was written.
+                Dry run: {dryRun.inserted} documents would be inserted into {collection}, {mapped.errors.length} rows would be skipped, and the API would
+                refuse {dryRun.failed.length}. Nothing was written.
               </Callout.Text>
+              {dryRun.failed.slice(0, 50).map((f) => (
+                <Callout.Text key={f.row} data-testid="dry-run-error">
+                  Row {f.row}: {f.reason}
+                </Callout.Text>
+              ))}
             </Callout.Root>
           ) : null}
           {progress ? (
