@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Role } from "../worker/lib/roles";
 import { afterFailure, waitBeforeTry, type ThrottleState } from "../worker/lib/throttle";
 
 export interface UserRecord {

@@ -48,12 +48,11 @@ function toRecord(r: KeyRow): ApiKeyRecord {
  * Control plane of one tenant: API keys (as SHA-256 hashes only), webhooks and scripts. The instance named
  * SYSTEM_REGISTRY also keeps the directory of tenants with cron scripts, which the Cron Trigger walks.
  */
-export type TenantSetting = "roles" | "oidc";
+export type TenantSetting = "quotas" | "roles" | "oidc";
 
 export class RegistryDO extends DurableObject<Env> {
   private webhooks: WebhookTable;
   private scripts: ScriptTable;
-  private quotas: VersionCounter;
   private settingCounters: Record<TenantSetting, VersionCounter>;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -62,8 +61,11 @@ export class RegistryDO extends DurableObject<Env> {
     this.scripts = new ScriptTable(ctx.storage.sql);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS scheduled_tenants (tenant TEXT PRIMARY KEY)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.quotas = new VersionCounter(ctx.storage.sql, "quotas");
-    this.settingCounters = { roles: new VersionCounter(ctx.storage.sql, "roles"), oidc: new VersionCounter(ctx.storage.sql, "oidc") };
+    this.settingCounters = {
+      quotas: new VersionCounter(ctx.storage.sql, "quotas"),
+      roles: new VersionCounter(ctx.storage.sql, "roles"),
+      oidc: new VersionCounter(ctx.storage.sql, "oidc"),
+    };
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS lock_names (name TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)");
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, collections TEXT, prefix TEXT NOT NULL,
@@ -159,23 +161,7 @@ export class RegistryDO extends DurableObject<Env> {
     return this.scripts.snapshot();
   }
 
-  /** The tenant's request quotas (JSON), or null when none are set. */
-  quotaSnapshot(): { version: number; config: string | null } {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'quotas'").toArray()[0];
-    return { version: this.quotas.get(), config: row?.value ?? null };
-  }
-
-  quotasVersion(): number {
-    return this.quotas.get();
-  }
-
-  setQuotas(config: string | null): void {
-    if (config === null) this.ctx.storage.sql.exec("DELETE FROM settings WHERE key = 'quotas'");
-    else this.ctx.storage.sql.exec("INSERT OR REPLACE INTO settings (key, value) VALUES ('quotas', ?)", config);
-    this.quotas.bump();
-  }
-
-  /** A tenant setting kept as JSON (custom roles, the trusted external issuer), with a version for isolate caches. */
+  /** A tenant setting kept as JSON (quotas, custom roles, the trusted external issuer), with a version for isolate caches. */
   settingSnapshot(key: TenantSetting): { version: number; value: string | null } {
     const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = ?", key).toArray()[0];
     return { version: this.settingCounters[key].get(), value: row?.value ?? null };

@@ -104,6 +104,8 @@ describe("custom roles", () => {
     expect((await call("PATCH", "/api/db/orders/a1", { token: t, body: { $inc: { total: -5 } } })).json.error.code).toBe("FIELD_READ_ONLY");
     expect((await call("PATCH", "/api/db/orders/a1", { token: t, body: { owner: bo.id } })).json.error.code).toBe("FIELD_READ_ONLY");
     expect((await call("PATCH", "/api/db/orders/a1", { token: t, body: { $rename: { note: "total" } } })).json.error.code).toBe("FIELD_READ_ONLY");
+    const pipeline = await call("PATCH", "/api/db/orders", { token: t, body: { filter: { _id: "a1" }, update: [{ $set: { note: "p" } }] } });
+    expect(pipeline.json.error.code).toBe("ROW_RULES_PIPELINE_UPDATE");
     const bulk = await call("PATCH", "/api/db/orders?allowEmptyFilter=true", { token: t, body: { filter: {}, update: { $set: { flagged: true } } } });
     expect(bulk.json).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
     expect((await call("GET", "/api/db/orders/b1", { tenant })).json.flagged).toBeUndefined();

@@ -1,6 +1,5 @@
 import { SignJWT, createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from "jose";
 import { AppError } from "../lib/errors";
-import type { Role } from "../lib/roles";
 import type { SigningKey } from "../../durable-objects/identity";
 import { identityOf, SYSTEM_IDENTITY } from "./identity-stub";
 

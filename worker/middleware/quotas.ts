@@ -8,10 +8,10 @@ import type { QuotaDO } from "../../durable-objects/quota";
 
 /** A tenant's quotas per isolate, reread only when the registry's version moves (asked at most once a second). */
 export const quotaCache = versionedCache<QuotaConfig>(
-  (env, tenant) => registryOf(env, tenant).quotasVersion(),
+  (env, tenant) => registryOf(env, tenant).settingVersion("quotas"),
   async (env, tenant) => {
-    const snap = await registryOf(env, tenant).quotaSnapshot();
-    return { version: snap.version, items: snap.config ? [QuotaConfig.parse(JSON.parse(snap.config))] : [] };
+    const snap = await registryOf(env, tenant).settingSnapshot("quotas");
+    return { version: snap.version, items: snap.value ? [QuotaConfig.parse(JSON.parse(snap.value))] : [] };
   },
 );
 

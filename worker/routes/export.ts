@@ -30,14 +30,22 @@ const exportRoute = createRoute({
   responses: { 200: { description: "The file, as an attachment" }, ...errorResponses },
 });
 
-/** The pages of a query over the keyset cursor, one at a time: the export holds one page in memory, never the set. */
-async function* pages(store: DocumentStore, collection: string, base: Omit<FindQuery, "limit" | "cursor">): AsyncGenerator<Doc[]> {
-  let cursor: string | undefined;
-  do {
-    const page = await store.find(collection, { ...base, limit: LIMITS.maxPageSize, cursor });
+type Base = Omit<FindQuery, "limit" | "cursor">;
+type Page = { documents: Doc[]; nextCursor?: string };
+
+const firstPage = (store: DocumentStore, collection: string, base: Base): Promise<Page> => store.find(collection, { ...base, limit: LIMITS.maxPageSize });
+
+/**
+ * The pages of a query over the keyset cursor, one at a time: the export holds one page in memory, never the set.
+ * Starts from a page already read, when there is one.
+ */
+async function* pages(store: DocumentStore, collection: string, base: Base, first?: Page): AsyncGenerator<Doc[]> {
+  let page = first ?? (await firstPage(store, collection, base));
+  for (;;) {
     yield page.documents;
-    cursor = page.nextCursor;
-  } while (cursor);
+    if (!page.nextCursor) return;
+    page = await store.find(collection, { ...base, limit: LIMITS.maxPageSize, cursor: page.nextCursor });
+  }
 }
 
 function streamOf(chunks: AsyncGenerator<string>, what: string): ReadableStream<Uint8Array> {
@@ -57,24 +65,24 @@ function streamOf(chunks: AsyncGenerator<string>, what: string): ReadableStream<
   });
 }
 
-async function* encode(store: DocumentStore, collection: string, format: ExportFormat, base: Omit<FindQuery, "limit" | "cursor">): AsyncGenerator<string> {
+async function* encode(store: DocumentStore, collection: string, format: ExportFormat, base: Base, first: Page): AsyncGenerator<string> {
   if (format === "csv") {
     // CSV needs its columns before its first row: a first pass collects them (keys only), a second writes the rows.
     const columns = new Set<string>();
-    for await (const docs of pages(store, collection, base)) for (const d of docs) collectColumns(d, columns);
+    for await (const docs of pages(store, collection, base, first)) for (const d of docs) collectColumns(d, columns);
     const list = [...columns];
     yield csvHeader(list);
     for await (const docs of pages(store, collection, base)) yield csvRows(docs, list);
     return;
   }
   if (format !== "ndjson") yield "[";
-  let first = true;
-  for await (const docs of pages(store, collection, base)) {
-    const text = encodePage(format, docs, first);
-    if (text) first = false;
+  let opening = true;
+  for await (const docs of pages(store, collection, base, first)) {
+    const text = encodePage(format, docs, opening);
+    if (text) opening = false;
     yield text;
   }
-  if (format !== "ndjson") yield first ? "]\n" : "\n]\n";
+  if (format !== "ndjson") yield opening ? "]\n" : "\n]\n";
 }
 
 documented(app, exportRoute, async (c: Context<AppEnv>) => {
@@ -90,8 +98,8 @@ documented(app, exportRoute, async (c: Context<AppEnv>) => {
   };
   const store = c.get("store")();
   // The first page is read before answering, so a refused query or an unknown operator is a 4xx, not a broken stream.
-  await store.find(collection, { ...base, limit: 1 });
-  return new Response(streamOf(encode(store, collection, format, base), `${collection}.${format}`), {
+  const first = await firstPage(store, collection, base);
+  return new Response(streamOf(encode(store, collection, format, base, first), `${collection}.${format}`), {
     headers: {
       "Content-Type": CONTENT_TYPE[format],
       "Content-Disposition": `attachment; filename="${fileName(collection, format)}"`,

@@ -19,8 +19,8 @@ function scope(c: Context<AppEnv>) {
 app.openapi(
   createRoute({ method: "get", path: "/", tags: ["Quotas"], security: bearer, summary: "The tenant's request quotas (null: none)", responses: ok("Quotas") }),
   async (c) => {
-    const snap = await scope(c).registry.quotaSnapshot();
-    return c.json({ quotas: snap.config ? JSON.parse(snap.config) : null });
+    const snap = await scope(c).registry.settingSnapshot("quotas");
+    return c.json({ quotas: snap.value ? JSON.parse(snap.value) : null });
   },
 );
 
@@ -32,7 +32,7 @@ app.openapi(
   async (c) => {
     const { tenant, registry } = scope(c);
     const config = c.req.valid("json");
-    await registry.setQuotas(JSON.stringify(config));
+    await registry.setSetting("quotas", JSON.stringify(config));
     quotaCache.invalidate(tenant);
     return c.json({ quotas: config });
   },
@@ -42,7 +42,7 @@ app.openapi(
   createRoute({ method: "delete", path: "/", tags: ["Quotas"], security: bearer, summary: "Remove every quota of the tenant", responses: ok("Removed") }),
   async (c) => {
     const { tenant, registry } = scope(c);
-    await registry.setQuotas(null);
+    await registry.setSetting("quotas", null);
     quotaCache.invalidate(tenant);
     return c.json({ quotas: null });
   },

@@ -87,7 +87,8 @@ class PolicedStore implements DocumentStore {
     checkFilter(f);
     checkUpdate(u);
     checkWriteOptions(o);
-    return this.hideIn(c, await this.store.updateOne(c, this.scopedUpdate(c, f, u, o), u, o));
+    const scope = this.scope(c);
+    return this.hideIn(scope, await this.store.updateOne(c, this.scopedUpdate(scope, f, u, o), u, o));
   }
   async updateMany(c: string, f: Doc, u: Doc | Doc[], o?: WriteOptions) {
     this.gate("update", c);
@@ -95,7 +96,7 @@ class PolicedStore implements DocumentStore {
     checkBroadFilter(f, o);
     checkUpdate(u);
     checkWriteOptions(o);
-    return this.store.updateMany(c, this.scopedUpdate(c, f, u, o), u, o);
+    return this.store.updateMany(c, this.scopedUpdate(this.scope(c), f, u, o), u, o);
   }
   async replaceOne(c: string, f: Doc, r: Doc, o?: WriteOptions) {
     this.gate("update", c);
@@ -108,7 +109,7 @@ class PolicedStore implements DocumentStore {
     // A replacement rewrites every field, so a role with read-only fields must use a partial update instead.
     if (scope.readOnly.length > 0) throw new AppError(403, "FIELD_READ_ONLY", `this role may not write "${scope.readOnly[0]}"; send a partial update (PATCH) instead`, { path: scope.readOnly[0] });
     this.requireInScope(scope, r);
-    return this.hideIn(c, await this.store.replaceOne(c, andFilter(f, scope), r, o));
+    return this.hideIn(scope, await this.store.replaceOne(c, andFilter(f, scope), r, o));
   }
   async deleteOne(c: string, f: Doc, o?: WriteOptions) {
     this.gate("delete", c);
@@ -154,8 +155,8 @@ class PolicedStore implements DocumentStore {
     return this.store.distinct(c, field, this.scopedFilter(c, f));
   }
   /** A write's returned document, without the fields the role may not read. */
-  private hideIn<T extends { document?: Doc }>(c: string, result: T): T {
-    const hidden = this.scope(c)?.hidden ?? [];
+  private hideIn<T extends { document?: Doc }>(scope: RowScope | null, result: T): T {
+    const hidden = scope?.hidden ?? [];
     if (!result.document || hidden.length === 0) return result;
     return { ...result, document: withoutHidden(result.document, hidden) };
   }
@@ -166,20 +167,21 @@ class PolicedStore implements DocumentStore {
     return scopeFor(role.rules, c, { userId: this.principal.userId, keyId: this.principal.keyId, claims: this.principal.claims });
   }
   private scopedFilter(c: string, f: Doc): Doc {
-    const scope = this.scope(c);
+    return this.withinScope(this.scope(c), f);
+  }
+  private withinScope(scope: RowScope | null, f: Doc): Doc {
     if (!scope) return f;
     refuseHiddenReferences(scope, "the filter", f);
     return andFilter(f, scope);
   }
-  private scopedUpdate(c: string, f: Doc, u: Doc | Doc[], o?: WriteOptions): Doc {
-    const scope = this.scope(c);
+  private scopedUpdate(scope: RowScope | null, f: Doc, u: Doc | Doc[], o?: WriteOptions): Doc {
     if (!scope) return f;
     if (Array.isArray(u) && (scope.readOnly.length > 0 || scope.pinned.length > 0)) {
       throw new AppError(403, "ROW_RULES_PIPELINE_UPDATE", "a role with read-only or filtered fields updates with operators, not a pipeline");
     }
     if (o?.upsert && scope.filter) throw new AppError(403, "ROW_RULES_UPSERT", "a role with a row filter cannot upsert; insert, then update");
     if (!Array.isArray(u)) refuseProtectedWrites(scope, writtenPaths(u));
-    return this.scopedFilter(c, f);
+    return this.withinScope(scope, f);
   }
   private checkInsert(c: string, docs: Doc[]) {
     const scope = this.scope(c);

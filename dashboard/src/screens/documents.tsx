@@ -27,28 +27,19 @@ function QueryBar({ initial, fields, onRun }: { initial: DocQuery; fields: strin
   const [projection, setProjection] = useState(initial.projection ?? "");
   const [limit, setLimit] = useState(String(initial.limit ?? 50));
   const draft: DocQuery = { filter, sort, projection, limit: Number(limit) };
+  const fieldsOfQuery: [string, string, (v: string) => void][] = [["filter", filter, setFilter], ["sort", sort, setSort], ["projection", projection, setProjection]];
   const errors = checkQuery(draft);
   return (
     <form onSubmit={(e) => (e.preventDefault(), errors.length ? undefined : onRun(draft))} aria-label="query">
       <Grid columns="3fr 1fr 1fr" gap="2">
-        <Box>
-          <Text size="1" color="gray">
-            Filter
-          </Text>
-          <CodeEditor label="filter" language="json" value={filter} onChange={setFilter} fields={fields} minHeight={28} />
-        </Box>
-        <Box>
-          <Text size="1" color="gray">
-            Sort
-          </Text>
-          <CodeEditor label="sort" language="json" value={sort} onChange={setSort} fields={fields} minHeight={28} />
-        </Box>
-        <Box>
-          <Text size="1" color="gray">
-            Projection
-          </Text>
-          <CodeEditor label="projection" language="json" value={projection} onChange={setProjection} fields={fields} minHeight={28} />
-        </Box>
+        {fieldsOfQuery.map(([label, value, set]) => (
+          <Box key={label}>
+            <Text size="1" color="gray">
+              {label[0].toUpperCase() + label.slice(1)}
+            </Text>
+            <CodeEditor label={label} language="json" value={value} onChange={set} fields={fields} minHeight={28} />
+          </Box>
+        ))}
       </Grid>
       <Flex gap="2" mt="2" align="center">
         <Button type="submit" disabled={errors.length > 0}>

@@ -1,4 +1,4 @@
-import { Badge, Box, Button, Callout, Card, Code, Flex, Grid, Heading, SegmentedControl, Select, Table, Text, TextField } from "@radix-ui/themes";
+import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, SegmentedControl, Table, Text, TextField } from "@radix-ui/themes";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
@@ -10,13 +10,15 @@ import { Chart } from "../components/chart";
 import { ConfirmButton, Json } from "../components/dialogs";
 import { Empty, ErrorState, Loading, Query } from "../components/states";
 import { formatDuration, formatTime, idToPath } from "../lib/format";
-import { parseJsonField, parseOptionalJson } from "../lib/json-text";
+import { parseOptionalJson } from "../lib/json-text";
 import { previewCron, formatInZone } from "../lib/cron-preview";
 import { usePauseResume } from "./scripts";
 
 const ROUTE = "/_app/scripts/$id" as const;
 const STARTER = `export default async function (event, ctx) {\n  ctx.log("received", event.operationType, event.documentKey?._id);\n  return { ok: true };\n}\n`;
 type RunResult = { ok: boolean; result: unknown; logs: LogLine[]; durationMs: number; error: ScriptError | null };
+/** The per-run limits, each a number the API checks (timeout 10-30000 ms, memory 1-64 MB, attempts 1-20). */
+const LIMIT_FIELDS = [["timeoutMs", "Timeout ms"], ["memoryLimitMb", "Memory MB"], ["maxAttempts", "Max attempts"]] as const;
 type Form = { name: string; code: string; type: "event" | "cron"; collection: string; events: string; filter: string; schedule: string; timezone: string; timeoutMs: number; memoryLimitMb: number; maxAttempts: number; allowedHosts: string };
 
 const toForm = (s?: Script): Form => ({
@@ -217,7 +219,6 @@ export default function ScriptScreen() {
   const errorLine = details?.line ?? runError?.line;
   const errorMessage = details?.message ?? runError?.message;
   const cron = current.type === "cron" ? previewCron(current.schedule, current.timezone) : null;
-  const num = (v: string) => Number(v);
   return (
     <>
       <PageHeader title={isNew ? "New script" : current.name} badge={q.data ? (q.data.enabled ? "active" : "paused") : undefined}>
@@ -299,24 +300,14 @@ export default function ScriptScreen() {
             </>
           )}
           <Flex gap="2">
-            <label>
-              <Text as="div" size="1">
-                Timeout ms
-              </Text>
-              <TextField.Root type="number" value={current.timeoutMs} onChange={(e) => set({ timeoutMs: num(e.target.value) })} />
-            </label>
-            <label>
-              <Text as="div" size="1">
-                Memory MB
-              </Text>
-              <TextField.Root type="number" value={current.memoryLimitMb} onChange={(e) => set({ memoryLimitMb: num(e.target.value) })} />
-            </label>
-            <label>
-              <Text as="div" size="1">
-                Max attempts
-              </Text>
-              <TextField.Root type="number" value={current.maxAttempts} onChange={(e) => set({ maxAttempts: num(e.target.value) })} />
-            </label>
+            {LIMIT_FIELDS.map(([key, label]) => (
+              <label key={key}>
+                <Text as="div" size="1">
+                  {label}
+                </Text>
+                <TextField.Root type="number" value={current[key]} onChange={(e) => set({ [key]: Number(e.target.value) })} />
+              </label>
+            ))}
           </Flex>
           <label>
             <Text as="div" size="2">
