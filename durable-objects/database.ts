@@ -13,6 +13,8 @@ import { ReadCache, cacheableRead } from "../worker/lib/read-cache";
 import { envNumber } from "../worker/lib/env-number";
 import { sendEventBodies } from "../worker/lib/event-wire";
 import { Budget, withBudget } from "../worker/lib/budget";
+import { ImportLedger } from "./sql/imports";
+import { isRowProblem, rowFailure, upsertFilter, type ChunkOutcome, type ImportChunk, type ImportJob, type ImportJobStatus, type RowError } from "../worker/lib/import-job";
 
 /** Runs engine work under a work budget (maxTimeMS): a runaway query ends with a 400, never a stalled object. */
 const budgeted = <T>(fn: () => T, maxTimeMs?: number): T => withBudget(new Budget(maxTimeMs), fn);
@@ -43,6 +45,7 @@ export class DatabaseDO extends DurableObject<Env> {
   private catalog: Catalog;
   private engine: Engine;
   private outbox: Outbox;
+  private imports: ImportLedger;
   /** When the pending alarm is due, if one is known; saves a storage call per write. Reset whenever the alarm runs. */
   private armed: number | null = null;
   private flushFailures = 0;
@@ -57,6 +60,7 @@ export class DatabaseDO extends DurableObject<Env> {
     this.catalog = new Catalog(ctx.storage.sql);
     this.engine = new Engine(ctx.storage.sql, this.catalog);
     this.outbox = new Outbox(ctx.storage.sql);
+    this.imports = new ImportLedger(ctx.storage.sql);
   }
 
   /**
@@ -234,6 +238,89 @@ export class DatabaseDO extends DurableObject<Env> {
       (changes) => this.engine.delete(collection, parseEjson(filter) as Doc, many, parseEjson(options) as WriteOptions, changes),
       origin,
     );
+  }
+
+  /**
+   * One import chunk in one transaction with its record in the job: each row written under its own savepoint, so a
+   * refused row (validator, duplicate key) is reported and rolled back alone. A chunk already recorded answers its
+   * outcome again; a cancelled job takes no more chunks.
+   */
+  importChunk(collection: string, chunkText: Ejson, origin: WriteOrigin): Result<ChunkOutcome> {
+    const chunk = parseEjson(chunkText) as ImportChunk;
+    const status = this.imports.status(chunk.job);
+    const empty: ChunkOutcome = { read: 0, inserted: 0, updated: 0, rejected: [], failures: [] };
+    if (status !== "running") return { ok: true, value: { ...empty, cancelled: true } };
+    const replay = this.imports.applied(chunk.job, chunk.seq);
+    if (replay) return { ok: true, value: replay };
+    return this.write(
+      collection,
+      (changes) => {
+        const outcome: ChunkOutcome = { ...empty, read: chunk.read, rejected: chunk.rejected };
+        for (const { row, doc } of chunk.docs) {
+          const rowChanges: Change[] = [];
+          try {
+            const written = this.ctx.storage.transactionSync((): "inserted" | "updated" => {
+              if (chunk.upsertKeys.length === 0) {
+                this.engine.insert(collection, [doc], rowChanges);
+                return "inserted";
+              }
+              const filter = upsertFilter(doc, chunk.upsertKeys) as Doc;
+              return this.engine.update(collection, filter, { $set: doc }, false, { upsert: true }, rowChanges).upsertedId !== undefined ? "inserted" : "updated";
+            });
+            outcome[written]++;
+            changes.push(...rowChanges);
+          } catch (err) {
+            if (!isRowProblem(err)) throw err;
+            outcome.failures.push(rowFailure(row, err));
+            if (chunk.stopOnError) {
+              outcome.stoppedAt = row;
+              break;
+            }
+          }
+        }
+        this.imports.record(chunk.job, chunk.seq, outcome);
+        return outcome;
+      },
+      chunk.events ? origin : undefined,
+    );
+  }
+
+  /** Records a chunk applied elsewhere (the data-api backend writes upstream, then records here). */
+  importRecord(job: string, seq: number, outcome: ChunkOutcome): Result<null> {
+    return capture(() => {
+      this.ctx.storage.transactionSync(() => {
+        if (!this.imports.applied(job, seq)) this.imports.record(job, seq, outcome);
+      });
+      return null;
+    });
+  }
+
+  importApplied(job: string, seq: number): ChunkOutcome | null {
+    return this.imports.applied(job, seq);
+  }
+
+  importStart(id: string, collection: string, format: string, options: string): Result<ImportJob> {
+    return capture(() => this.imports.start(id, collection, format, JSON.parse(options)));
+  }
+
+  importJob(id: string): ImportJob | null {
+    return this.imports.get(id);
+  }
+
+  importJobs(collection: string | null, limit: number): ImportJob[] {
+    return this.imports.list(collection, limit);
+  }
+
+  importFinish(id: string, status: ImportJobStatus, error?: { code: string; message: string; row?: number }): ImportJob | null {
+    return this.imports.finish(id, status, error);
+  }
+
+  importCancel(id: string): ImportJob | null {
+    return this.imports.cancel(id);
+  }
+
+  importFailures(id: string, afterRow: number, limit: number): RowError[] {
+    return this.imports.failures(id, afterRow, limit);
   }
 
   aggregate(collection: string, pipeline: Ejson, maxTimeMs?: number): Result<Ejson> {

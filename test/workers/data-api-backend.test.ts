@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, inject, it } from "vitest";
 import { ObjectId } from "bson";
 import worker from "../../worker/index";
 import { DataApiStore } from "../../worker/store/data-api";
+import { databaseStub } from "../../worker/store/embedded";
 import { policed } from "../../worker/store/policed";
 import type { DataApiConfig } from "../../worker/store/data-api-client";
 import { AppError } from "../../worker/lib/errors";
@@ -11,6 +12,8 @@ import { uniqueName } from "../helpers/api";
 const proxy = inject("proxyUrl");
 const upstream = inject("upstreamUrl");
 const token = inject("upstreamToken");
+/** Where these stores keep import jobs; the documents live upstream. */
+const jobs = databaseStub(env.DATABASE, "backend", "db");
 
 function config(overrides: Partial<DataApiConfig> = {}): DataApiConfig {
   return {
@@ -47,7 +50,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
 
   it("round-trips documents with BSON types through Atlas-shaped and FerretDB-shaped base URLs", async () => {
     for (const baseUrl of [`${proxy}/app/docflare-test/endpoint/data/v1`, proxy]) {
-      const store = new DataApiStore(config({ baseUrl }), "backend_db");
+      const store = new DataApiStore(config({ baseUrl }), "backend_db", jobs);
       const c = uniqueName();
       const when = new Date("2026-01-02T03:04:05.000Z");
       const { insertedId } = await store.insertOne(c, { name: "ada", born: when, tags: ["x"] });
@@ -60,7 +63,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("supports every DocumentStore operation", async () => {
-    const store = new DataApiStore(config({ format: "json" }), "backend_db");
+    const store = new DataApiStore(config({ format: "json" }), "backend_db", jobs);
     const c = uniqueName();
     const { insertedIds } = await store.insertMany(c, [1, 2, 3, 4, 5].map((n) => ({ _id: n, n, even: n % 2 === 0, tags: [`t${n % 2}`] })));
     expect(insertedIds).toEqual([1, 2, 3, 4, 5]);
@@ -99,8 +102,25 @@ describe("data-api backend against a real Docflare Data API server", () => {
     expect(await store.setValidator(uniqueName(), { type: "object" })).toBeNull();
   });
 
+  it("imports chunk by chunk upstream: a replayed chunk is not applied twice, and rows a lost attempt wrote count as written", async () => {
+    const store = new DataApiStore(config(), "backend_db", jobs);
+    const c = uniqueName();
+    const job = `up_${c}`;
+    await store.importJobs.start(job, c, "ndjson", { mapping: {}, types: {}, nullIfEmpty: true, upsertKeys: [], onError: "skip", events: false, formulas: "reject" });
+    const rows = [1, 2, 3].map((n) => ({ row: n, doc: { _id: new ObjectId(), n }, generatedId: true }));
+    // An attempt that wrote its rows and was lost before recording the chunk:
+    await store.insertOne(c, rows[0].doc);
+    const chunk = { job, seq: 0, read: 4, rejected: [], upsertKeys: [], events: false, stopOnError: false, docs: [...rows, { row: 4, doc: { _id: "taken", n: 4 } }] };
+    await store.insertOne(c, { _id: "taken" });
+    const outcome = await store.importChunk(c, chunk);
+    expect(outcome).toMatchObject({ inserted: 3, failures: [{ row: 4, code: "DUPLICATE_KEY" }] });
+    expect(await store.importChunk(c, chunk)).toMatchObject({ replayed: true, inserted: 3 });
+    expect(await store.countDocuments(c, {})).toBe(4);
+    expect((await store.importJobs.get(job))!.rows).toMatchObject({ read: 4, inserted: 3, failed: 1 });
+  });
+
   it("enforces If-Match as a compare-and-set on the upstream", async () => {
-    const store = new DataApiStore(config(), "backend_db");
+    const store = new DataApiStore(config(), "backend_db", jobs);
     const c = uniqueName();
     await store.insertOne(c, { _id: "a", v: 1 });
     const current = await store.findOne(c, { _id: "a" });
@@ -112,10 +132,10 @@ describe("data-api backend against a real Docflare Data API server", () => {
   it("authenticates with an apiKey header, a Bearer token or Basic credentials", async () => {
     const c = uniqueName();
     for (const auth of [{ kind: "apiKey", key: token }, { kind: "bearer", token }, { kind: "basic", username: "u", password: token }] as const) {
-      const store = new DataApiStore(config({ auth, baseUrl: upstream }), "backend_db");
+      const store = new DataApiStore(config({ auth, baseUrl: upstream }), "backend_db", jobs);
       await store.insertOne(c, { auth: auth.kind });
     }
-    const wrong = new DataApiStore(config({ auth: { kind: "apiKey", key: "wrong" }, baseUrl: upstream }), "backend_db");
+    const wrong = new DataApiStore(config({ auth: { kind: "apiKey", key: "wrong" }, baseUrl: upstream }), "backend_db", jobs);
     const err = await failure(wrong.findOne(c, {}));
     expect(err.status).toBe(502);
     expect(err.code).toBe("UPSTREAM_REJECTED");
@@ -123,7 +143,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("retries idempotent reads after a 5xx, but never a write", async () => {
-    const store = new DataApiStore(config(), "backend_db");
+    const store = new DataApiStore(config(), "backend_db", jobs);
     const c = uniqueName();
     await store.insertOne(c, { _id: 1 });
     await fault("error500", 1);
@@ -139,7 +159,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("retries writes on 429 and 503, which mean the request was not processed", async () => {
-    const store = new DataApiStore(config(), "backend_db");
+    const store = new DataApiStore(config(), "backend_db", jobs);
     const c = uniqueName();
     await fault("unavailable503", 1);
     await store.insertOne(c, { _id: "x" });
@@ -154,7 +174,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("maps a timeout to 504 and an unreachable upstream to 502", async () => {
-    const store = new DataApiStore(config({ timeoutMs: 300, maxAttempts: 1 }), "backend_db");
+    const store = new DataApiStore(config({ timeoutMs: 300, maxAttempts: 1 }), "backend_db", jobs);
     await fault("slow");
     expect(await failure(store.findOne(uniqueName(), {}))).toMatchObject({ status: 504, code: "UPSTREAM_TIMEOUT" });
     await fault("down");
@@ -162,7 +182,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("opens the circuit after repeated failures, fails fast, and closes after a successful trial", async () => {
-    const store = new DataApiStore(config({ baseUrl: `${proxy}/app/circuit/endpoint/data/v1`, failureThreshold: 2, cooldownMs: 400, maxAttempts: 1 }), "backend_db");
+    const store = new DataApiStore(config({ baseUrl: `${proxy}/app/circuit/endpoint/data/v1`, failureThreshold: 2, cooldownMs: 400, maxAttempts: 1 }), "backend_db", jobs);
     await fault("error500");
     await failure(store.findOne("things", {}));
     await failure(store.findOne("things", {}));

@@ -4,9 +4,10 @@ import { isPlainObject, stringify, toJson, type Doc } from "./ejson";
 
 /**
  * Export encodings, one page of documents at a time: NDJSON and JSON arrays in relaxed EJSON, EJSON arrays in
- * canonical EJSON (every type exact), CSV with nested fields flattened to dotted columns. Pure; the route streams.
+ * canonical EJSON (every type exact), CSV (and XLSX, worker/lib/xlsx-writer.ts) with nested fields flattened to dotted
+ * columns. Pure; the route streams.
  */
-export const EXPORT_FORMATS = ["csv", "ndjson", "json", "ejson"] as const;
+export const EXPORT_FORMATS = ["csv", "ndjson", "json", "ejson", "xlsx"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const CONTENT_TYPE: Record<ExportFormat, string> = {
@@ -14,6 +15,7 @@ export const CONTENT_TYPE: Record<ExportFormat, string> = {
   ndjson: "application/x-ndjson",
   json: "application/json; charset=utf-8",
   ejson: "application/ejson",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 };
 
 /** Columns a CSV export may have; wider data is refused up front rather than cut. */
@@ -35,7 +37,7 @@ export function collectColumns(doc: Doc, columns: Set<string>, prefix = ""): voi
   }
 }
 
-function valueAt(doc: Doc, path: string): unknown {
+export function valueAt(doc: Doc, path: string): unknown {
   let cur: unknown = doc;
   for (const part of path.split(".")) {
     if (!isPlainObject(cur)) return undefined;
@@ -72,7 +74,7 @@ export function csvRows(docs: Doc[], columns: string[]): string {
 }
 
 /** One page's text in a streaming array or line format; `first` says whether the page opens the output. */
-export function encodePage(format: Exclude<ExportFormat, "csv">, docs: Doc[], first: boolean): string {
+export function encodePage(format: Exclude<ExportFormat, "csv" | "xlsx">, docs: Doc[], first: boolean): string {
   if (format === "ndjson") return docs.map((d) => `${JSON.stringify(toJson(d))}\n`).join("");
   const canonical = format === "ejson";
   const items = docs.map((d) => JSON.stringify(toJson(d, canonical)));

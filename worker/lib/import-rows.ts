@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import { Decimal128, ObjectId } from "bson";
-import Papa from "papaparse";
 import { AppError, badRequest } from "./errors";
 import { isPlainObject, parseEjson, type Doc } from "./ejson";
 
@@ -8,7 +7,7 @@ import { isPlainObject, parseEjson, type Doc } from "./ejson";
  * Import: a file's rows become documents. Parsing (CSV and TSV with papaparse, NDJSON, a JSON array), the column →
  * field mapping (dotted paths nest), a type per field, and each bad row's number and reason. Pure; the route writes.
  */
-export const IMPORT_FORMATS = ["csv", "tsv", "ndjson", "json"] as const;
+export const IMPORT_FORMATS = ["csv", "tsv", "ndjson", "json", "xlsx"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 export const FIELD_TYPES = ["auto", "string", "number", "integer", "decimal", "boolean", "date", "objectId", "json"] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -21,19 +20,15 @@ export const ImportOptions = z.object({
   nullIfEmpty: z.boolean().default(true),
   upsertKeys: z.array(z.string().min(1).max(300)).max(10).default([]),
   onError: z.enum(["skip", "stop"]).default("skip"),
+  /** Whether the import's writes emit change events (webhooks and scripts see imports by default). */
+  events: z.boolean().default(true),
+  /** Spreadsheet formats: a text cell a spreadsheet would run as a formula is refused (reject) or kept as text (keep). */
+  formulas: z.enum(["reject", "keep"]).default("reject"),
+  /** XLSX: the sheet to read (default: the first). */
+  sheet: z.string().min(1).max(100).optional(),
 });
 export type ImportOptions = z.infer<typeof ImportOptions>;
 
-/** Rows per file: larger imports belong to the streaming job API, not one request. */
-export const MAX_IMPORT_ROWS = 50_000;
-export const MAX_IMPORT_COLUMNS = 1000;
-
-export interface RowError {
-  row: number;
-  reason: string;
-  code: string;
-  path?: string;
-}
 
 export function detectFormat(contentType: string, explicit?: string | null): ImportFormat {
   if (explicit) {
@@ -45,51 +40,8 @@ export function detectFormat(contentType: string, explicit?: string | null): Imp
   if (t.includes("ndjson") || t.includes("jsonl")) return "ndjson";
   if (t.includes("json")) return "json";
   if (t.includes("csv") || t.includes("text/plain")) return "csv";
-  throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "send text/csv, text/tab-separated-values, application/x-ndjson or application/json, or name the format with ?format=");
-}
-
-/** The file's rows, numbered as a person reading the file would (a CSV's first data row is row 2). */
-export function parseRows(text: string, format: ImportFormat): { columns: string[]; rows: { row: number; values: Doc }[]; errors: RowError[] } {
-  const errors: RowError[] = [];
-  if (format === "csv" || format === "tsv") {
-    const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: "greedy", delimiter: format === "tsv" ? "\t" : "" });
-    const columns = parsed.meta.fields ?? [];
-    if (columns.length > MAX_IMPORT_COLUMNS) throw badRequest("TOO_MANY_COLUMNS", `a file has at most ${MAX_IMPORT_COLUMNS} columns; this one has ${columns.length}`);
-    if (parsed.data.length > MAX_IMPORT_ROWS) throw badRequest("TOO_MANY_ROWS", `one request imports at most ${MAX_IMPORT_ROWS} rows`);
-    const broken = new Map<number, string>();
-    for (const e of parsed.errors) if (e.row !== undefined && e.code !== "UndetectableDelimiter") broken.set(e.row, e.message);
-    const rows: { row: number; values: Doc }[] = [];
-    parsed.data.forEach((values, i) => {
-      if (broken.has(i)) errors.push({ row: i + 2, reason: broken.get(i)!, code: "MALFORMED_ROW" });
-      else rows.push({ row: i + 2, values });
-    });
-    return { columns, rows, errors };
-  }
-  const lines = format === "ndjson" ? text.split(/\r?\n/) : null;
-  let items: unknown[];
-  if (lines) {
-    items = [];
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        items.push({ row: i + 1, value: parseEjson(line, `line ${i + 1}`) });
-      } catch (err) {
-        errors.push({ row: i + 1, reason: (err as Error).message, code: "MALFORMED_ROW" });
-      }
-    });
-  } else {
-    const parsed = parseEjson(text, "body");
-    if (!Array.isArray(parsed)) throw badRequest("INVALID_BODY", "a JSON import is an array of documents");
-    items = parsed.map((value, i) => ({ row: i + 1, value }));
-  }
-  if (items.length > MAX_IMPORT_ROWS) throw badRequest("TOO_MANY_ROWS", `one request imports at most ${MAX_IMPORT_ROWS} rows`);
-  const rows: { row: number; values: Doc }[] = [];
-  for (const item of items as { row: number; value: unknown }[]) {
-    if (isPlainObject(item.value)) rows.push({ row: item.row, values: item.value as Doc });
-    else errors.push({ row: item.row, reason: "a row must be a JSON object", code: "INVALID_DOCUMENT" });
-  }
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
-  return { columns, rows, errors };
+  if (t.includes("spreadsheetml") || t.includes("ms-excel")) return "xlsx";
+  throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "send text/csv, text/tab-separated-values, application/x-ndjson, application/json or an XLSX workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), or name the format with ?format=");
 }
 
 const INT = /^-?\d+$/;
@@ -160,16 +112,29 @@ export function toDocument(values: Doc, options: ImportOptions): { doc?: Doc; er
   return { doc };
 }
 
-/** The upsert filter for a document: its values at the upsert keys (all must be present). */
-export function upsertFilter(doc: Doc, keys: string[]): Doc | { error: string } {
-  const filter: Doc = {};
-  for (const k of keys) {
-    let cur: unknown = doc;
-    for (const part of k.split(".")) cur = isPlainObject(cur) ? (cur as Doc)[part] : undefined;
-    if (cur === undefined || cur === null) return { error: `upsert key "${k}" is missing` };
-    filter[k] = cur;
+/**
+ * Text a spreadsheet would run as a formula: "=…", or "+ - @" followed by a call, a DDE pipe or a sheet reference,
+ * or a leading tab or carriage return. "-5" and "@handle" are data.
+ */
+export function looksLikeFormula(text: string): boolean {
+  return /^[=\t\r]/.test(text) || (/^[+\-@]/.test(text) && /[(|!]/.test(text));
+}
+
+/** Undoes the apostrophe Docflare's CSV export puts before formula-looking text, so an export re-imports as it was. */
+export function unneutralise(text: string): string {
+  return text.startsWith("'") && /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+}
+
+/** The first field whose text looks like a formula, if any. */
+export function formulaField(doc: Doc, prefix = ""): string | undefined {
+  for (const [k, v] of Object.entries(doc)) {
+    if (typeof v === "string" && looksLikeFormula(v)) return prefix + k;
+    if (isPlainObject(v)) {
+      const inner = formulaField(v as Doc, `${prefix}${k}.`);
+      if (inner) return inner;
+    }
   }
-  return filter;
+  return undefined;
 }
 
 const TYPE_TESTS: [Exclude<FieldType, "auto" | "json" | "string">, (v: string) => boolean][] = [

@@ -5,18 +5,18 @@ import { badRequest } from "../lib/errors";
 import type { Doc } from "../lib/ejson";
 import { filterFromQuery, parseProjection, parseSort } from "../lib/list-params";
 import { LIMITS } from "../lib/limits";
-import { collectColumns, CONTENT_TYPE, csvHeader, csvRows, encodePage, EXPORT_FORMATS, fileName, type ExportFormat } from "../lib/export-format";
+import { collectColumns, CONTENT_TYPE, csvHeader, csvRows, encodePage, EXPORT_FORMATS, fileName, valueAt, type ExportFormat } from "../lib/export-format";
+import { xlsxStream } from "../lib/xlsx-writer";
 import type { DocumentStore, FindQuery } from "../store/types";
-import { log } from "../log";
+import { byteStream } from "../lib/byte-stream";
 import { bearer, documented, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
-const encoder = new TextEncoder();
 
 const exportRoute = createRoute({
   method: "get", path: "/{collection}/export", tags: ["Documents"], security: bearer,
-  summary: "Export the documents a listing would return, as CSV, NDJSON, JSON or EJSON (streamed)",
-  description: "Same `filter`, field shorthands, `sort` and `fields`/`projection` as listing. CSV flattens nested fields to dotted columns and neutralises formula cells.",
+  summary: "Export the documents a listing would return, as CSV, NDJSON, JSON, EJSON or XLSX (streamed)",
+  description: "Same `filter`, field shorthands, `sort` and `fields`/`projection` as listing. CSV and XLSX flatten nested fields to dotted columns; CSV neutralises formula cells (XLSX cells are values, never formulas).",
   request: {
     params: z.object({ collection: z.string() }),
     query: z.object({
@@ -48,29 +48,16 @@ async function* pages(store: DocumentStore, collection: string, base: Base, firs
   }
 }
 
-function streamOf(chunks: AsyncGenerator<string>, what: string): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    async pull(controller) {
-      try {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else if (next.value) controller.enqueue(encoder.encode(next.value));
-      } catch (err) {
-        // Headers are sent: a failure now can only end the stream early, which the client sees as a broken download.
-        log("warn", "export.failed", { what, error: (err as Error).message });
-        controller.error(err);
-      }
-    },
-    cancel: () => void chunks.return(undefined),
-  });
-}
-
-async function* encode(store: DocumentStore, collection: string, format: ExportFormat, base: Base, first: Page): AsyncGenerator<string> {
-  if (format === "csv") {
-    // CSV needs its columns before its first row: a first pass collects them (keys only), a second writes the rows.
+async function* encode(store: DocumentStore, collection: string, format: ExportFormat, base: Base, first: Page): AsyncGenerator<string | Uint8Array> {
+  if (format === "csv" || format === "xlsx") {
+    // Sheets need their columns before their first row: a first pass collects them (keys only), a second writes rows.
     const columns = new Set<string>();
     for await (const docs of pages(store, collection, base, first)) for (const d of docs) collectColumns(d, columns);
     const list = [...columns];
+    if (format === "xlsx") {
+      yield* xlsxStream(collection, list, pages(store, collection, base), valueAt);
+      return;
+    }
     yield csvHeader(list);
     for await (const docs of pages(store, collection, base)) yield csvRows(docs, list);
     return;
@@ -99,7 +86,7 @@ documented(app, exportRoute, async (c: Context<AppEnv>) => {
   const store = c.get("store")();
   // The first page is read before answering, so a refused query or an unknown operator is a 4xx, not a broken stream.
   const first = await firstPage(store, collection, base);
-  return new Response(streamOf(encode(store, collection, format, base, first), `${collection}.${format}`), {
+  return new Response(byteStream(encode(store, collection, format, base, first), `${collection}.${format}`), {
     headers: {
       "Content-Type": CONTENT_TYPE[format],
       "Content-Disposition": `attachment; filename="${fileName(collection, format)}"`,

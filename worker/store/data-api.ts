@@ -4,7 +4,10 @@ import { mergePatchPipeline } from "../lib/merge-patch";
 import { etagOf, ifMatchSatisfied } from "../lib/etag";
 import { decodeCursor, encodeCursor, queryFingerprint } from "../lib/cursor";
 import { DataApiClient, type DataApiConfig } from "./data-api-client";
-import type { AggregateOptions, CollectionInfo, DocumentStore, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import type { ChunkOutcome, ImportChunk } from "../lib/import-job";
+import type { DatabaseStub } from "./embedded";
+import { importJobsOf, importRowByRow } from "./import-ledger";
+import type { AggregateOptions, CollectionInfo, DocumentStore, ImportJobs, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
 import { LIMITS } from "../lib/limits";
 
 const etag = (doc: Doc) => etagOf(stringify(doc));
@@ -25,9 +28,17 @@ function updateResult(body: Doc): UpdateResult {
 export class DataApiStore implements DocumentStore {
   readonly backend = "data-api" as const;
   private client: DataApiClient;
+  readonly importJobs: ImportJobs;
 
-  constructor(config: DataApiConfig, private database: string) {
+  /** `jobs`: the tenant database's DatabaseDO, which keeps import jobs and chunk keys for every backend. */
+  constructor(config: DataApiConfig, private database: string, private jobs: DatabaseStub) {
     this.client = new DataApiClient(config);
+    this.importJobs = importJobsOf(jobs);
+  }
+
+  /** Called through the eventing wrapper, `this` is that wrapper, so the rows' change events are published. */
+  importChunk(collection: string, chunk: ImportChunk): Promise<ChunkOutcome> {
+    return importRowByRow(this, this.jobs, collection, chunk);
   }
 
   private call(action: string, collection: string | undefined, payload: Doc = {}) {

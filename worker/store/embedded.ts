@@ -3,7 +3,9 @@ import { decodePage } from "../lib/text-page";
 import { parseEjson, stringify, type Doc } from "../lib/ejson";
 import type { WriteOrigin } from "../lib/change-events";
 import { exactIdKeys } from "../lib/planner";
-import type { AggregateOptions, CollectionInfo, DocumentStore, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import type { ChunkOutcome, ImportChunk } from "../lib/import-job";
+import { importJobsOf } from "./import-ledger";
+import type { AggregateOptions, CollectionInfo, DocumentStore, ImportJobs, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
 
 /** idFromName hashes the name on every call; a tenant's id never changes, so remember a bounded number of them. */
 const ids = new Map<string, DurableObjectId>();
@@ -29,20 +31,28 @@ function queryText(query: FindQuery): string {
   return text;
 }
 
+export type DatabaseStub = DurableObjectStub<import("../../durable-objects/database").DatabaseDO>;
+
 /** The DatabaseDO of a tenant's database. */
-export function databaseStub(namespace: Env["DATABASE"], tenant: string, database: string) {
-  return namespace.get(databaseId(namespace, `${tenant}/${database}`)) as DurableObjectStub<import("../../durable-objects/database").DatabaseDO>;
+export function databaseStub(namespace: Env["DATABASE"], tenant: string, database: string): DatabaseStub {
+  return namespace.get(databaseId(namespace, `${tenant}/${database}`)) as DatabaseStub;
 }
 
 /** Talks to the tenant's DatabaseDO; everything crosses as EJSON text so BSON types survive RPC. */
 export class EmbeddedStore implements DocumentStore {
   readonly backend = "embedded" as const;
-  private stub: DurableObjectStub<import("../../durable-objects/database").DatabaseDO>;
+  private stub: DatabaseStub;
   private origin: WriteOrigin;
+  readonly importJobs: ImportJobs;
 
   constructor(namespace: Env["DATABASE"], tenant: string, database: string, chainDepth = 0) {
     this.stub = databaseStub(namespace, tenant, database);
     this.origin = { tenant, database, chainDepth };
+    this.importJobs = importJobsOf(this.stub);
+  }
+
+  async importChunk(collection: string, chunk: ImportChunk): Promise<ChunkOutcome> {
+    return unwrap(await this.stub.importChunk(collection, stringify(chunk), this.origin));
   }
 
   async find(collection: string, query: FindQuery): Promise<FindResult> {

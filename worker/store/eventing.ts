@@ -86,6 +86,9 @@ export function withEvents(store: DocumentStore, origin: WriteOrigin, publish: (
     replaceOne: (c, f, r, o = {}) => pinned(c, f, false, o, (p) => store.replaceOne(c, p, r, o), "replace"),
     deleteOne: (c, f, o = {}) => removed(c, f, false, (p) => store.deleteOne(c, p, o)),
     deleteMany: (c, f, o = {}) => removed(c, f, true, (p) => store.deleteMany(c, p, o)),
+    // An import with events=false writes through the store itself, past the overrides above.
+    importChunk: (c, chunk) => store.importChunk.call(chunk.events ? wrapped : store, c, chunk),
   };
-  return Object.assign(Object.create(store) as DocumentStore, overrides);
+  const wrapped: DocumentStore = Object.assign(Object.create(store) as DocumentStore, overrides);
+  return wrapped;
 }

@@ -1,6 +1,6 @@
 import { AppError } from "../lib/errors";
 import { checkDatabaseName } from "../lib/names";
-import { EmbeddedStore } from "./embedded";
+import { EmbeddedStore, databaseStub } from "./embedded";
 import { DataApiStore } from "./data-api";
 import type { DataApiConfig } from "./data-api-client";
 import type { DocumentStore } from "./types";
@@ -42,7 +42,7 @@ export function upstreamDatabase(template: string, tenant: string, database: str
 export function storeFor(env: Env, tenant: string, database = DEFAULT_DATABASE, chainDepth = 0): DocumentStore {
   checkDatabaseName(database);
   if (env.STORE_BACKEND === "data-api") {
-    const store = new DataApiStore(dataApiConfig(env), upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database));
+    const store = new DataApiStore(dataApiConfig(env), upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database), databaseStub(env.DATABASE, tenant, database));
     return withEvents(store, { tenant, database, chainDepth }, (events) => publishEvents(env, tenant, database, events));
   }
   return new EmbeddedStore(env.DATABASE, tenant, database, chainDepth);

@@ -11,7 +11,9 @@ import {
   andFilter, documentPaths, refuseHiddenReferences, refuseProtectedWrites, scopeFor, withoutHidden, writtenPaths, type RowScope,
 } from "../lib/row-rules";
 import type { Principal } from "../lib/roles";
-import type { AggregateOptions, DocumentStore, FindQuery, WriteOptions } from "./types";
+import type { ChunkRow, ImportChunk, ImportJob, RowError } from "../lib/import-job";
+import { rowFailure } from "../lib/import-job";
+import type { AggregateOptions, DocumentStore, FindQuery, ImportJobs, WriteOptions } from "./types";
 
 function checkFind(q: FindQuery) {
   checkFilter(q.filter);
@@ -240,6 +242,60 @@ class PolicedStore implements DocumentStore {
     const scope = this.scope(c);
     if (!scope) return this.store.sample(c, n);
     return (await this.find(c, { filter: {}, limit: n })).documents;
+  }
+  /**
+   * An import chunk: the same checks as an insert (or, with upsert keys, an upsert) for each row; a row that fails
+   * them is reported with the chunk instead of being sent. Refusals of the whole import (no access, an upsert under a
+   * row filter) end it.
+   */
+  async importChunk(c: string, chunk: ImportChunk) {
+    this.gate("insert", c);
+    const upsert = chunk.upsertKeys.length > 0;
+    if (upsert) this.gate("update", c);
+    const scope = this.scope(c);
+    if (upsert && scope?.filter) throw new AppError(403, "ROW_RULES_UPSERT", "a role with a row filter cannot import with upsert keys");
+    const docs: ChunkRow[] = [];
+    const rejected: RowError[] = [...chunk.rejected];
+    for (const r of chunk.docs) {
+      try {
+        checkDocument(r.doc);
+        if (upsert && scope) refuseProtectedWrites(scope, writtenPaths({ $set: r.doc }));
+        else this.checkInsert(c, [r.doc]);
+        docs.push(r);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        rejected.push(rowFailure(r.row, err));
+      }
+    }
+    return this.store.importChunk(c, { ...chunk, docs, rejected: rejected.sort((a, b) => a.row - b.row) });
+  }
+  /** Import jobs, each seen by callers who may import into its collection. */
+  get importJobs(): ImportJobs {
+    const jobs = this.store.importJobs;
+    const visible = (job: ImportJob | null) => {
+      if (job) this.gate("insert", job.collection);
+      return job;
+    };
+    return {
+      start: async (id, collection, format, options) => {
+        this.gate("insert", collection);
+        return jobs.start(id, collection, format, options);
+      },
+      get: async (id) => visible(await jobs.get(id)),
+      list: async (collection, limit) => {
+        if (collection) this.gate("insert", collection);
+        return (await jobs.list(collection, limit)).filter((j) => mayAccessCollection(this.principal, j.collection));
+      },
+      cancel: async (id) => {
+        visible(await jobs.get(id));
+        return jobs.cancel(id);
+      },
+      finish: (id, status, error) => jobs.finish(id, status, error),
+      failures: async (id, afterRow, limit) => {
+        visible(await jobs.get(id));
+        return jobs.failures(id, afterRow, limit);
+      },
+    };
   }
   async ping() {
     return this.store.ping();

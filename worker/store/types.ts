@@ -1,5 +1,6 @@
 import type { Doc } from "../lib/ejson";
 import type { SortSpec } from "../lib/doc-ops";
+import type { ChunkOutcome, ImportChunk, ImportJob, ImportJobStatus, JobOptions, RowError } from "../lib/import-job";
 
 export interface FindQuery {
   filter?: Doc;
@@ -80,6 +81,16 @@ export interface CollectionInfo {
   validator?: unknown;
 }
 
+/** The import jobs of one tenant database (kept by its DatabaseDO on every backend). */
+export interface ImportJobs {
+  start(id: string, collection: string, format: string, options: JobOptions): Promise<ImportJob>;
+  get(id: string): Promise<ImportJob | null>;
+  list(collection: string | null, limit: number): Promise<ImportJob[]>;
+  cancel(id: string): Promise<ImportJob | null>;
+  finish(id: string, status: ImportJobStatus, error?: { code: string; message: string; row?: number }): Promise<ImportJob | null>;
+  failures(id: string, afterRow: number, limit: number): Promise<RowError[]>;
+}
+
 /** Every route talks to this interface; `embedded` and `data-api` implement it with MongoDB semantics. */
 export interface DocumentStore {
   readonly backend: "embedded" | "data-api";
@@ -105,5 +116,8 @@ export interface DocumentStore {
   listIndexes(collection: string): Promise<IndexSpec[]>;
   dropIndex(collection: string, name: string): Promise<boolean>;
   sample(collection: string, size: number): Promise<Doc[]>;
+  /** One import chunk, applied at most once per (job, seq); see worker/lib/import-job.ts. */
+  importChunk(collection: string, chunk: ImportChunk): Promise<ChunkOutcome>;
+  readonly importJobs: ImportJobs;
   ping(): Promise<void>;
 }
