@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { capture, captureText, type Result, type TextResult } from "../worker/lib/errors";
 import { parseEjson, stringify, type Doc } from "../worker/lib/ejson";
-import type { CollectionInfo, FindQuery, IndexSpec, WriteOptions } from "../worker/store/types";
+import type { CollectionInfo, FindQuery, IndexKeys, IndexOptions, IndexSpec, WriteOptions } from "../worker/store/types";
 import { Catalog } from "./sql/catalog";
 import { Engine, type Change } from "./sql/engine";
 import { encodePage } from "../worker/lib/text-page";
@@ -342,7 +342,11 @@ export class DatabaseDO extends DurableObject<Env> {
     return {
       name,
       ...stats,
-      indexes: [{ name: "_id_", keys: { _id: 1 }, unique: true }, ...meta.indexes.map(({ name, keys, unique }) => ({ name, keys, unique }))],
+      indexes: [
+        { name: "_id_", keys: { _id: 1 }, unique: true },
+        ...meta.indexes.map(({ name, keys, unique }) => ({ name, keys, unique })),
+        ...(meta.text ? [{ name: meta.text.name, keys: meta.text.keys, unique: false, weights: Object.fromEntries(meta.text.fields.map((f, i) => [f, meta.text!.weights[i]])), default_language: meta.text.language }] : []),
+      ],
       ...(meta.validatorJson ? { validator: JSON.parse(meta.validatorJson) } : {}),
     };
   }
@@ -371,8 +375,8 @@ export class DatabaseDO extends DurableObject<Env> {
     return this.write(name, () => this.catalog.drop(name));
   }
 
-  createIndex(collection: string, keys: Record<string, 1 | -1>, unique: boolean, name?: string): Result<IndexSpec> {
-    return this.write(collection, () => this.catalog.createIndex(collection, keys, unique, name));
+  createIndex(collection: string, keys: IndexKeys, options: IndexOptions): Result<IndexSpec> {
+    return this.write(collection, () => this.catalog.createIndex(collection, keys, options));
   }
 
   listIndexes(collection: string): Result<IndexSpec[]> {

@@ -5,7 +5,9 @@ import { compileValidator } from "../../worker/lib/json-schema";
 import { jsonPath, validIndexField, type IndexInfo } from "../../worker/lib/planner";
 import { isPlainObject, parseEjson, type Doc } from "../../worker/lib/ejson";
 import { LIMITS } from "../../worker/lib/limits";
-import type { IndexSpec } from "../../worker/store/types";
+import type { IndexKeys, IndexOptions, IndexSpec } from "../../worker/store/types";
+import { textIndexOptions } from "../../worker/lib/text-search";
+import { TextIndexes, type TextIndexMeta } from "./text-index";
 
 export interface CollectionMeta {
   name: string;
@@ -13,6 +15,8 @@ export interface CollectionMeta {
   validatorJson: string | null;
   validator: Validator | null;
   indexes: Array<IndexInfo & { sqlName: string }>;
+  /** The collection's text index, if it has one (at most one, as in MongoDB). */
+  text?: TextIndexMeta;
 }
 
 /** Schema of the embedded store; each statement is idempotent so the constructor can run it on every start. */
@@ -42,9 +46,15 @@ export function indexableValue(doc: Doc, field: string): boolean {
 
 export class Catalog {
   private cache = new Map<string, CollectionMeta | null>();
+  readonly texts: TextIndexes;
 
   constructor(private sql: SqlStorage) {
     for (const stmt of CATALOG_SCHEMA) sql.exec(stmt);
+    // Text indexes keep their fields, weights and language here.
+    if (!sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('_indexes')").toArray().some((c) => c.name === "options")) {
+      sql.exec("ALTER TABLE _indexes ADD COLUMN options TEXT");
+    }
+    this.texts = new TextIndexes(sql);
   }
 
   private next(name: string): number {
@@ -65,19 +75,22 @@ export class Catalog {
       .toArray()[0];
     let meta: CollectionMeta | null = null;
     if (row) {
-      const indexes = this.sql
-        .exec<{ name: string; keys: string; is_unique: number; usable: number; sql_name: string }>(
-          "SELECT name, keys, is_unique, usable, sql_name FROM _indexes WHERE collection = ? ORDER BY rowid",
+      const all = this.sql
+        .exec<{ name: string; keys: string; is_unique: number; usable: number; sql_name: string; options: string | null }>(
+          "SELECT name, keys, is_unique, usable, sql_name, options FROM _indexes WHERE collection = ? ORDER BY rowid",
           name,
         )
-        .toArray()
-        .map((r) => ({ name: r.name, keys: JSON.parse(r.keys), unique: !!r.is_unique, usable: !!r.usable, sqlName: r.sql_name }));
+        .toArray();
+      const textRow = all.find((r) => r.options !== null);
       meta = {
         name,
         table: row.tbl,
         validatorJson: row.validator,
         validator: row.validator ? compileValidator(JSON.parse(row.validator)) : null,
-        indexes,
+        indexes: all
+          .filter((r) => r.options === null)
+          .map((r) => ({ name: r.name, keys: JSON.parse(r.keys), unique: !!r.is_unique, usable: !!r.usable, sqlName: r.sql_name })),
+        ...(textRow ? { text: { name: textRow.name, sqlName: textRow.sql_name, keys: JSON.parse(textRow.keys), ...JSON.parse(textRow.options!) } } : {}),
       };
     }
     this.cache.set(name, meta);
@@ -115,6 +128,7 @@ export class Catalog {
   drop(name: string): boolean {
     const meta = this.get(name);
     if (!meta) return false;
+    if (meta.text) this.texts.drop(meta.text);
     this.sql.exec(`DROP TABLE IF EXISTS ${meta.table}`);
     this.sql.exec("DELETE FROM _indexes WHERE collection = ?", name);
     this.sql.exec("DELETE FROM _collections WHERE name = ?", name);
@@ -122,7 +136,35 @@ export class Catalog {
     return true;
   }
 
-  createIndex(collection: string, keys: Record<string, 1 | -1>, unique: boolean, requestedName?: string): IndexSpec {
+  createIndex(collection: string, keys: IndexKeys, options: IndexOptions): IndexSpec {
+    if (Object.values(keys).includes("text")) return this.createTextIndex(collection, keys, options);
+    return this.createFieldIndex(collection, keys as Record<string, 1 | -1>, options.unique ?? false, options.name);
+  }
+
+  private createTextIndex(collection: string, keys: IndexKeys, options: IndexOptions): IndexSpec {
+    const text = textIndexOptions(keys, options.weights, options.default_language);
+    for (const f of text.fields) if (f !== "$**" && !validIndexField(f)) throw badRequest("INVALID_INDEX", `index field "${f}" is not a valid path`, { field: f });
+    if (options.unique) throw badRequest("INVALID_INDEX", "a text index cannot be unique");
+    const name = options.name ?? text.fields.map((f) => `${f}_text`).join("_");
+    const meta = this.ensure(collection);
+    const spec: IndexSpec = { name, keys, unique: false, weights: Object.fromEntries(text.fields.map((f, i) => [f, text.weights[i]])), default_language: text.language };
+    if (meta.text) {
+      const same = meta.text.name === name && JSON.stringify(meta.text.fields) === JSON.stringify(text.fields) && JSON.stringify(meta.text.weights) === JSON.stringify(text.weights) && meta.text.language === text.language;
+      if (same) return spec;
+      throw new AppError(409, "INDEX_CONFLICT", `the collection already has a text index ("${meta.text.name}"); a collection has at most one`, { index: meta.text.name });
+    }
+    if (meta.indexes.some((i) => i.name === name)) throw new AppError(409, "INDEX_CONFLICT", `an index named "${name}" already exists with different options`, { index: name });
+    const sqlName = `ft_${this.next("index")}`;
+    this.texts.create({ ...text, name, sqlName, keys: keys as Record<string, "text"> }, meta.table);
+    this.sql.exec(
+      "INSERT INTO _indexes (collection, name, keys, is_unique, usable, sql_name, options) VALUES (?, ?, ?, 0, 1, ?, ?)",
+      collection, name, JSON.stringify(keys), sqlName, JSON.stringify(text),
+    );
+    this.cache.delete(collection);
+    return spec;
+  }
+
+  private createFieldIndex(collection: string, keys: Record<string, 1 | -1>, unique: boolean, requestedName?: string): IndexSpec {
     const fields = Object.entries(keys);
     if (fields.length === 0) throw badRequest("INVALID_INDEX", "index keys must name at least one field");
     for (const [field, dir] of fields) {
@@ -168,6 +210,12 @@ export class Catalog {
 
   dropIndex(collection: string, name: string): boolean {
     const meta = this.get(collection);
+    if (meta?.text?.name === name) {
+      this.texts.drop(meta.text);
+      this.sql.exec("DELETE FROM _indexes WHERE collection = ? AND name = ?", collection, name);
+      this.cache.delete(collection);
+      return true;
+    }
     const index = meta?.indexes.find((i) => i.name === name);
     if (!meta || !index) return false;
     this.sql.exec(`DROP INDEX IF EXISTS ${index.sqlName}`);

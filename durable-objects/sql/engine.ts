@@ -15,9 +15,15 @@ import { resolve } from "mingo/util";
 import type { FindQuery, UpdateResult, WriteOptions } from "../../worker/store/types";
 import { sqlExpr, type Catalog, type CollectionMeta } from "./catalog";
 import type { TextPage } from "../../worker/lib/text-page";
+import { SCORE_FIELD, exactMatch, extractText, indexedText, metaFields, parseSearch, type TextQuery } from "../../worker/lib/text-search";
+
+/** Only filters with these keys can hold a $text (where it is refused when nested); others skip the extraction. */
+const mayHoldText = (filter: Doc) => "$text" in filter || "$and" in filter || "$or" in filter || "$nor" in filter;
 
 /** A stored document; parsed only when something needs to look inside it. */
 class Row {
+  /** The BM25 score, for rows a $text query found. */
+  score?: number;
   constructor(readonly seq: number, readonly text: string, private parsed?: Doc) {}
   get doc(): Doc {
     return (this.parsed ??= parseEjson(this.text) as Doc);
@@ -61,6 +67,29 @@ function duplicateKey(err: unknown, meta: CollectionMeta): never {
   });
 }
 
+/** The field a $text stage's score travels in through a pipeline; removed again at its end. */
+const TEXT_SCORE_VAR = "__docflare_text_score";
+
+/** Replaces {$meta: "textScore"} in pipeline stages with a reference to the carried score. */
+function withScoreRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withScoreRefs);
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const entries = Object.entries(value as Doc);
+  if (entries.length === 1 && entries[0][0] === "$meta") {
+    if (entries[0][1] !== "textScore") throw badRequest("INVALID_PIPELINE", `$meta "${String(entries[0][1])}" is not supported; use "textScore"`);
+    return `$${TEXT_SCORE_VAR}`;
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, withScoreRefs(v)]));
+}
+
+/** A stage with its score references resolved; a $sort on the score sorts the carried field, best first. */
+function scoreStage(stage: Doc): Doc {
+  if (stage.$sort && typeof stage.$sort === "object") {
+    return { $sort: Object.fromEntries(Object.entries(stage.$sort as Doc).map(([k, v]) => (v !== null && typeof v === "object" ? [TEXT_SCORE_VAR, -1] : [k, v]))) };
+  }
+  return withScoreRefs(stage) as Doc;
+}
+
 export class Engine {
   constructor(private sql: SqlStorage, private catalog: Catalog) {}
 
@@ -102,7 +131,15 @@ export class Engine {
   }
 
   /** `max` caps the rows read when the plan is exact (every candidate is a match); otherwise the caller stops early. */
-  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan }, max?: number) {
+  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan | { kind: "text" } }, max?: number): Generator<Row> {
+    if (mayHoldText(filter)) {
+      const { text, rest } = extractText(filter);
+      if (text) {
+        if (stats) stats.plan = { kind: "text" };
+        yield* this.textMatches(meta, text, rest, afterSeq, stats);
+        return;
+      }
+    }
     const plan = choosePlan(filter, meta.indexes);
     if (stats) stats.plan = plan;
     if (plan.kind !== "scan" && plan.exact) {
@@ -117,6 +154,21 @@ export class Engine {
       if (stats) stats.examined++;
       const doc = parseEjson(c.text) as Doc;
       if (test(doc)) yield new Row(c.seq, c.text, doc);
+    }
+  }
+
+  /** Rows the text index finds, scored, then checked against the rest of the filter (and case or diacritics). */
+  private *textMatches(meta: CollectionMeta, text: TextQuery, rest: Doc, afterSeq: number, stats?: { examined: number }): Generator<Row> {
+    const test = Object.keys(rest).length ? matcher(rest) : null;
+    const parsed = parseSearch(text.search);
+    const exact = text.caseSensitive || text.diacriticSensitive;
+    for (const c of this.catalog.texts.search(meta.text, meta.table, text, afterSeq)) {
+      if (stats) stats.examined++;
+      const row = new Row(c.seq, c.text);
+      if (exact && !exactMatch(parsed, indexedText(row.doc, meta.text!.fields), text)) continue;
+      if (test && !test(row.doc)) continue;
+      row.score = c.score;
+      yield row;
     }
   }
 
@@ -147,9 +199,10 @@ export class Engine {
         nextCursor = encodeCursor(fingerprint, { kind: "row", rowid: page[page.length - 1].seq });
       }
     } else {
-      const keys = sortKeys(q.sort);
+      const scored = metaFields(q.sort as Doc);
+      const keys = sortKeys(Object.fromEntries(Object.entries(q.sort).map(([k, v]) => (scored.includes(k) ? [SCORE_FIELD, -1] : [k, v]))) as Record<string, 1 | -1>);
       if (position && position.kind !== "sort") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
-      let all = [...this.matches(meta, filter, 0, stats)].map((row) => ({ row, key: sortValues(row.doc, keys) }));
+      let all = [...this.matches(meta, filter, 0, stats)].map((row) => ({ row, key: keys.map(([f]) => (f === SCORE_FIELD ? (row.score ?? null) : sortValues(row.doc, [[f, 1]])[0])) }));
       if (position?.kind === "sort") all = all.filter((e) => compareValues(e.key, position.values, keys) > 0);
       all.sort((a, b) => compareValues(a.key, b.key, keys));
       const slice = all.slice(skip, skip + limit + 1);
@@ -159,9 +212,7 @@ export class Engine {
       }
       page = slice.map((e) => e.row);
     }
-    const texts = q.projection && Object.keys(q.projection).length > 0
-      ? project(page.map((r) => r.doc), q.projection).map((d) => stringify(d))
-      : page.map((r) => r.text);
+    const texts = this.output(page, q.projection);
     const plan = stats.plan ?? { kind: "scan" as const };
     return {
       json: `[${texts.join(",")}]`,
@@ -172,6 +223,19 @@ export class Engine {
         ? { strategy: plan.kind, index: plan.kind === "index" ? plan.index : plan.kind === "id" ? "_id_" : undefined, docsExamined: stats.examined, nReturned: texts.length }
         : undefined,
     };
+  }
+
+  /** A page's documents as text: stored text when there is no projection; `{$meta: "textScore"}` fields added. */
+  private output(page: Row[], projection: Doc | undefined): string[] {
+    if (!projection || Object.keys(projection).length === 0) return page.map((r) => r.text);
+    const scored = metaFields(projection);
+    if (scored.length === 0) return project(page.map((r) => r.doc), projection).map((d) => stringify(d));
+    const rest = Object.fromEntries(Object.entries(projection).filter(([k]) => !scored.includes(k)));
+    const docs = Object.keys(rest).length ? project(page.map((r) => r.doc), rest) : page.map((r) => ({ ...r.doc }));
+    return docs.map((d, i) => {
+      for (const f of scored) d[f] = page[i].score ?? null;
+      return stringify(d);
+    });
   }
 
   /** Returns the stored text as well, so a plain read by id needs no parse or re-serialization at all. */
@@ -223,6 +287,7 @@ export class Engine {
       duplicateKey(err, meta);
     }
     this.catalog.noteWrite(meta, doc);
+    if (meta.text) this.catalog.texts.put(meta.text, this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq, doc, false);
     return { id: doc._id, text, doc };
   }
 
@@ -235,6 +300,7 @@ export class Engine {
       duplicateKey(err, meta);
     }
     this.catalog.noteWrite(meta, doc);
+    if (meta.text) this.catalog.texts.put(meta.text, row.seq, doc, true);
     return text;
   }
 
@@ -319,6 +385,7 @@ export class Engine {
     const rows = this.targets(meta, filter, many, opts);
     if (rows.length === 0) return 0;
     this.sql.exec(`DELETE FROM ${meta.table} WHERE seq IN (SELECT value FROM json_each(?))`, JSON.stringify(rows.map((r) => r.seq)));
+    if (meta.text) this.catalog.texts.remove(meta.text, rows.map((r) => r.seq));
     for (const r of rows) changes.push({ op: "delete", id: r.doc._id, before: r.doc });
     return rows.length;
   }
@@ -332,8 +399,12 @@ export class Engine {
   aggregate(name: string, pipeline: Doc[]): Doc[] {
     const first = pipeline[0] as { $match?: Doc } | undefined;
     const meta = this.catalog.get(name);
-    const input = !meta ? [] : first?.$match ? [...this.matches(meta, first.$match)].map((r) => r.doc) : this.all(name);
-    const rest = first?.$match ? pipeline.slice(1) : pipeline;
+    const rows = !meta ? [] : first?.$match ? [...this.matches(meta, first.$match)] : null;
+    const scored = rows?.some((r) => r.score !== undefined) ?? false;
+    // A $text first stage: later stages read the score through {$meta: "textScore"}, carried in a hidden field.
+    const input = rows ? rows.map((r) => (scored ? { ...r.doc, [TEXT_SCORE_VAR]: r.score } : r.doc)) : this.all(name);
+    let rest = first?.$match ? pipeline.slice(1) : pipeline;
+    if (scored) rest = [...rest.map(scoreStage), { $unset: TEXT_SCORE_VAR }];
     // A $lookup or $unionWith asks for its collection once per input document: read each collection once per run.
     const read = new Map<string, Doc[]>();
     const lookup = (other: string) => {

@@ -64,7 +64,8 @@ export function parseSort(raw: string | null | undefined): Record<string, 1 | -1
   if (raw.trim().startsWith("{")) {
     const spec = parseJsonParam("sort", raw);
     for (const [k, v] of Object.entries(spec)) {
-      if (v !== 1 && v !== -1) throw badRequest("INVALID_SORT", `sort direction for "${k}" must be 1 or -1`, { field: k });
+      const meta = v !== null && typeof v === "object" && (v as Doc).$meta === "textScore";
+      if (v !== 1 && v !== -1 && !meta) throw badRequest("INVALID_SORT", `sort direction for "${k}" must be 1, -1 or {"$meta": "textScore"}`, { field: k });
     }
     return spec as Record<string, 1 | -1>;
   }

@@ -11,6 +11,7 @@ const QUERY_OPS = [
   "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$and", "$or", "$nor", "$not", "$exists",
   "$type", "$expr", "$regex", "$options", "$mod", "$all", "$elemMatch", "$size", "$comment",
   "$bitsAllSet", "$bitsAnySet", "$bitsAllClear", "$bitsAnyClear",
+  "$text", "$search", "$language", "$caseSensitive", "$diacriticSensitive",
 ];
 const EXPRESSION_OPS = [
   "$abs", "$add", "$ceil", "$divide", "$exp", "$floor", "$ln", "$log", "$log10", "$mod", "$multiply", "$pow",
@@ -27,7 +28,7 @@ const EXPRESSION_OPS = [
   "$setIntersection", "$setIsSubset", "$setUnion", "$mergeObjects", "$getField", "$setField", "$let", "$literal",
   "$sum", "$avg", "$min", "$max", "$push", "$addToSet", "$count", "$stdDevPop", "$stdDevSamp", "$top", "$bottom",
   "$topN", "$bottomN", "$firstN", "$lastN", "$maxN", "$minN", "$rank", "$denseRank", "$documentNumber",
-  "$shift", "$rand",
+  "$shift", "$rand", "$meta",
 ];
 const STAGES = new Set([
   "$match", "$project", "$addFields", "$set", "$unset", "$group", "$sort", "$limit", "$skip", "$count",

@@ -6,11 +6,19 @@ import { LIMITS } from "../lib/limits";
 import { authenticate } from "../middleware/auth";
 import { errorCodeFor } from "../lib/data-api-errors";
 import { readBody, send, wantsCanonical } from "../http";
-import type { DocumentStore } from "../store/types";
+import type { DocumentStore, IndexKeys, IndexOptions } from "../store/types";
 import { log } from "../log";
 import { maxTimeFrom } from "../lib/budget";
 
 type Handler = (store: DocumentStore, body: Doc, collection: string) => Promise<[unknown, 200 | 201]>;
+
+/** createIndex's options as the Data API body names them (weights and default_language for text indexes). */
+const indexOptions = (b: Doc): IndexOptions => ({
+  unique: b.unique === true,
+  name: typeof b.name === "string" ? b.name : undefined,
+  weights: b.weights && typeof b.weights === "object" ? (b.weights as Record<string, number>) : undefined,
+  default_language: typeof b.default_language === "string" ? b.default_language : undefined,
+});
 
 const doc = (body: Doc, key: string): Doc => {
   const v = body[key];
@@ -75,7 +83,7 @@ const ACTIONS: Record<string, { needsCollection: boolean; run: Handler }> = {
   } },
   dropCollection: { needsCollection: true, run: async (s, _b, c) => [{ dropped: await s.dropCollection(c) }, 200] },
   collStats: { needsCollection: true, run: async (s, _b, c) => [{ collection: await s.collectionStats(c) }, 200] },
-  createIndex: { needsCollection: true, run: async (s, b, c) => [{ index: await s.createIndex(c, doc(b, "keys") as Record<string, 1 | -1>, { unique: b.unique === true, name: typeof b.name === "string" ? b.name : undefined }) }, 200] },
+  createIndex: { needsCollection: true, run: async (s, b, c) => [{ index: await s.createIndex(c, doc(b, "keys") as IndexKeys, indexOptions(b)) }, 200] },
   listIndexes: { needsCollection: true, run: async (s, _b, c) => [{ indexes: await s.listIndexes(c) }, 200] },
   dropIndex: { needsCollection: true, run: async (s, b, c) => [{ dropped: await s.dropIndex(c, String(b.name)) }, 200] },
 };

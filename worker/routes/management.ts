@@ -9,7 +9,7 @@ import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 const app = resourceApp();
 const Name = z.object({ name: z.string().openapi({ example: "users" }) });
 const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
-const IndexKeys = z.record(z.string(), z.union([z.literal(1), z.literal(-1)]));
+const IndexKeys = z.record(z.string(), z.union([z.literal(1), z.literal(-1), z.literal("text")]));
 
 /** The caller's store: its gate decides who may manage or read which collection. */
 const storeOf = (c: Context<AppEnv>) => c.get("store")();
@@ -90,12 +90,16 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "post", path: "/{name}/indexes", tags: ["Management"], security: bearer, summary: "Create a single-field or compound index",
+    method: "post", path: "/{name}/indexes", tags: ["Management"], security: bearer, summary: "Create a single-field, compound or text index",
+    description: 'Keys map fields to 1 or -1; a text index maps fields to "text" ("$**" indexes every string), with optional `weights` per field and `default_language` (english, or none for no stemming). A collection has at most one text index.',
     request: {
       params: Name,
       body: {
         required: true,
-        content: { "application/json": { schema: z.object({ keys: IndexKeys, unique: z.boolean().optional(), name: z.string().min(1).max(120).optional() }) } },
+        content: { "application/json": { schema: z.object({
+          keys: IndexKeys, unique: z.boolean().optional(), name: z.string().min(1).max(120).optional(),
+          weights: z.record(z.string(), z.number().int()).optional(), default_language: z.string().max(40).optional(),
+        }) } },
       },
     },
     responses: { 201: { description: "Created", content: { "application/json": { schema: AnyJson } } }, ...errorResponses },
@@ -103,7 +107,7 @@ app.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const body = c.req.valid("json");
-    const index = await storeOf(c).createIndex(name, body.keys as Record<string, 1 | -1>, { unique: body.unique, name: body.name });
+    const index = await storeOf(c).createIndex(name, body.keys, { unique: body.unique, name: body.name, weights: body.weights, default_language: body.default_language });
     return send(c, index, 201);
   },
 );

@@ -7,7 +7,7 @@ import { DataApiClient, type DataApiConfig } from "./data-api-client";
 import type { ChunkOutcome, ImportChunk } from "../lib/import-job";
 import type { DatabaseStub } from "./embedded";
 import { importJobsOf, importRowByRow } from "./import-ledger";
-import type { AggregateOptions, CollectionInfo, DocumentStore, ImportJobs, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import type { AggregateOptions, CollectionInfo, DocumentStore, ImportJobs, IndexKeys, IndexOptions, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
 import { LIMITS } from "../lib/limits";
 
 const etag = (doc: Doc) => etagOf(stringify(doc));
@@ -180,7 +180,7 @@ export class DataApiStore implements DocumentStore {
     return ((await this.call("collStats", name)).collection as CollectionInfo | null) ?? null;
   }
 
-  async createIndex(collection: string, keys: Record<string, 1 | -1>, options: { unique?: boolean; name?: string }) {
+  async createIndex(collection: string, keys: IndexKeys, options: IndexOptions) {
     return (await this.call("createIndex", collection, { keys, ...options })).index as IndexSpec;
   }
 

@@ -5,7 +5,7 @@ import type { WriteOrigin } from "../lib/change-events";
 import { exactIdKeys } from "../lib/planner";
 import type { ChunkOutcome, ImportChunk } from "../lib/import-job";
 import { importJobsOf } from "./import-ledger";
-import type { AggregateOptions, CollectionInfo, DocumentStore, ImportJobs, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import type { AggregateOptions, CollectionInfo, DocumentStore, ImportJobs, IndexKeys, IndexOptions, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
 
 /** idFromName hashes the name on every call; a tenant's id never changes, so remember a bounded number of them. */
 const ids = new Map<string, DurableObjectId>();
@@ -164,8 +164,8 @@ export class EmbeddedStore implements DocumentStore {
     return unwrap((await this.stub.collectionStats(name)) as Result<CollectionInfo | null>);
   }
 
-  async createIndex(collection: string, keys: Record<string, 1 | -1>, options: { unique?: boolean; name?: string }) {
-    return unwrap(await this.stub.createIndex(collection, keys, options.unique ?? false, options.name));
+  async createIndex(collection: string, keys: IndexKeys, options: IndexOptions) {
+    return unwrap(await this.stub.createIndex(collection, keys, options));
   }
 
   async listIndexes(collection: string) {

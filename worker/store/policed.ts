@@ -13,7 +13,7 @@ import {
 import type { Principal } from "../lib/roles";
 import type { ChunkRow, ImportChunk, ImportJob, RowError } from "../lib/import-job";
 import { rowFailure } from "../lib/import-job";
-import type { AggregateOptions, DocumentStore, FindQuery, ImportJobs, WriteOptions } from "./types";
+import type { AggregateOptions, DocumentStore, FindQuery, ImportJobs, IndexKeys, IndexOptions, WriteOptions } from "./types";
 
 function checkFind(q: FindQuery) {
   checkFilter(q.filter);
@@ -225,7 +225,7 @@ class PolicedStore implements DocumentStore {
     this.gate("find", n);
     return this.store.collectionStats(n);
   }
-  async createIndex(c: string, k: Record<string, 1 | -1>, o: { unique?: boolean; name?: string }) {
+  async createIndex(c: string, k: IndexKeys, o: IndexOptions) {
     this.gate("manage", c);
     return this.store.createIndex(c, k, o);
   }

@@ -21,7 +21,7 @@ export interface AggregateOptions {
 }
 
 export interface ExplainInfo {
-  strategy: "id" | "index" | "scan" | "upstream";
+  strategy: "id" | "index" | "text" | "scan" | "upstream";
   index?: string;
   docsExamined: number;
   nReturned: number;
@@ -67,10 +67,23 @@ export interface StoredDoc {
   text?: string;
 }
 
+/** Index keys: 1 or -1 per field, or "text" per field for a text index ("$**" indexes every string). */
+export type IndexKeys = Record<string, 1 | -1 | "text">;
+
+export interface IndexOptions {
+  unique?: boolean;
+  name?: string;
+  /** Text indexes: a weight per field (default 1) and the language that sets stemming (english or none). */
+  weights?: Record<string, number>;
+  default_language?: string;
+}
+
 export interface IndexSpec {
   name: string;
-  keys: Record<string, 1 | -1>;
+  keys: IndexKeys;
   unique: boolean;
+  weights?: Record<string, number>;
+  default_language?: string;
 }
 
 export interface CollectionInfo {
@@ -112,7 +125,7 @@ export interface DocumentStore {
   setValidator(name: string, validator: unknown | null): Promise<CollectionInfo | null>;
   dropCollection(name: string): Promise<boolean>;
   collectionStats(name: string): Promise<CollectionInfo | null>;
-  createIndex(collection: string, keys: Record<string, 1 | -1>, options: { unique?: boolean; name?: string }): Promise<IndexSpec>;
+  createIndex(collection: string, keys: IndexKeys, options: IndexOptions): Promise<IndexSpec>;
   listIndexes(collection: string): Promise<IndexSpec[]>;
   dropIndex(collection: string, name: string): Promise<boolean>;
   sample(collection: string, size: number): Promise<Doc[]>;
