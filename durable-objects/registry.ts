@@ -12,6 +12,8 @@ export interface ApiKeyRecord {
   /** read, write, admin, or the name of a custom role of the tenant. */
   role: string;
   collections: string[] | null;
+  /** Databases the key may address; null means every database of its tenant. */
+  databases: string[] | null;
   prefix: string;
   createdAt: string;
   lastUsedAt: string | null;
@@ -23,6 +25,7 @@ type KeyRow = {
   name: string;
   role: string;
   collections: string | null;
+  databases: string | null;
   prefix: string;
   created_at: number;
   last_used_at: number | null;
@@ -37,6 +40,7 @@ function toRecord(r: KeyRow): ApiKeyRecord {
     name: r.name,
     role: r.role as Role,
     collections: r.collections ? JSON.parse(r.collections) : null,
+    databases: r.databases ? JSON.parse(r.databases) : null,
     prefix: r.prefix,
     createdAt: iso(r.created_at)!,
     lastUsedAt: iso(r.last_used_at),
@@ -48,7 +52,13 @@ function toRecord(r: KeyRow): ApiKeyRecord {
  * Control plane of one tenant: API keys (as SHA-256 hashes only), webhooks and scripts. The instance named
  * SYSTEM_REGISTRY also keeps the directory of tenants with cron scripts, which the Cron Trigger walks.
  */
-export type TenantSetting = "quotas" | "roles" | "oidc";
+export type TenantSetting = "quotas" | "roles" | "oidc" | "databases";
+
+/** A tenant database as the registry lists it ("main" always exists and is not listed here). */
+export interface DatabaseRecord {
+  name: string;
+  createdAt: string;
+}
 
 export class RegistryDO extends DurableObject<Env> {
   private webhooks: WebhookTable;
@@ -65,17 +75,45 @@ export class RegistryDO extends DurableObject<Env> {
       quotas: new VersionCounter(ctx.storage.sql, "quotas"),
       roles: new VersionCounter(ctx.storage.sql, "roles"),
       oidc: new VersionCounter(ctx.storage.sql, "oidc"),
+      databases: new VersionCounter(ctx.storage.sql, "databases"),
     };
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS lock_names (name TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)");
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, collections TEXT, prefix TEXT NOT NULL,
       hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER)`);
+    if (!ctx.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('api_keys')").toArray().some((c) => c.name === "databases")) {
+      ctx.storage.sql.exec("ALTER TABLE api_keys ADD COLUMN databases TEXT");
+    }
   }
 
-  createKey(input: { id: string; name: string; role: string; collections: string[] | null; prefix: string; hash: string }): ApiKeyRecord {
+  private databases(): DatabaseRecord[] {
+    const value = this.settingSnapshot("databases").value;
+    return value ? (JSON.parse(value) as DatabaseRecord[]) : [];
+  }
+
+  /** Records a database (created explicitly, or on first use as in MongoDB); refuses past `max` per tenant. */
+  addDatabase(name: string, max: number): { created: boolean; databases: DatabaseRecord[] } {
+    const list = this.databases();
+    if (list.some((d) => d.name === name)) return { created: false, databases: list };
+    if (list.length >= max) return { created: false, databases: list };
+    const next = [...list, { name, createdAt: new Date().toISOString() }];
+    this.setSetting("databases", JSON.stringify(next));
+    return { created: true, databases: next };
+  }
+
+  removeDatabase(name: string): boolean {
+    const list = this.databases();
+    if (!list.some((d) => d.name === name)) return false;
+    const next = list.filter((d) => d.name !== name);
+    this.setSetting("databases", next.length ? JSON.stringify(next) : null);
+    return true;
+  }
+
+  createKey(input: { id: string; name: string; role: string; collections: string[] | null; databases: string[] | null; prefix: string; hash: string }): ApiKeyRecord {
     this.ctx.storage.sql.exec(
-      "INSERT INTO api_keys (id, name, role, collections, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      input.id, input.name, input.role, input.collections ? JSON.stringify(input.collections) : null, input.prefix, input.hash, Date.now(),
+      "INSERT INTO api_keys (id, name, role, collections, databases, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      input.id, input.name, input.role, input.collections ? JSON.stringify(input.collections) : null,
+      input.databases ? JSON.stringify(input.databases) : null, input.prefix, input.hash, Date.now(),
     );
     return this.getKey(input.id)!;
   }

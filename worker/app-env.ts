@@ -8,7 +8,9 @@ export interface AppEnv {
     /** The stable error code of the response, when it is an error (for metrics). */
     errorCode?: string;
     principal: Principal;
-    /** The tenant's store for a database (REST uses "main"; Data API requests name theirs). */
+    /** The database the request addresses (X-Docflare-Database, default "main"). */
+    database: string;
+    /** The tenant's store for a database (default: the addressed one; Data API requests name theirs). */
     store: (database?: string) => DocumentStore;
   };
 }

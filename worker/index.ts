@@ -9,6 +9,7 @@ import { LIMITS } from "./lib/limits";
 import { auditChanges } from "./audit";
 import audit from "./routes/audit";
 import quotas from "./routes/quotas";
+import databases from "./routes/databases";
 import { ErrorSchema, resourceApp } from "./routes/openapi";
 import health from "./routes/health";
 import collections from "./routes/collections";
@@ -51,7 +52,7 @@ app.use("*", (c, next) => {
       origins,
       handler: cors({
         origin: origins ? origins.split(",").map((o) => o.trim()) : [],
-        allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Docflare-Tenant", "X-Request-Id"],
+        allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Docflare-Tenant", "X-Docflare-Database", "X-Request-Id"],
         exposeHeaders: ["ETag", "Location", "Link", "X-Request-Id"],
         maxAge: 600,
         // The dashboard's refresh cookie crosses origins when it is hosted on Pages; only the listed origins get this.
@@ -65,10 +66,10 @@ const authenticateApi = authenticate();
 // Sign-in routes are public (they take a password or a refresh token); /api/auth/me and /logout-all authenticate themselves.
 app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" || c.req.path.startsWith("/api/auth/") ? next() : authenticateApi(c, next)));
 const controlBody = bodyGuard(LIMITS.maxControlBodyBytes);
-for (const path of ["/api/auth/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
+for (const path of ["/api/auth/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/databases/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
   app.use(path, controlBody);
 }
-for (const path of ["/api/keys/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
+for (const path of ["/api/keys/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/databases/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
   app.use(path, auditChanges);
 }
 app.onError(onError);
@@ -91,6 +92,7 @@ app.route("/api/roles", roles);
 app.route("/api/oidc", oidc);
 app.route("/api/audit", audit);
 app.route("/api/quotas", quotas);
+app.route("/api/databases", databases);
 app.route("/.well-known", wellKnown);
 app.route("/", dataApi);
 

@@ -8,7 +8,7 @@ import { ruleFor, type RoleRule } from "./row-rules";
  * the policed store for data, through `authorizeControl` for the control plane). Routes never compare roles.
  */
 export type DataAction = "find" | "insert" | "update" | "delete" | "aggregate" | "manage";
-export type ControlResource = "keys" | "users" | "roles" | "identity" | "audit" | "quotas" | "webhooks" | "scripts" | "locks" | "cluster";
+export type ControlResource = "keys" | "users" | "roles" | "identity" | "audit" | "quotas" | "webhooks" | "scripts" | "locks" | "cluster" | "databases";
 export type ControlAction = "read" | "write";
 
 const DATA_ROLE: Record<DataAction, Role> = { find: "read", aggregate: "read", insert: "write", update: "write", delete: "write", manage: "admin" };
@@ -24,6 +24,7 @@ const CONTROL_ROLE: Record<ControlResource, Record<ControlAction, Role>> = {
   scripts: { read: "admin", write: "admin" },
   locks: { read: "read", write: "write" },
   cluster: { read: "read", write: "admin" },
+  databases: { read: "read", write: "admin" },
 };
 
 function requireRank(p: Principal, role: Role): void {
@@ -67,6 +68,13 @@ export function authorizeControl(p: Principal, resource: ControlResource, action
   requireRank(p, CONTROL_ROLE[resource][action]);
   if ((resource === "scripts" || resource === "audit" || resource === "quotas" || resource === "identity") && p.collections !== null) {
     throw new AppError(403, "COLLECTION_FORBIDDEN", `${resource} span every collection of the tenant; a credential limited to collections cannot reach them`, { resource });
+  }
+}
+
+/** A database the credential may address (a key may be limited to some). */
+export function authorizeDatabase(p: Principal, database: string): void {
+  if (p.databases && !p.databases.includes(database)) {
+    throw new AppError(403, "DATABASE_FORBIDDEN", `this credential may not access database "${database}"`, { database });
   }
 }
 

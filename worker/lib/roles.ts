@@ -19,6 +19,8 @@ export interface Principal {
   claims?: Record<string, unknown>;
   /** Collections this credential may touch; null means all of its tenant's. */
   collections: string[] | null;
+  /** Databases this credential may address; absent or null means every database of its tenant. */
+  databases?: string[] | null;
   keyId: string | null;
   /** The signed-in user, for access tokens. */
   userId?: string | null;

@@ -39,6 +39,8 @@ export interface ScriptConfig {
   maxAttempts: number;
   /** Hosts `ctx.fetch` may reach ("api.example.com" or "*.example.com"); empty means no network at all. */
   allowedHosts: string[];
+  /** The database the script works on: its event trigger listens there and `ctx.api` reads and writes there. */
+  database?: string;
 }
 
 const events = z
@@ -74,6 +76,7 @@ const fields = {
   rateLimitPerMinute: z.number().int().min(RATE_LIMIT.min).max(RATE_LIMIT.max),
   maxAttempts: z.number().int().min(SCRIPT_ATTEMPTS.min).max(SCRIPT_ATTEMPTS.max),
   allowedHosts: z.array(host).max(20),
+  database: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -").openapi({ description: 'the tenant database the script works on (default "main")' }),
 };
 
 export const CreateScript = z.object({
@@ -85,6 +88,7 @@ export const CreateScript = z.object({
   rateLimitPerMinute: fields.rateLimitPerMinute.default(RATE_LIMIT.default),
   maxAttempts: fields.maxAttempts.default(SCRIPT_ATTEMPTS.default),
   allowedHosts: fields.allowedHosts.default([]),
+  database: fields.database.default("main"),
 }).strict();
 
 export const UpdateScript = z.object(fields).partial().strict();

@@ -12,6 +12,8 @@ const RESERVED_HEADERS = /^(webhook-(id|timestamp|signature)|content-type|conten
 /** What is stored per webhook (secrets apart). `filter` is canonical EJSON text so BSON values survive. */
 export interface WebhookConfig {
   url: string;
+  /** A database name, or "*" for every database of the tenant (records made before databases existed have none). */
+  database?: string;
   collection: string;
   events: OperationType[];
   filter: string | null;
@@ -30,6 +32,7 @@ const events = z
 
 const fields = {
   url: z.string().max(2048),
+  database: z.string().regex(/^(\*|[A-Za-z0-9_-]{1,64})$/, 'a database name or "*"').openapi({ description: 'a database name, or "*" for every database' }),
   collection: z.string().min(1).max(120).openapi({ description: 'a collection name, or "*" for all' }),
   events,
   filter: z.record(z.string(), z.unknown()).nullable().openapi({ description: "MongoDB query on the document" }),
@@ -45,6 +48,7 @@ export const CreateWebhook = z.object({
   ...fields,
   events: events.default(["insert", "update", "replace", "delete"]),
   collection: fields.collection.default("*"),
+  database: fields.database.default("*"),
   filter: fields.filter.optional(),
   excludeFields: fields.excludeFields.default([]),
   rateLimitPerMinute: fields.rateLimitPerMinute.default(RATE_LIMIT.default),

@@ -12,6 +12,8 @@ import { isExternalJwt, verifyExternalToken } from "../auth/oidc";
 import { isBuiltIn, principalRole } from "../auth/custom-roles";
 import { identityOf } from "../auth/identity-stub";
 import { enforceQuotas } from "./quotas";
+import { addressedDatabase } from "../store/databases";
+import { authorizeDatabase } from "../lib/access";
 
 const CACHE_TTL_MS = 30_000;
 /**
@@ -91,7 +93,9 @@ async function verifyApiKey(env: Env, token: string): Promise<Principal | null> 
     remember(invalidKeys, hash, now + CACHE_TTL_MS, MAX_INVALID);
     return null;
   }
-  const principal: Principal = { tenant, role: isBuiltIn(record.role) ? record.role : "read", collections: record.collections, keyId: record.id, superAdmin: false };
+  const principal: Principal = {
+    tenant, role: isBuiltIn(record.role) ? record.role : "read", collections: record.collections, databases: record.databases, keyId: record.id, superAdmin: false,
+  };
   remember(validKeys, hash, { principal, roleName: record.role, expires: now + CACHE_TTL_MS }, MAX_VALID);
   return withRole(env, principal, record.role);
 }
@@ -159,7 +163,13 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
     }
     if (!principal) throw new AppError(401, "INVALID_CREDENTIALS", "the token is not valid or has been revoked");
     c.set("principal", principal);
-    c.set("store", (database?: string) => policed(storeFor(c.env, principal.tenant, database), principal));
+    const addressed = await addressedDatabase(c.env, principal, c.req.header("x-docflare-database"));
+    c.set("database", addressed);
+    c.set("store", (database?: string) => {
+      const name = database ?? addressed;
+      authorizeDatabase(principal, name);
+      return policed(storeFor(c.env, principal.tenant, name), principal);
+    });
     await enforceQuotas(c, next);
   };
 }

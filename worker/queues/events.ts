@@ -28,8 +28,11 @@ async function withSubject(env: Env, event: ChangeEvent): Promise<ChangeEvent> {
   return subject === null ? event : { ...event, fullDocument: parseEjson(subject, "event subject") as Doc };
 }
 
-const listens = (t: { collection: string; events: string[] }, event: ChangeEvent) =>
-  (t.collection === "*" || t.collection === event.collection) && t.events.includes(event.operationType);
+/** Whether a webhook or trigger hears an event: its database ("*" or absent: any), collection and operation. */
+const listens = (t: { database?: string; collection: string; events: string[] }, event: ChangeEvent) =>
+  (t.database === undefined || t.database === "*" || t.database === event.database) &&
+  (t.collection === "*" || t.collection === event.collection) &&
+  t.events.includes(event.operationType);
 
 /** The deliveries one event needs: enabled webhooks on its collection and event type whose filter matches. */
 export async function deliveriesFor(env: Env, event: ChangeEvent, text: string): Promise<DeliveryMessage[]> {
@@ -55,7 +58,7 @@ export async function scriptRunsFor(env: Env, event: ChangeEvent, text: string):
   const out: ScriptRunMessage[] = [];
   for (const script of entry.items) {
     const trigger = script.trigger;
-    if (!script.enabled || trigger.type !== "event" || !listens(trigger, event) || !triggerFilterOf(entry, script)(subjectOf(event))) continue;
+    if (!script.enabled || trigger.type !== "event" || !listens({ ...trigger, database: script.database ?? "main" }, event) || !triggerFilterOf(entry, script)(subjectOf(event))) continue;
     const key = runKey(script.id, event.id);
     if ((event.chainDepth ?? 0) >= maxChainDepth) {
       await scriptStub(env, event.tenant, script.id).finish(key, { trigger: "event", eventId: event.id, scheduledAt: null, attempt: 0 }, {

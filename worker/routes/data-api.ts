@@ -7,6 +7,7 @@ import { authenticate } from "../middleware/auth";
 import { errorCodeFor } from "../lib/data-api-errors";
 import { readBody, send, wantsCanonical } from "../http";
 import type { DocumentStore, IndexKeys, IndexOptions } from "../store/types";
+import { useDatabase } from "../store/databases";
 import { log } from "../log";
 import { maxTimeFrom } from "../lib/budget";
 
@@ -114,6 +115,7 @@ async function handle(c: Context<AppEnv>) {
     if (typeof body.collection !== "string" || !body.collection) throw badRequest("MISSING_PARAMETER", "collection is required", { parameter: "collection" });
     collection = body.collection;
   }
+  await useDatabase(c.env, c.get("principal").tenant, body.database);
   const [result, status] = await action.run(c.get("store")(body.database), body, collection);
   if (wantsCanonical(c)) return send(c, result, status);
   return c.json(toLossyJson(result) as object, status);

@@ -2,10 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError } from "../lib/errors";
-import { checkCollectionName, checkTenant } from "../lib/names";
+import { checkCollectionName, checkDatabaseName, checkTenant } from "../lib/names";
 import { RoleName } from "../lib/roles";
 import { grantFrom, grantOf, tenantRoles } from "../auth/custom-roles";
-import { authorizeControl, authorizeGrant } from "../lib/access";
+import { authorizeControl, authorizeDatabase, authorizeGrant } from "../lib/access";
 import { forgetKey } from "../middleware/auth";
 import { sha256Hex } from "../lib/hash";
 import { registryOf } from "../registry";
@@ -45,6 +45,7 @@ const CreateKey = z.object({
   name: z.string().min(1).max(100),
   role: RoleName,
   collections: z.array(z.string()).max(100).optional(),
+  databases: z.array(z.string()).max(100).optional().openapi({ description: "databases the key may address (default: every database)" }),
   tenant: z.string().optional(),
 });
 
@@ -57,14 +58,17 @@ app.openapi(
   async (c) => {
     const body = c.req.valid("json");
     body.collections?.forEach(checkCollectionName);
+    body.databases?.forEach(checkDatabaseName);
     const { tenant, registry } = keyScope(c, body.tenant);
     const principal = c.get("principal");
     // A limited credential's key inherits its list when none is given; it can never hold more than its creator.
     const collections = body.collections ?? principal.collections;
     authorizeGrant(principal, await grantOf(c.env, tenant, body.role, collections));
+    const databases = body.databases ?? principal.databases ?? null;
+    databases?.forEach((d) => authorizeDatabase(principal, d));
     const token = `dfk_${tenant}_${randomToken(40)}`;
     const record = await registry.createKey({
-      id: `key_${randomToken(16)}`, name: body.name, role: body.role, collections,
+      id: `key_${randomToken(16)}`, name: body.name, role: body.role, collections, databases,
       prefix: token.slice(0, tenant.length + 9), hash: await sha256Hex(token),
     });
     return c.json({ ...record, tenant, token }, 201);

@@ -55,7 +55,7 @@ async function run(env: Env, tenant: string, script: ScriptRecord, eventJson: st
     code: script.code,
     eventJson,
     limits: { timeoutMs: script.timeoutMs, memoryBytes: script.memoryLimitMb * 1024 * 1024, stackBytes: settings.stackBytes },
-    host: scriptHost(env, { tenant, chainDepth, allowedHosts: script.allowedHosts }),
+    host: scriptHost(env, { tenant, chainDepth, allowedHosts: script.allowedHosts, database: script.database }),
   });
   recordScriptRun(outcome.ok ? "succeeded" : "failed", outcome.durationMs);
   return outcome;

@@ -16,6 +16,8 @@ export interface HostScope {
   /** Chain depth of the triggering event; the script's writes carry one more. */
   chainDepth: number;
   allowedHosts: string[];
+  /** The tenant database `ctx.api` works on (the script's `database`, "main" by default). */
+  database?: string;
 }
 
 const args = (argsJson: string) => {
@@ -70,7 +72,7 @@ function message(err: unknown): string {
  */
 export function scriptHost(env: Env, scope: HostScope): ScriptHost {
   // Scripts are managed by unrestricted admins only (worker/lib/access.ts), and act with their tenant-wide reach.
-  const store = policed(storeFor(env, scope.tenant, undefined, scope.chainDepth + 1), {
+  const store = policed(storeFor(env, scope.tenant, scope.database, scope.chainDepth + 1), {
     tenant: scope.tenant, role: "admin", collections: null, keyId: null, superAdmin: false,
   });
   let calls = 0;

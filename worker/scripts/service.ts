@@ -6,6 +6,7 @@ import { checkTrigger, type CreateScript, type ScriptConfig, type TriggerInput }
 import { registryOf, schedulerOf, SYSTEM_REGISTRY } from "../registry";
 import { scriptRunner } from "./index";
 import { invalidateScripts } from "./registry-cache";
+import { useDatabase } from "../store/databases";
 
 type TriggerIn = z.infer<typeof TriggerInput>;
 
@@ -51,6 +52,7 @@ async function syncSchedule(env: Env, tenant: string, before: ScriptRecord | nul
 }
 
 async function save(env: Env, tenant: string, id: string, config: ScriptConfig, before: ScriptRecord | null): Promise<ScriptRecord> {
+  if (config.database) await useDatabase(env, tenant, config.database);
   const record = await registryOf(env, tenant).putScript(id, config, await versionOf(config));
   invalidateScripts(tenant);
   await syncSchedule(env, tenant, before, record);
