@@ -70,6 +70,7 @@ export class RegistryDO extends DurableObject<Env> {
     this.webhooks = new WebhookTable(ctx.storage.sql);
     this.scripts = new ScriptTable(ctx.storage.sql);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS scheduled_tenants (tenant TEXT PRIMARY KEY)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS tenants (tenant TEXT PRIMARY KEY, first_seen_at INTEGER NOT NULL)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.settingCounters = {
       quotas: new VersionCounter(ctx.storage.sql, "quotas"),
@@ -213,6 +214,15 @@ export class RegistryDO extends DurableObject<Env> {
     if (value === null) this.ctx.storage.sql.exec("DELETE FROM settings WHERE key = ?", key);
     else this.ctx.storage.sql.exec("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", key, value);
     this.settingCounters[key].bump();
+  }
+
+  /** System directory: every tenant a credential has acted for (migrations and operators walk it). */
+  noteTenant(tenant: string): void {
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO tenants (tenant, first_seen_at) VALUES (?, ?)", tenant, Date.now());
+  }
+
+  tenants(): string[] {
+    return this.ctx.storage.sql.exec<{ tenant: string }>("SELECT tenant FROM tenants ORDER BY tenant").toArray().map((r) => r.tenant);
   }
 
   /** System directory: which tenants have cron scripts (the Cron Trigger ticks only their coordinators). */

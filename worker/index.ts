@@ -10,6 +10,7 @@ import { auditChanges } from "./audit";
 import audit from "./routes/audit";
 import quotas from "./routes/quotas";
 import databases from "./routes/databases";
+import migrations from "./routes/migrations";
 import { ErrorSchema, resourceApp } from "./routes/openapi";
 import health from "./routes/health";
 import collections from "./routes/collections";
@@ -66,10 +67,12 @@ const authenticateApi = authenticate();
 // Sign-in routes are public (they take a password or a refresh token); /api/auth/me and /logout-all authenticate themselves.
 app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" || c.req.path.startsWith("/api/auth/") ? next() : authenticateApi(c, next)));
 const controlBody = bodyGuard(LIMITS.maxControlBodyBytes);
+// A migration run carries its files, so it may be as large as a data request.
+app.use("/api/migrations/*", bodyGuard(LIMITS.maxBodyBytes));
 for (const path of ["/api/auth/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/databases/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
   app.use(path, controlBody);
 }
-for (const path of ["/api/keys/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/databases/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
+for (const path of ["/api/keys/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/databases/*", "/api/migrations/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
   app.use(path, auditChanges);
 }
 app.onError(onError);
@@ -93,6 +96,7 @@ app.route("/api/oidc", oidc);
 app.route("/api/audit", audit);
 app.route("/api/quotas", quotas);
 app.route("/api/databases", databases);
+app.route("/api/migrations", migrations);
 app.route("/.well-known", wellKnown);
 app.route("/", dataApi);
 

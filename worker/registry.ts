@@ -10,6 +10,11 @@ export function schedulerOf(env: Env, tenant: string) {
   return env.SCHEDULER.get(env.SCHEDULER.idFromName(tenant));
 }
 
+/** A tenant's lock object of one name (names starting with "docflare:" are Docflare's own). */
+export function lockOf(env: Env, tenant: string, name: string) {
+  return env.LOCK.get(env.LOCK.idFromName(`${tenant}/${name}`));
+}
+
 export function scriptStub(env: Env, tenant: string, scriptId: string) {
   return env.SCRIPT.get(env.SCRIPT.idFromName(`${tenant}/${scriptId}`));
 }

@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderTypes, TYPES_FILE } from "../../scripts/dashboard-types.mjs";
 import { startStack, type Stack } from "./stack";
@@ -67,5 +69,32 @@ describe("npm start, driven over HTTP", () => {
   it("the dashboard's API types match the live OpenAPI document (npm run dashboard:types when this fails)", async () => {
     const live = await renderTypes(await (await fetch(`${base}/openapi.json`)).json());
     expect(readFileSync(TYPES_FILE, "utf8") === live, "dashboard/src/api/schema.d.ts is stale: run npm run dashboard:types").toBe(true);
+  });
+
+  it("npm run migrate applies the migrations/ folder and its seeds to a tenant, with a dry run, status and down", async () => {
+    const tenant = `mig-${Date.now().toString(36)}`;
+    const migrate = async (...args: string[]) => {
+      try {
+        const { stdout } = await promisify(execFile)("node", ["scripts/migrate.mjs", ...args, "--url", base, "--token", admin, "--tenant", tenant]);
+        return { code: 0, out: stdout };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, out: e.stdout + e.stderr };
+      }
+    };
+    expect((await migrate("status")).out).toMatch(/pending\s+0001_products[\s\S]*pending\s+0002_products_search/);
+    expect((await migrate("up", "--dry-run")).out).toContain("would run 0001_products up()");
+    expect((await http("GET", "/api/management/collections/products", admin, undefined, { "X-Docflare-Tenant": tenant })).status).toBe(404);
+    const up = await migrate("up");
+    expect(up.code, up.out).toBe(0);
+    expect(up.out).toMatch(/ran 0001_products up\(\)[\s\S]*ran 0002_products_search up\(\)/);
+    expect((await migrate("seed")).out).toContain("ran 0001_sample_products up()");
+    expect((await migrate("seed")).out).toContain("nothing to apply");
+    const search = await http("GET", `/api/db/products?filter=${encodeURIComponent('{"$text":{"$search":"coffee"}}')}&sort=sku`, admin, undefined, { "X-Docflare-Tenant": tenant });
+    expect(search.json.documents.map((d: { sku: string }) => d.sku)).toEqual(["BEAN-03", "FILT-05", "GRND-04"]);
+    expect((await migrate("status")).out).toMatch(/applied\s+0001_products[\s\S]*applied\s+0002_products_search/);
+    expect((await migrate("down")).out).toContain("ran 0002_products_search down()");
+    const bad = await migrate("down", "x");
+    expect(bad.code).toBe(2);
   });
 });

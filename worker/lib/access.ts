@@ -8,7 +8,7 @@ import { ruleFor, type RoleRule } from "./row-rules";
  * the policed store for data, through `authorizeControl` for the control plane). Routes never compare roles.
  */
 export type DataAction = "find" | "insert" | "update" | "delete" | "aggregate" | "manage";
-export type ControlResource = "keys" | "users" | "roles" | "identity" | "audit" | "quotas" | "webhooks" | "scripts" | "locks" | "cluster" | "databases";
+export type ControlResource = "keys" | "users" | "roles" | "identity" | "audit" | "quotas" | "webhooks" | "scripts" | "locks" | "cluster" | "databases" | "migrations";
 export type ControlAction = "read" | "write";
 
 const DATA_ROLE: Record<DataAction, Role> = { find: "read", aggregate: "read", insert: "write", update: "write", delete: "write", manage: "admin" };
@@ -25,6 +25,7 @@ const CONTROL_ROLE: Record<ControlResource, Record<ControlAction, Role>> = {
   locks: { read: "read", write: "write" },
   cluster: { read: "read", write: "admin" },
   databases: { read: "read", write: "admin" },
+  migrations: { read: "admin", write: "admin" },
 };
 
 function requireRank(p: Principal, role: Role): void {
@@ -66,7 +67,7 @@ function authorizeCustom(role: { name: string; rules: RoleRule[] }, action: Data
  */
 export function authorizeControl(p: Principal, resource: ControlResource, action: ControlAction): void {
   requireRank(p, CONTROL_ROLE[resource][action]);
-  if ((resource === "scripts" || resource === "audit" || resource === "quotas" || resource === "identity") && p.collections !== null) {
+  if ((resource === "scripts" || resource === "audit" || resource === "quotas" || resource === "identity" || resource === "migrations") && p.collections !== null) {
     throw new AppError(403, "COLLECTION_FORBIDDEN", `${resource} span every collection of the tenant; a credential limited to collections cannot reach them`, { resource });
   }
 }

@@ -13,6 +13,7 @@ import { isBuiltIn, principalRole } from "../auth/custom-roles";
 import { identityOf } from "../auth/identity-stub";
 import { enforceQuotas } from "./quotas";
 import { addressedDatabase } from "../store/databases";
+import { noteTenant } from "../tenants";
 import { authorizeDatabase } from "../lib/access";
 
 const CACHE_TTL_MS = 30_000;
@@ -163,6 +164,7 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
     }
     if (!principal) throw new AppError(401, "INVALID_CREDENTIALS", "the token is not valid or has been revoked");
     c.set("principal", principal);
+    await noteTenant(c.env, principal.tenant);
     const addressed = await addressedDatabase(c.env, principal, c.req.header("x-docflare-database"));
     c.set("database", addressed);
     c.set("store", (database?: string) => {

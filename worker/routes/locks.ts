@@ -4,7 +4,7 @@ import type { AppEnv } from "../app-env";
 import { AppError, unwrap } from "../lib/errors";
 import { LEASE_LIMITS } from "../lib/lease";
 import { authorizeControl, type ControlAction } from "../lib/access";
-import { registryOf } from "../registry";
+import { lockOf, registryOf } from "../registry";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
@@ -19,7 +19,7 @@ function lockFor(c: Context<AppEnv>, action: ControlAction) {
   const principal = c.get("principal");
   authorizeControl(principal, "locks", action);
   const name = c.req.param("name")!;
-  return c.env.LOCK.get(c.env.LOCK.idFromName(`${principal.tenant}/${name}`));
+  return lockOf(c.env, principal.tenant, name);
 }
 
 app.openapi(

@@ -4,7 +4,7 @@ import { hostAllowed } from "../lib/script-config";
 import { checkOutboundUrl } from "../lib/ssrf";
 import { storeFor } from "../store";
 import { policed } from "../store/policed";
-import type { DocumentStore } from "../store/types";
+import type { DocumentStore, IndexKeys, IndexOptions } from "../store/types";
 import { outboundPolicy } from "../webhooks/settings";
 import type { ApiOperation, ScriptHost } from "./runner";
 
@@ -18,6 +18,8 @@ export interface HostScope {
   allowedHosts: string[];
   /** The tenant database `ctx.api` works on (the script's `database`, "main" by default). */
   database?: string;
+  /** The store `ctx.api` uses instead (migrations: the caller's store, or a dry run's). */
+  store?: DocumentStore;
 }
 
 const args = (argsJson: string) => {
@@ -48,12 +50,28 @@ const OPS: Record<ApiOperation, Op> = {
   insert: async (s, [c, d]) => ({ insertedId: (await s.insertOne(name(c), doc(d, "document"))).insertedId }),
   insertMany: async (s, [c, docs]) => s.insertMany(name(c), docs as Doc[]),
   update: async (s, [c, f, u, o]) => strip(await s.updateOne(name(c), doc(f, "filter"), u as Doc, { upsert: !!doc(o, "options").upsert })),
-  updateMany: async (s, [c, f, u, o]) => strip(await s.updateMany(name(c), doc(f, "filter"), u as Doc, { upsert: !!doc(o, "options").upsert })),
+  updateMany: async (s, [c, f, u, o]) => {
+    const opts = doc(o, "options");
+    return strip(await s.updateMany(name(c), doc(f, "filter"), u as Doc, { upsert: !!opts.upsert, allowEmptyFilter: !!opts.allowEmptyFilter }));
+  },
   replace: async (s, [c, f, r, o]) => strip(await s.replaceOne(name(c), doc(f, "filter"), doc(r, "replacement"), { upsert: !!doc(o, "options").upsert })),
   delete: async (s, [c, f]) => s.deleteOne(name(c), doc(f, "filter")),
-  deleteMany: async (s, [c, f]) => s.deleteMany(name(c), doc(f, "filter")),
+  deleteMany: async (s, [c, f, o]) => s.deleteMany(name(c), doc(f, "filter"), { allowEmptyFilter: !!doc(o, "options").allowEmptyFilter }),
   aggregate: async (s, [c, p]) => s.aggregate(name(c), p as Doc[]),
   count: async (s, [c, f]) => s.countDocuments(name(c), doc(f, "filter")),
+  // Schema steps, for migrations (and scripts, which act with their tenant's whole reach anyway).
+  listCollections: async (s) => (await s.listCollections()).map((c) => ({ name: c.name, count: c.count, indexes: c.indexes, ...(c.validator ? { validator: c.validator } : {}) })),
+  createCollection: async (s, [c, o]) => {
+    const r = await s.createCollection(name(c), { validator: doc(o, "options").validator });
+    return { name: r.name, created: r.created };
+  },
+  dropCollection: async (s, [c]) => ({ dropped: await s.dropCollection(name(c)) }),
+  setValidator: async (s, [c, v]) => ({ updated: (await s.setValidator(name(c), v === null || v === undefined ? null : doc(v, "validator"))) !== null }),
+  createIndex: async (s, [c, k, o]) => s.createIndex(name(c), doc(k, "keys") as IndexKeys, doc(o, "options") as IndexOptions),
+  dropIndex: async (s, [c, n]) => {
+    if (typeof n !== "string") throw new AppError(400, "INVALID_ARGUMENTS", "dropIndex takes the index name");
+    return { dropped: await s.dropIndex(name(c), n) };
+  },
 };
 
 function strip(r: { matchedCount: number; modifiedCount: number; upsertedId?: unknown }) {
@@ -72,9 +90,11 @@ function message(err: unknown): string {
  */
 export function scriptHost(env: Env, scope: HostScope): ScriptHost {
   // Scripts are managed by unrestricted admins only (worker/lib/access.ts), and act with their tenant-wide reach.
-  const store = policed(storeFor(env, scope.tenant, scope.database, scope.chainDepth + 1), {
-    tenant: scope.tenant, role: "admin", collections: null, keyId: null, superAdmin: false,
-  });
+  const store =
+    scope.store ??
+    policed(storeFor(env, scope.tenant, scope.database, scope.chainDepth + 1), {
+      tenant: scope.tenant, role: "admin", collections: null, keyId: null, superAdmin: false,
+    });
   let calls = 0;
   let fetches = 0;
   return {

@@ -65,7 +65,10 @@ export interface ScriptRunner {
 export const SCRIPT_FILENAME = "script.js";
 
 /** The methods of `ctx.api`: both sandboxes build it from this list, and the host implements exactly these. */
-export const API_OPERATIONS = ["find", "findOne", "insert", "insertMany", "update", "updateMany", "replace", "delete", "deleteMany", "aggregate", "count"] as const;
+export const API_OPERATIONS = [
+  "find", "findOne", "insert", "insertMany", "update", "updateMany", "replace", "delete", "deleteMany", "aggregate", "count",
+  "listCollections", "createCollection", "dropCollection", "setValidator", "createIndex", "dropIndex",
+] as const;
 export type ApiOperation = (typeof API_OPERATIONS)[number];
 
 /** Finds the script's own line in a stack trace (`script.js:LINE`), if it has one. */
