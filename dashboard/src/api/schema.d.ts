@@ -104,13 +104,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export the documents a listing would return, as CSV, NDJSON, JSON or EJSON (streamed)
-         * @description Same `filter`, field shorthands, `sort` and `fields`/`projection` as listing. CSV flattens nested fields to dotted columns and neutralises formula cells.
+         * Export the documents a listing would return, as CSV, NDJSON, JSON, EJSON or XLSX (streamed)
+         * @description Same `filter`, field shorthands, `sort` and `fields`/`projection` as listing. CSV and XLSX flatten nested fields to dotted columns; CSV neutralises formula cells (XLSX cells are values, never formulas).
          */
         get: {
             parameters: {
                 query?: {
-                    format?: "csv" | "ndjson" | "json" | "ejson";
+                    format?: "csv" | "ndjson" | "json" | "ejson" | "xlsx";
                     filter?: string;
                     sort?: string;
                     fields?: string;
@@ -172,8 +172,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import CSV, TSV, NDJSON or a JSON array, with a column mapping, field types, upsert keys and a dry run
-         * @description The body is the file (format from Content-Type or `format`). Options: `mapping` (JSON: column → field, dotted paths nest, "" skips), `types` (JSON: field → auto|string|number|integer|decimal|boolean|date|objectId|json), `nullIfEmpty`, `upsertKeys` (comma-separated), `onError` (skip|stop), `dryRun=true` (a preview; writes nothing).
+         * Import CSV, TSV, NDJSON, a JSON array or an XLSX sheet as a job, with a column mapping, field types, upsert keys and a dry run
+         * @description The body is the file (format from Content-Type or `format`), streamed: text formats have no size limit beyond the platform's request body limit; XLSX takes up to 32 MiB.
+         *
+         *     Options: `mapping` (JSON: column → field, dotted paths nest, "" skips), `types` (JSON: field → auto|string|number|integer|decimal|boolean|date|objectId|json), `nullIfEmpty`, `upsertKeys` (comma-separated), `onError` (skip|stop), `events` (false: no change events), `formulas` (reject|keep), `sheet` (XLSX), `dryRun=true` (a preview; writes nothing).
+         *
+         *     The import is a job (`jobId` names it; sending the same file again under the same id resumes it without applying any chunk twice). Its progress, cancel and report of failed rows are under `/imports/{jobId}`.
          */
         post: {
             parameters: {
@@ -185,6 +189,10 @@ export interface paths {
                     nullIfEmpty?: string;
                     upsertKeys?: string;
                     onError?: string;
+                    events?: string;
+                    formulas?: string;
+                    sheet?: string;
+                    jobId?: string;
                 };
                 header?: never;
                 path: {
@@ -194,7 +202,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description What was (or, in a dry run, would be) written, and every bad row */
+                /** @description The job's outcome (or, in a dry run, the preview) and its first bad rows */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -226,6 +234,245 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/db/{collection}/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The collection's recent import jobs, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    collection: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Jobs */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/db/{collection}/imports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import job's status and progress (rows read, inserted, updated, skipped, failed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    collection: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The job */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/db/{collection}/imports/{jobId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a running import: no chunk after the current one is written */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    collection: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The job */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/db/{collection}/imports/{jobId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The job's failed rows (row, code, path, reason) as CSV, or JSON with format=json */
+        get: {
+            parameters: {
+                query?: {
+                    format?: "csv" | "json";
+                };
+                header?: never;
+                path: {
+                    collection: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report, as an attachment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1216,7 +1463,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a single-field or compound index */
+        /**
+         * Create a single-field, compound or text index
+         * @description Keys map fields to 1 or -1; a text index maps fields to "text" ("$**" indexes every string), with optional `weights` per field and `default_language` (english, or none for no stemming). A collection has at most one text index.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1230,10 +1480,14 @@ export interface paths {
                 content: {
                     "application/json": {
                         keys: {
-                            [key: string]: 1 | -1;
+                            [key: string]: 1 | -1 | "text";
                         };
                         unique?: boolean;
                         name?: string;
+                        weights?: {
+                            [key: string]: number;
+                        };
+                        default_language?: string;
                     };
                 };
             };
@@ -1467,6 +1721,8 @@ export interface paths {
                          */
                         role: string;
                         collections?: string[];
+                        /** @description databases the key may address (default: every database) */
+                        databases?: string[];
                         tenant?: string;
                     };
                 };
@@ -1633,6 +1889,11 @@ export interface paths {
                 content: {
                     "application/json": {
                         url: string;
+                        /**
+                         * @description a database name, or "*" for every database
+                         * @default *
+                         */
+                        database?: string;
                         /**
                          * @description a collection name, or "*" for all
                          * @default *
@@ -1820,6 +2081,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         url?: string;
+                        /** @description a database name, or "*" for every database */
+                        database?: string;
                         /** @description a collection name, or "*" for all */
                         collection?: string;
                         events?: ("insert" | "update" | "replace" | "delete" | "create")[];
@@ -2636,6 +2899,11 @@ export interface paths {
                         maxAttempts?: number;
                         /** @default [] */
                         allowedHosts?: string[];
+                        /**
+                         * @description the tenant database the script works on (default "main")
+                         * @default main
+                         */
+                        database?: string;
                     };
                 };
             };
@@ -2834,6 +3102,8 @@ export interface paths {
                         rateLimitPerMinute?: number;
                         maxAttempts?: number;
                         allowedHosts?: string[];
+                        /** @description the tenant database the script works on (default "main") */
+                        database?: string;
                     };
                 };
             };
@@ -4757,6 +5027,351 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/databases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's databases ("main" always exists); address one with the X-Docflare-Database header */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Databases */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** Create a database */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/databases/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A database's stats: collections, documents, bytes, indexes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Stats */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Drop a database and every collection in it; `confirm` must repeat its name ("main" is emptied, not removed) */
+        delete: {
+            parameters: {
+                query?: {
+                    confirm?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Dropped */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/migrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report, apply or revert migrations (or apply seeds) on the addressed database
+         * @description The caller sends the migration files (what `npm run migrate` reads from `migrations/`). Each file exports `up(ctx)` and `down(ctx)`, run in the script sandbox with `ctx.api` on the database named by X-Docflare-Database. Applied files are recorded in `_migrations` with a checksum; an applied file that changed is refused. A run holds the database's migration lock. `dryRun` reports what each step would change, with document counts, and writes nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        command: "status" | "up" | "down";
+                        migrations: {
+                            id: string;
+                            code: string;
+                        }[];
+                        /** @description up: at most this many pending files; down: this many (default 1) */
+                        steps?: number;
+                        /** @default false */
+                        dryRun?: boolean;
+                        /**
+                         * @default migration
+                         * @enum {string}
+                         */
+                        kind?: "migration" | "seed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Status, and the steps run */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/migrations/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant Docflare has served (the admin token only): what `npm run migrate -- --all-tenants` walks */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Tenants */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input: `{ error: { code, message, details } }` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Role or collection not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
