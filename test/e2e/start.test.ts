@@ -1,5 +1,8 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import openapiTS, { astToString } from "openapi-typescript";
+import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderTypes, TYPES_FILE } from "../../scripts/dashboard-types.mjs";
@@ -96,5 +99,65 @@ describe("npm start, driven over HTTP", () => {
     expect((await migrate("down")).out).toContain("ran 0002_products_search down()");
     const bad = await migrate("down", "x");
     expect(bad.code).toBe(2);
+  });
+
+  it("/openapi.json passes an OpenAPI linter, and clients generated from it and from /api/sdk/typescript type-check and run without casts", async () => {
+    const tenant = `sdk-${Date.now().toString(36)}`;
+    const as = { "X-Docflare-Tenant": tenant };
+    await http("POST", "/api/management/collections", admin, { name: "products", validator: { type: "object", required: ["sku", "name", "price"], properties: { sku: { type: "string" }, name: { type: "string" }, price: { type: "number" } } } }, as);
+    const config = await createConfig({ extends: ["recommended"] });
+    for (const headers of [{}, { Authorization: `Bearer ${admin}`, ...as }]) {
+      const source = await (await fetch(`${base}/openapi.json`, { headers })).text();
+      const problems = await lintFromString({ source, absoluteRef: "openapi.json", config });
+      expect(problems.filter((p) => p.severity === "error").map((p) => `${p.ruleId}: ${p.message} ${p.location[0]?.pointer}`)).toEqual([]);
+    }
+    const dir = join(process.cwd(), ".tmp", `clients-${tenant}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const spec = await (await fetch(`${base}/openapi.json`, { headers: { Authorization: `Bearer ${admin}`, ...as } })).json();
+      writeFileSync(join(dir, "api.d.ts"), astToString(await openapiTS(spec)));
+      writeFileSync(join(dir, "sdk.ts"), (await (await fetch(`${base}/api/sdk/typescript`, { headers: { Authorization: `Bearer ${admin}`, ...as } })).text()));
+      writeFileSync(join(dir, "openapi-client.ts"), `import createClient from "openapi-fetch";
+import type { paths } from "./api";
+const client = createClient<paths>({ baseUrl: process.env.BASE, headers: { Authorization: "Bearer " + process.env.TOKEN, "X-Docflare-Tenant": process.env.TENANT } });
+const created = await client.POST("/api/db/products", { body: { sku: "OA-1", name: "typed", price: 2 } });
+if (created.error) throw new Error(created.error.error.code);
+const listed = await client.GET("/api/db/products", { params: { query: { limit: 10, filter: JSON.stringify({ sku: "OA-1" }) } } });
+const names: string[] = (listed.data?.documents ?? []).map((d) => d.name);
+const missing = await client.GET("/api/db/{collection}/{id}", { params: { path: { collection: "products", id: "none" } } });
+const code: string | undefined = missing.error?.error.code;
+const counted = await client.GET("/api/db/{collection}/count", { params: { path: { collection: "products" } } });
+const n: number | undefined = counted.data?.count;
+console.log(JSON.stringify({ names, code, n }));
+`);
+      writeFileSync(join(dir, "sdk-client.ts"), `import { Docflare, DocflareError } from "./sdk.ts";
+const db = new Docflare({ baseUrl: process.env.BASE!, token: process.env.TOKEN!, tenant: process.env.TENANT });
+const products = db.collection("products");
+await products.insert({ sku: "SDK-1", name: "from the SDK", price: 3 });
+const page = await products.list({ filter: { sku: "SDK-1" }, limit: 5 });
+const price: number = page.documents[0].price;
+// @ts-expect-error a collection the tenant does not have
+db.collection("nope");
+// @ts-expect-error price is a number
+await products.insert({ sku: "SDK-2", name: "wrong", price: "3" }).catch(() => undefined);
+let code = "";
+try { await products.get("missing"); } catch (err) { if (err instanceof DocflareError) code = err.code; }
+console.log(JSON.stringify({ price, total: await products.count(), code }));
+`);
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, target: "es2022", module: "esnext", moduleResolution: "bundler", allowImportingTsExtensions: true, types: ["node"], skipLibCheck: true },
+        include: ["*.ts"],
+      }));
+      const run = promisify(execFile);
+      const tsc = await run("node", [join(process.cwd(), "node_modules/typescript/bin/tsc"), "-p", dir]).catch((e) => e);
+      expect(`${tsc.stdout ?? ""}${tsc.stderr ?? ""}`).toBe("");
+      const env = { ...process.env, BASE: base, TOKEN: admin, TENANT: tenant };
+      const viaOpenapi = JSON.parse((await run("node", [join(dir, "openapi-client.ts")], { env })).stdout);
+      expect(viaOpenapi).toEqual({ names: ["typed"], code: "DOCUMENT_NOT_FOUND", n: 1 });
+      const viaSdk = JSON.parse((await run("node", [join(dir, "sdk-client.ts")], { env })).stdout);
+      expect(viaSdk).toEqual({ price: 3, total: 2, code: "DOCUMENT_NOT_FOUND" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
+import app from "../../worker/app";
 import { describe, expect, it } from "vitest";
-import { call, uniqueName } from "../helpers/api";
+import { call, createKey, uniqueName } from "../helpers/api";
 
 describe("collection management", () => {
   it("creates with a JSON Schema validator that writes must satisfy (400 names the path)", async () => {
@@ -145,17 +146,56 @@ describe("Data API served", () => {
 });
 
 describe("docs and health", () => {
-  it("publishes OpenAPI 3.1 covering every route, an interactive page, liveness and readiness", async () => {
+  it("publishes OpenAPI 3.1 covering every route the app serves, with operation ids, security and error bodies", async () => {
     const spec = (await call("GET", "/openapi.json", { token: null })).json;
     expect(spec.openapi).toBe("3.1.0");
-    for (const path of ["/api/db/{collection}", "/api/db/{collection}/{id}", "/api/db/{collection}/query", "/api/db/{collection}/aggregate",
-      "/api/db/{collection}/count", "/api/management/collections", "/api/management/collections/{name}/indexes", "/api/keys", "/health", "/ready",
-      "/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/auth/logout-all", "/api/auth/me", "/api/users", "/api/users/{id}",
-      "/api/audit", "/api/quotas", "/.well-known/jwks.json"]) {
-      expect(spec.paths[path], path).toBeDefined();
+    // Every route the Hono app serves (middleware aside) is in the document, under the same path template.
+    const served = app.routes
+      .filter((r) => r.method !== "ALL" && !["/openapi.json", "/api/docs", "/api/sdk/typescript"].includes(r.path))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    const documented = new Set(Object.entries(spec.paths).flatMap(([path, item]) => Object.keys(item as object).map((m) => `${m} ${path}`)));
+    const dataApiShapes = served.filter((r) => r.includes("{action}"));
+    expect(dataApiShapes).toEqual(["post /app/{appId}/endpoint/data/v1/action/{action}", "post /action/{action}"]);
+    for (const route of served.filter((r) => !r.includes("{action}"))) expect(documented.has(route), route).toBe(true);
+    for (const action of ["find", "findOne", "insertOne", "insertMany", "updateOne", "updateMany", "replaceOne", "deleteOne", "deleteMany", "aggregate"]) {
+      expect(spec.paths[`/action/${action}`]?.post, action).toBeDefined();
+      expect(spec.paths[`/app/{appId}/endpoint/data/v1/action/${action}`]?.post, action).toBeDefined();
     }
+    const ops = Object.values(spec.paths).flatMap((item) => Object.values(item as Record<string, { operationId: string; security?: unknown[]; responses: Record<string, { content?: unknown }> }>));
+    expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);
+    expect(spec.paths["/health"].get.security).toEqual([]);
+    expect(spec.paths["/api/auth/login"].post.security).toEqual([]);
+    expect(spec.security).toEqual([{ bearerAuth: [] }]);
+    expect(spec.paths["/api/db/{collection}/{id}"].get.responses["404"].content["application/json"].schema.$ref).toBe("#/components/schemas/Error");
+    const list = spec.paths["/api/db/{collection}"].get;
+    expect(list.parameters.find((p: { name: string }) => p.name === "limit").schema.type).toBe("integer");
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["X-Docflare-Tenant", "X-Docflare-Database"]));
+    expect(spec.paths["/api/db/{collection}/{id}"].patch.parameters.map((p: { name: string }) => p.name)).toContain("if-match");
     expect((await call("GET", "/api/docs", { token: null })).text).toContain("swagger");
     expect((await call("GET", "/health", { token: null })).json).toEqual({ status: "ok" });
     expect((await call("GET", "/ready", { token: null })).json).toMatchObject({ status: "ready", backend: "embedded" });
+  });
+
+  it("describes the caller's collections: a validator as it is, else the schema their documents imply; and serves a typed SDK", async () => {
+    const tenant = `oa-${uniqueName("t").replace(/_/g, "-").toLowerCase()}`.slice(0, 40);
+    await call("POST", "/api/management/collections", { tenant, body: { name: "products", validator: { type: "object", required: ["sku"], properties: { sku: { type: "string" }, price: { type: "number" } } } } });
+    await call("POST", "/api/db/line_items", { tenant, body: [{ qty: 1, note: "x", at: { $date: "2026-01-01T00:00:00Z" } }, { qty: 2 }] });
+    const spec = (await call("GET", "/openapi.json", { tenant })).json;
+    expect(spec.components.schemas.Products).toMatchObject({ required: ["sku"], properties: { _id: {}, sku: { type: "string" }, price: { type: "number" } } });
+    expect(spec.components.schemas.LineItems).toMatchObject({
+      type: "object", required: ["_id", "qty"],
+      properties: { _id: { properties: { $oid: { type: "string" } } }, qty: { type: "integer" }, note: { type: "string" }, at: { properties: { $date: { type: "string" } } } },
+    });
+    expect(spec.paths["/api/db/products"].get.operationId).toBe("listProducts");
+    expect(spec.paths["/api/db/products/{id}"].get.responses["200"].content["application/json"].schema.$ref).toBe("#/components/schemas/Products");
+    expect(spec.paths["/api/db/line_items"].post.requestBody.content["application/json"].schema.anyOf[0].$ref).toBe("#/components/schemas/LineItems");
+    const sdk = await call("GET", "/api/sdk/typescript", { tenant });
+    expect(sdk.headers.get("content-disposition")).toContain("docflare-sdk.ts");
+    expect(sdk.text).toContain('export type Products = {\n  _id?: unknown;\n  sku: string;\n  price?: number;\n};');
+    expect(sdk.text).toContain('"line_items": LineItems;');
+    const limited = await createKey("read", tenant, ["products"]);
+    const narrow = (await call("GET", "/openapi.json", { token: limited })).json;
+    expect(narrow.paths["/api/db/products"]).toBeDefined();
+    expect(narrow.paths["/api/db/line_items"]).toBeUndefined();
   });
 });

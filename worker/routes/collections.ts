@@ -10,24 +10,15 @@ import { memoize } from "../lib/memo";
 import { maxTimeFrom } from "../lib/budget";
 import type { FindQuery } from "../store/types";
 import { readBody, send, sendJsonText, wantsCanonical } from "../http";
-import { AnyJson, bearer, documented, errorResponses, resourceApp } from "./openapi";
+import { bearer, documented, errorResponses, jsonResponse, preconditionFailed, resourceApp } from "./openapi";
+import {
+  AggregateResult, CountResult, DeleteResult, DocumentList, DocumentSchema, etagHeader, FilterQuery, ifMatch, InsertResult, linkHeader,
+  ListQuery, locationHeader, ManyUpdate, Pipeline, QueryBody, UpdateResult,
+} from "./schemas";
 
 const app = resourceApp();
 const Collection = z.object({ collection: z.string().openapi({ example: "users" }) });
 const CollectionId = Collection.extend({ id: z.string().openapi({ example: "6650c0ffee0123456789abcd" }) });
-const ListQuery = z.object({
-  filter: z.string().optional().openapi({ description: 'EJSON filter, e.g. {"age":{"$gte":21}}' }),
-  sort: z.string().optional().openapi({ description: "-age,name or a JSON sort document" }),
-  fields: z.string().optional().openapi({ description: "name,email (include) or -password (exclude)" }),
-  projection: z.string().optional(),
-  limit: z.string().optional(),
-  skip: z.string().optional(),
-  cursor: z.string().optional(),
-  count: z.string().optional(),
-  explain: z.string().optional(),
-  maxTimeMS: z.string().optional().openapi({ description: "the query's work budget in ms (default 2000, at most 10000)" }),
-}).passthrough();
-const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
 
 /** The route's collection and the caller's store; the store's gate decides what the caller may do with it. */
 function access(c: Context<AppEnv>): { collection: string; store: ReturnType<AppEnv["Variables"]["store"]> } {
@@ -57,9 +48,9 @@ async function list(c: Context<AppEnv>, query: FindQuery, nextUrl = (cursor: str
 }
 
 const listRoute = createRoute({
-  method: "get", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "List documents",
+  method: "get", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "List documents", operationId: "listDocuments",
   description: "Filter with `filter` (EJSON) and/or `field=value` and `field[$op]=value` shorthands. Unknown collections list as empty.",
-  request: { params: Collection, query: ListQuery }, responses: ok("A page of documents"),
+  request: { params: Collection, query: ListQuery }, responses: { 200: jsonResponse(DocumentList, "A page of documents", linkHeader), ...errorResponses },
 });
 /**
  * A listing's query string, parsed once per distinct string and shared: clients page and poll with the same few
@@ -92,8 +83,8 @@ documented(app, listRoute, (c) => {
 });
 
 const queryRoute = createRoute({
-  method: "post", path: "/{collection}/query", tags: ["Documents"], security: bearer, summary: "Query with a JSON body",
-  request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } } } }, responses: ok("A page of documents"),
+  method: "post", path: "/{collection}/query", tags: ["Documents"], security: bearer, summary: "Query with a JSON body", operationId: "queryDocuments",
+  request: { params: Collection, body: { content: { "application/json": { schema: QueryBody } } } }, responses: { 200: jsonResponse(DocumentList, "A page of documents", linkHeader), ...errorResponses },
 });
 documented(app, queryRoute, async (c) => {
   const body = await readBody(c);
@@ -114,8 +105,8 @@ documented(app, queryRoute, async (c) => {
 });
 
 const aggregateRoute = createRoute({
-  method: "post", path: "/{collection}/aggregate", tags: ["Documents"], security: bearer, summary: "Run an aggregation pipeline",
-  request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } } } }, responses: ok("Pipeline output"),
+  method: "post", path: "/{collection}/aggregate", tags: ["Documents"], security: bearer, summary: "Run an aggregation pipeline", operationId: "aggregate",
+  request: { params: Collection, body: { content: { "application/json": { schema: Pipeline } }, required: true } }, responses: { 200: jsonResponse(AggregateResult, "Pipeline output"), ...errorResponses },
 });
 documented(app, aggregateRoute, async (c) => {
   const body = await readBody(c);
@@ -128,8 +119,8 @@ documented(app, aggregateRoute, async (c) => {
 });
 
 const countRoute = createRoute({
-  method: "get", path: "/{collection}/count", tags: ["Documents"], security: bearer, summary: "Count matching documents",
-  request: { params: Collection, query: ListQuery }, responses: ok("The count"),
+  method: "get", path: "/{collection}/count", tags: ["Documents"], security: bearer, summary: "Count matching documents", operationId: "countDocuments",
+  request: { params: Collection, query: FilterQuery }, responses: { 200: jsonResponse(CountResult, "The count"), ...errorResponses },
 });
 documented(app, countRoute, async (c) => {
   const { collection, store } = access(c);
@@ -138,9 +129,9 @@ documented(app, countRoute, async (c) => {
 });
 
 const insertRoute = createRoute({
-  method: "post", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Insert one document or an array of documents",
-  request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
-  responses: { 201: { description: "Inserted", content: { "application/json": { schema: AnyJson } } }, 409: errorResponses[400], ...errorResponses },
+  method: "post", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Insert one document or an array of documents", operationId: "insertDocuments",
+  request: { params: Collection, body: { content: { "application/json": { schema: z.union([DocumentSchema, z.array(DocumentSchema)]) } }, required: true } },
+  responses: { 201: jsonResponse(InsertResult, "Inserted", { ...locationHeader, ...etagHeader }), ...errorResponses },
 });
 documented(app, insertRoute, async (c) => {
   const body = await readBody(c);
@@ -161,9 +152,10 @@ function filterAndOptions(c: Context<AppEnv>) {
 }
 
 const updateManyRoute = createRoute({
-  method: "patch", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Update every document matching a filter",
+  method: "patch", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Update every document matching a filter", operationId: "updateDocuments",
   description: 'Body: {"filter": {...}, "update": {"$set": {...}}, "upsert": false, "arrayFilters": []}. An empty filter needs allowEmptyFilter=true.',
-  request: { params: Collection, body: { content: { "application/json": { schema: AnyJson } }, required: true } }, responses: ok("Counts"),
+  request: { params: Collection, query: FilterQuery.pick({ allowEmptyFilter: true }), body: { content: { "application/json": { schema: ManyUpdate } }, required: true } },
+  responses: { 200: jsonResponse(UpdateResult, "Counts"), ...errorResponses },
 });
 documented(app, updateManyRoute, async (c) => {
   const body = await readBody(c);
@@ -180,9 +172,9 @@ documented(app, updateManyRoute, async (c) => {
 });
 
 const deleteManyRoute = createRoute({
-  method: "delete", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Delete every document matching a filter",
+  method: "delete", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Delete every document matching a filter", operationId: "deleteDocuments",
   description: "The filter comes from the query string (filter and shorthands). An empty filter needs allowEmptyFilter=true.",
-  request: { params: Collection, query: ListQuery }, responses: ok("Count deleted"),
+  request: { params: Collection, query: FilterQuery }, responses: { 200: jsonResponse(DeleteResult, "Count deleted"), ...errorResponses },
 });
 documented(app, deleteManyRoute, async (c) => {
   const { collection, store } = access(c);
@@ -194,8 +186,9 @@ const notFound = (collection: string, id: string) =>
   new AppError(404, "DOCUMENT_NOT_FOUND", `no document with _id ${id} in ${collection}`, { collection, id });
 
 const getRoute = createRoute({
-  method: "get", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Get one document by _id",
-  request: { params: CollectionId, query: z.object({ fields: z.string().optional() }) }, responses: ok("The document (ETag header set)"),
+  method: "get", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Get one document by _id", operationId: "getDocument",
+  request: { params: CollectionId, query: z.object({ fields: z.string().optional() }), headers: z.object({ "if-none-match": z.string().optional().openapi({ description: "an ETag: 304 when unchanged" }) }) },
+  responses: { 200: jsonResponse(DocumentSchema, "The document", etagHeader), 304: { description: "Unchanged since the ETag sent", headers: etagHeader }, ...errorResponses },
 });
 documented(app, getRoute, async (c) => {
   const { collection, store } = access(c);
@@ -215,9 +208,12 @@ function writeResult(c: Context<AppEnv>, collection: string, id: string, result:
 }
 
 const replaceRoute = createRoute({
-  method: "put", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Replace a document (upsert with ?upsert=true)",
-  request: { params: CollectionId, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
-  responses: { ...ok("The stored document"), 412: errorResponses[400] },
+  method: "put", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Replace a document (upsert with ?upsert=true)", operationId: "replaceDocument",
+  request: {
+    params: CollectionId, query: z.object({ upsert: z.enum(["true", "false"]).optional().openapi({ description: "insert when no document has this _id" }) }),
+    headers: z.object({ "if-match": ifMatch }), body: { content: { "application/json": { schema: DocumentSchema } }, required: true },
+  },
+  responses: { 200: jsonResponse(DocumentSchema, "The stored document", etagHeader), 201: jsonResponse(DocumentSchema, "Inserted (upsert)", etagHeader), ...errorResponses, ...preconditionFailed },
 });
 documented(app, replaceRoute, async (c) => {
   const body = await readBody(c);
@@ -234,9 +230,9 @@ documented(app, replaceRoute, async (c) => {
 });
 
 const patchRoute = createRoute({
-  method: "patch", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Merge-patch or update-operator one document",
-  request: { params: CollectionId, body: { content: { "application/json": { schema: AnyJson } }, required: true } },
-  responses: { ...ok("The updated document"), 412: errorResponses[400] },
+  method: "patch", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Merge-patch or update-operator one document", operationId: "updateDocument",
+  request: { params: CollectionId, headers: z.object({ "if-match": ifMatch }), body: { content: { "application/json": { schema: DocumentSchema } }, required: true } },
+  responses: { 200: jsonResponse(DocumentSchema, "The updated document", etagHeader), ...errorResponses, ...preconditionFailed },
 });
 documented(app, patchRoute, async (c) => {
   const body = await readBody(c);
@@ -250,8 +246,8 @@ documented(app, patchRoute, async (c) => {
 });
 
 const deleteRoute = createRoute({
-  method: "delete", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Delete one document",
-  request: { params: CollectionId }, responses: { ...ok("Deleted"), 404: errorResponses[400], 412: errorResponses[400] },
+  method: "delete", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Delete one document", operationId: "deleteDocument",
+  request: { params: CollectionId, headers: z.object({ "if-match": ifMatch }) }, responses: { 200: jsonResponse(DeleteResult, "Deleted"), ...errorResponses, ...preconditionFailed },
 });
 documented(app, deleteRoute, async (c) => {
   const { collection, store } = access(c);

@@ -11,7 +11,7 @@ const app = resourceApp();
 const Name = z.object({
   name: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "letters, digits and . _ : - (1-128)").refine((n) => !n.startsWith("docflare:"), 'names starting with "docflare:" are reserved'),
 });
-const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, 409: { description: "Held by another holder, or a stale token" }, ...errorResponses });
+const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses, 409: { description: "Held by another holder, or a stale token" } });
 const ttl = z.number().int().min(LEASE_LIMITS.minTtlMs).max(LEASE_LIMITS.maxTtlMs);
 
 /** Locks are per tenant: the object's name is tenant + lock name, so tenants never contend. */

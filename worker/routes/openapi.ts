@@ -20,12 +20,27 @@ export const ErrorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
   .openapi("Error");
 
-/** Documented for every route; the body is always ErrorSchema (left out of the typed responses so handlers may throw). */
+/**
+ * Documented for every route. The body is always ErrorSchema with a stable `code`; the published document adds it to
+ * every error response (worker/openapi/document.ts), while the route types leave it out so handlers may throw.
+ */
 export const errorResponses = {
-  400: { description: "Invalid input: `{ error: { code, message, details } }`" },
+  400: { description: "Invalid input" },
   401: { description: "Missing or invalid credentials" },
-  403: { description: "Role or collection not allowed" },
+  403: { description: "Role, collection or database not allowed" },
+  404: { description: "Not found" },
+  409: { description: "Conflict (duplicate key, a held lock, a finished job…)" },
+  413: { description: "Too large" },
+  429: { description: "Over a quota or rate limit (Retry-After says when to retry)" },
 };
+
+/** For conditional writes (If-Match). */
+export const preconditionFailed = { 412: { description: "The document changed since it was read (ETag mismatch)" } };
+
+/** A JSON response of a schema, with response headers. */
+export function jsonResponse(schema: z.ZodType, description: string, headers?: Record<string, { description: string; schema: { type: "string" } }>) {
+  return { description, content: { "application/json": { schema } }, ...(headers ? { headers } : {}) };
+}
 
 export const AnyJson = z.any().openapi({ type: "object", description: "JSON or EJSON value" });
 

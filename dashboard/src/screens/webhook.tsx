@@ -53,7 +53,7 @@ function LiveChecks({ form }: { form: Form }) {
     queryKey: ["wh-match", collection, JSON.stringify(filter.value ?? null)],
     enabled: !!collection && collection !== "*" && !filter.error,
     queryFn: () =>
-      unwrap(() => api().GET("/api/db/{collection}", { params: { path: { collection }, query: { filter: JSON.stringify(filter.value), limit: "3", count: "true" } } })) as Promise<{ documents: Record<string, unknown>[]; total?: number }>,
+      unwrap(() => api().GET("/api/db/{collection}", { params: { path: { collection }, query: { filter: JSON.stringify(filter.value), limit: 3, count: "true" } } })) as Promise<{ documents: Record<string, unknown>[]; total?: number }>,
   });
   const excluded = form.excludeFields.split(",").map((s) => s.trim()).filter(Boolean);
   if (!collection || collection === "*") return <Text size="2" color="gray">Name a collection to check the filter against its documents.</Text>;

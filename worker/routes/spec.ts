@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import type { AppEnv } from "../app-env";
+import { schemaFromSample, schemaFromValidator, type JsonSchema } from "../lib/collection-schema";
+import { renderSdk } from "../lib/sdk-typescript";
+import { authenticate } from "../middleware/auth";
+import { baseDocument, withCollections } from "../openapi/document";
+import type { DocumentStore } from "../store/types";
+
+/** Collections described per caller; a tenant with more is described up to this many, by name. */
+const MAX_COLLECTIONS = 200;
+const SAMPLE = 100;
+
+/** Each collection the caller can see, with its document schema (validator, or inferred from a sample). */
+async function collectionSchemas(store: DocumentStore): Promise<Array<{ name: string; schema: JsonSchema }>> {
+  const all = (await store.listCollections()).filter((c) => !c.name.startsWith("_")).slice(0, MAX_COLLECTIONS);
+  return Promise.all(all.map(async (c) => ({ name: c.name, schema: c.validator ? schemaFromValidator(c.validator) : schemaFromSample(await store.sample(c.name, SAMPLE)) })));
+}
+
+/** /openapi.json (typed per collection when the caller sends credentials), the docs page, and the TypeScript SDK. */
+export function specRoutes(root: OpenAPIHono<AppEnv>) {
+  const app = new Hono<AppEnv>();
+  let base: ReturnType<typeof baseDocument> | undefined;
+  const document = () => (base ??= baseDocument(root));
+  const authenticated = authenticate();
+
+  app.get("/openapi.json", async (c) => {
+    if (!c.req.header("authorization")) return c.json(document());
+    let answer: Response | undefined;
+    await authenticated(c, async () => {
+      answer = c.json(withCollections(document(), await collectionSchemas(c.get("store")())));
+    });
+    return answer!;
+  });
+
+  app.get("/api/docs", swaggerUI({ url: "/openapi.json" }));
+
+  app.get("/api/sdk/typescript", async (c) => {
+    const p = c.get("principal");
+    const source = renderSdk(await collectionSchemas(c.get("store")()), { tenant: p.tenant, database: c.get("database") });
+    return c.body(source, 200, { "Content-Type": "text/plain; charset=utf-8", "Content-Disposition": 'attachment; filename="docflare-sdk.ts"' });
+  });
+  return app;
+}
