@@ -49,11 +49,13 @@ const roles = createRoute({ getParentRoute: () => app, path: "/roles", component
 const users = createRoute({ getParentRoute: () => app, path: "/users", component: screen(() => import("./screens/users")) });
 const quotas = createRoute({ getParentRoute: () => app, path: "/quotas", component: screen(() => import("./screens/quotas")) });
 const audit = createRoute({ getParentRoute: () => app, path: "/audit", validateSearch: pass, component: screen(() => import("./screens/audit")) });
+const databases = createRoute({ getParentRoute: () => app, path: "/databases", component: screen(() => import("./screens/databases")) });
+const migrations = createRoute({ getParentRoute: () => app, path: "/migrations", component: screen(() => import("./screens/migrations")) });
 const settings = createRoute({ getParentRoute: () => app, path: "/settings", component: screen(() => import("./screens/settings")) });
 
 const tree = root.addChildren([
   signin,
-  app.addChildren([overview, collections, collection, documents, aggregate, importer, webhooks, webhook, scripts, script, schedules, cluster, keys, users, roles, quotas, audit, settings]),
+  app.addChildren([overview, collections, collection, documents, aggregate, importer, webhooks, webhook, scripts, script, schedules, cluster, keys, users, roles, quotas, audit, databases, migrations, settings]),
 ]);
 
 export const router = createRouter({ routeTree: tree, defaultPreload: "intent", scrollRestoration: true });

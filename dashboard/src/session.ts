@@ -10,6 +10,8 @@ export type Session = {
   kind: "password" | "token";
   token: string;
   email?: string;
+  /** The tenant database the screens work on (absent: "main"). */
+  database?: string;
 };
 
 const KEY = "docflare.session";

@@ -395,6 +395,56 @@ describe("dashboard", () => {
     expect(seen.json.documents).toEqual([{ _id: expect.anything(), owner: cy.id, text: "mine" }]);
   });
 
+  it("databases: create one, work in it, and drop it only with its name typed out", async () => {
+    await ensureSignedIn();
+    await page.goto(`${stack.base}/databases`);
+    await page.getByRole("textbox", { name: "New database" }).fill("analytics");
+    await page.getByRole("button", { name: "Create" }).click();
+    const row = page.getByTestId("database-row").filter({ hasText: "analytics" });
+    await row.waitFor();
+    await fetch(`${stack.base}/api/db/events`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${stack.admin}`, "X-Docflare-Tenant": tenant, "X-Docflare-Database": "analytics", "Content-Type": "application/json" },
+      body: JSON.stringify([{ kind: "click" }, { kind: "view" }]),
+    });
+    await row.getByRole("button", { name: "Use" }).click();
+    await expect.poll(() => page.getByTestId("current-database").textContent()).toBe("analytics");
+    await page.goto(`${stack.base}/collections`);
+    await page.getByRole("link", { name: "events" }).waitFor();
+    expect(await page.getByRole("link", { name: "people" }).count()).toBe(0);
+    await page.goto(`${stack.base}/databases`);
+    await expect.poll(() => row.textContent()).toContain("2");
+    await row.getByRole("button", { name: "Drop" }).click();
+    const confirm = page.getByRole("alertdialog").getByRole("button", { name: "Drop" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByRole("textbox", { name: "confirmation" }).fill("analytics");
+    await confirm.click();
+    await expect.poll(() => page.getByTestId("database-row").filter({ hasText: "analytics" }).count()).toBe(0);
+    await expect.poll(() => page.getByTestId("current-database").textContent()).toBe("main");
+    expect((await api("GET", "/api/databases")).json.databases.map((d: { name: string }) => d.name)).toEqual(["main"]);
+  });
+
+  it("migrations: the migrations/ files picked, their status, a dry run, applied, then reverted", async () => {
+    await ensureSignedIn();
+    await page.goto(`${stack.base}/migrations`);
+    await page.getByLabel("migration files").setInputFiles(["migrations/0001_products.js", "migrations/0002_products_search.js", "README.md"]);
+    await page.getByText("left out: README.md").waitFor();
+    await page.getByRole("button", { name: "Status" }).click();
+    const rows = page.getByTestId("migration-row");
+    await expect.poll(async () => (await rows.allTextContents()).join(" | ")).toBe("0001_productspending | 0002_products_searchpending");
+    await page.getByRole("button", { name: "Dry run" }).click();
+    await expect.poll(() => page.getByTestId("migration-steps").textContent()).toContain("Would run 0001_products up()");
+    expect((await api("GET", "/api/management/collections/products")).status).toBe(404);
+    await page.getByRole("button", { name: "Apply pending" }).click();
+    await expect.poll(async () => (await rows.allTextContents()).map((t) => t.replace(/applied.*/, "applied")).join(" | ")).toBe("0001_productsapplied | 0002_products_searchapplied");
+    expect((await api("GET", "/api/management/collections/products")).status).toBe(200);
+    await page.getByRole("button", { name: "Revert last" }).click();
+    await expect.poll(() => page.getByTestId("migration-steps").textContent()).toContain("Ran 0002_products_search down()");
+    await page.getByRole("button", { name: "Revert last" }).click();
+    await expect.poll(async () => (await rows.allTextContents()).join(" | ")).toBe("0001_productspending | 0002_products_searchpending");
+    expect((await api("GET", "/api/management/collections/products")).status).toBe(404);
+  });
+
   it("settings: the theme is remembered across a reload", async () => {
     await ensureSignedIn();
     await page.goto(`${stack.base}/settings`);
@@ -417,7 +467,7 @@ describe("dashboard", () => {
       ["overview", "/"], ["collections", "/collections"], ["collection", "/collections/people?tab=schema"], ["documents", "/collections/people/documents"],
       ["aggregate", "/collections/people/aggregate"], ["import", "/import"], ["webhooks", "/webhooks"], ["webhook", `/webhooks/${webhooks[0].id}`],
       ["scripts", "/scripts"], ["script", `/scripts/${scripts[0].id}`], ["schedules", "/schedules"], ["cluster", "/cluster"], ["keys", "/keys"],
-      ["users", "/users"], ["roles", "/roles"], ["quotas", "/quotas"], ["audit", "/audit"], ["settings", "/settings"],
+      ["users", "/users"], ["roles", "/roles"], ["quotas", "/quotas"], ["audit", "/audit"], ["databases", "/databases"], ["migrations", "/migrations"], ["settings", "/settings"],
     ];
     const shots = new Set(["overview", "documents", "webhook", "script", "schedules", "collection"]);
     for (const theme of ["light", "dark"]) {

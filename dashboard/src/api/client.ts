@@ -29,6 +29,7 @@ export function authHeaders(session: Session | null = getSession()): Record<stri
   if (!session) return {};
   const headers: Record<string, string> = { Authorization: `Bearer ${session.token}` };
   if (session.kind === "token" && session.tenant) headers["X-Docflare-Tenant"] = session.tenant;
+  if (session.database && session.database !== "main") headers["X-Docflare-Database"] = session.database;
   return headers;
 }
 

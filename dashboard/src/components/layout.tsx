@@ -8,6 +8,8 @@ const NAV: [string, string][] = [
   ["/", "Overview"],
   ["/collections", "Collections"],
   ["/import", "Import"],
+  ["/databases", "Databases"],
+  ["/migrations", "Migrations"],
   ["/webhooks", "Webhooks"],
   ["/scripts", "Scripts"],
   ["/schedules", "Schedules"],
@@ -40,7 +42,8 @@ export function Layout() {
         ))}
         <Box mt="4" mx="2">
           <Text as="p" size="1" color="gray" data-testid="identity">
-            {session?.email ?? (session?.kind === "token" ? "token" : "")} · tenant <b>{session?.tenant || "default"}</b>
+            {session?.email ?? (session?.kind === "token" ? "token" : "")} · tenant <b>{session?.tenant || "default"}</b> · database{" "}
+            <b data-testid="current-database">{session?.database ?? "main"}</b>
           </Text>
           <Button
             size="1"
