@@ -256,6 +256,12 @@ export class DatabaseDO extends DurableObject<Env> {
       collection,
       (changes) => {
         const outcome: ChunkOutcome = { ...empty, read: chunk.read, rejected: chunk.rejected };
+        // Inserts try the whole chunk at once first; only a chunk with a refused row is written row by row.
+        if (chunk.upsertKeys.length === 0 && chunk.docs.length > 1 && this.insertAll(collection, chunk.docs.map((r) => r.doc), changes)) {
+          outcome.inserted = chunk.docs.length;
+          this.imports.record(chunk.job, chunk.seq, outcome);
+          return outcome;
+        }
         for (const { row, doc } of chunk.docs) {
           const rowChanges: Change[] = [];
           try {
@@ -270,6 +276,7 @@ export class DatabaseDO extends DurableObject<Env> {
             outcome[written]++;
             changes.push(...rowChanges);
           } catch (err) {
+            this.catalog.invalidate();
             if (!isRowProblem(err)) throw err;
             outcome.failures.push(rowFailure(row, err));
             if (chunk.stopOnError) {
@@ -283,6 +290,21 @@ export class DatabaseDO extends DurableObject<Env> {
       },
       chunk.events ? origin : undefined,
     );
+  }
+
+  /** Inserts every document under one savepoint; false (and nothing written) when a row is refused. */
+  private insertAll(collection: string, docs: Doc[], changes: Change[]): boolean {
+    const inserted: Change[] = [];
+    try {
+      this.ctx.storage.transactionSync(() => this.engine.insert(collection, docs, inserted));
+    } catch (err) {
+      // The savepoint may have rolled back a collection created in it: its cached metadata is reread.
+      this.catalog.invalidate();
+      if (isRowProblem(err)) return false;
+      throw err;
+    }
+    changes.push(...inserted);
+    return true;
   }
 
   /** Records a chunk applied elsewhere (the data-api backend writes upstream, then records here). */

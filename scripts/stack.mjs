@@ -1,7 +1,7 @@
 // Starts the real `npm start` stack (wrangler dev, embedded store, the dashboard) on free ports with its own state
 // directory, and returns its URL and development admin token. Shared by the end-to-end tests and the benches.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,4 +51,53 @@ export async function startStack(extraArgs = []) {
     }
   };
   return { base, admin, child, stop };
+}
+
+/** The process and all its descendants (the npm start tree: npm, wrangler, workerd), from /proc. */
+export function processTree(pid) {
+  const children = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while the table was read.
+    }
+  }
+  const out = [];
+  const queue = [pid];
+  while (queue.length) {
+    const p = queue.shift();
+    out.push(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+/** Resident memory of the processes, in bytes. */
+export function rssBytes(pids) {
+  let pages = 0;
+  for (const p of pids) {
+    try {
+      pages += Number(readFileSync(`/proc/${p}/statm`, "utf8").split(" ")[1]);
+    } catch {
+      // Gone.
+    }
+  }
+  return pages * 4096;
+}
+
+/** CPU time (user + system) the processes have used, in microseconds. */
+export function cpuMicros(pids) {
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone.
+    }
+  }
+  return ticks * 10_000;
 }

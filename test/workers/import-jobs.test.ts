@@ -83,6 +83,16 @@ describe("import jobs", () => {
     expect((await store.importJobs.get("k1"))!.rows).toMatchObject({ read: 3, inserted: 3 });
   });
 
+  it("a refused first row of a new collection is rolled back alone; the rows after it land", async () => {
+    const c = uniqueName();
+    const huge = `{"blob":"${"x".repeat(1_100_000)}"}`;
+    const res = await call("POST", `/api/db/${c}/import`, { rawBody: `${huge}\n{"n":1}\n{"n":2}\n`, headers: ndjsonHeaders });
+    expect(res.status, res.text.slice(0, 300)).toBe(200);
+    expect(res.json.rows).toMatchObject({ read: 3, inserted: 2, failed: 1 });
+    expect(res.json.errors[0]).toMatchObject({ row: 1, code: "DOCUMENT_TOO_LARGE" });
+    expect((await call("GET", `/api/db/${c}/count`)).json.count).toBe(2);
+  });
+
   it("cancel stops a running import after the chunk in flight; the report lists failed rows", async () => {
     const c = uniqueName();
     const jobId = `job_${uniqueName()}`;
