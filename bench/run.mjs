@@ -71,6 +71,19 @@ async function waitQuiet(pid, maxMs = 20_000) {
   }
 }
 
+/** Updates random documents of the listed collection at a steady 50 a second until stopped. */
+function backgroundWriter(url) {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const started = Date.now();
+      await fetch(`${url}/api/db/items/${rand(DOCS)}`, { method: "PATCH", headers: json, body: JSON.stringify({ name: `renamed ${Date.now()}` }) }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, Math.max(0, 20 - (Date.now() - started))));
+    }
+  })();
+  return { stop: () => ((stopped = true), loop) };
+}
+
 function run(title, url, { method = "GET", body, paths, headers = json } = {}) {
   return new Promise((resolvePromise, reject) => {
     const requests = [{ method, body, headers, setupRequest: (req) => (paths ? { ...req, path: paths() } : req) }];
@@ -84,6 +97,16 @@ function run(title, url, { method = "GET", body, paths, headers = json } = {}) {
 
 const json = { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" };
 
+const rand = (n) => Math.floor(Math.random() * n);
+const inList = () => encodeURIComponent(JSON.stringify({ price: { $in: Array.from({ length: 10 }, () => rand(997)) } }));
+/** The indexed list shapes, each a page of 20. */
+const LIST_SHAPES = {
+  "equality (compound prefix)": () => `/api/db/items?category=c${rand(1000)}&limit=20`,
+  "range": () => `/api/db/items?price[$gt]=${rand(900)}&limit=20`,
+  "range + sort on the field": () => `/api/db/items?price[$gt]=${rand(900)}&sort=price&limit=20`,
+  "$in of 10": () => `/api/db/items?filter=${inList()}&limit=20`,
+};
+
 async function seedDocflare(url) {
   const batch = 2000;
   for (let start = 0; start < DOCS; start += batch) {
@@ -94,10 +117,15 @@ async function seedDocflare(url) {
     const res = await fetch(`${url}/api/db/items`, { method: "POST", headers: json, body: JSON.stringify(docs) });
     if (res.status !== 201) throw new Error(`seed failed: ${res.status} ${await res.text()}`);
   }
-  const idx = await fetch(`${url}/api/management/collections/items/indexes`, { method: "POST", headers: json, body: JSON.stringify({ keys: { category: 1 } }) });
-  if (idx.status !== 201) throw new Error(`index failed: ${await idx.text()}`);
-  const check = await (await fetch(`${url}/api/db/items?category=c42&limit=20&explain=true`, { headers: json })).json();
-  if (check.explain.strategy !== "index" || check.documents.length !== 20) throw new Error(`indexed list is not indexed: ${JSON.stringify(check.explain)}`);
+  // A compound index whose prefix answers the category lists, and one on price for ranges, $in and sorts.
+  for (const keys of [{ category: 1, price: -1 }, { price: 1 }]) {
+    const idx = await fetch(`${url}/api/management/collections/items/indexes`, { method: "POST", headers: json, body: JSON.stringify({ keys }) });
+    if (idx.status !== 201) throw new Error(`index failed: ${await idx.text()}`);
+  }
+  for (const path of Object.values(LIST_SHAPES).map((f) => f())) {
+    const check = await (await fetch(`${url}${path}&explain=true`, { headers: json })).json();
+    if (check.explain.strategy !== "index" || check.documents.length !== 20 || check.explain.docsExamined > 21) throw new Error(`${path} does not read only its page: ${JSON.stringify(check.explain)}`);
+  }
 }
 
 /**
@@ -141,7 +169,6 @@ async function main() {
     const keyed = await seedQuotaTenants(base("docflare"));
     await waitQuiet(workerd.pid, 120_000);
 
-    const rand = (n) => Math.floor(Math.random() * n);
     const scenarios = [
       ["baseline: constant Hono worker", base("constant")],
       ["baseline: worker + DO point read", base("minimal"), { paths: () => `/k${rand(DOCS)}` }],
@@ -149,6 +176,7 @@ async function main() {
       ["docflare: indexed list of 20 of 100k", base("docflare"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }],
       ["read cache off: GET /api/db/items/{id}", base("uncached"), { paths: () => `/api/db/items/${rand(DOCS)}` }],
       ["read cache off: indexed list of 20", base("uncached"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }],
+      ...Object.entries(LIST_SHAPES).map(([name, paths]) => [`uncached + writes: ${name}`, base("uncached"), { paths, writes: base("uncached") }]),
       ["baseline: worker + DO insert", base("minimal"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }) }],
       ["docflare: POST /api/db/bench_inserts", base("docflare"), { method: "POST", body: JSON.stringify({ name: "x", n: 1 }), paths: () => "/api/db/bench_inserts" }],
       ["key, no quota: GET by id", base("docflare"), { headers: keyed["bench-plain"], paths: () => `/api/db/items/${rand(QUOTA_DOCS)}` }],
@@ -161,7 +189,13 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, [title, url, options]] of scenarios.entries()) {
         await waitQuiet(workerd.pid);
-        runs[i].push(await run(title, url, options));
+        // CPU time of the server process (user + system, from /proc) over the run, per request: comparable with any
+        // other server measured the same way on the same machine.
+        const cpuBefore = cpuMicros(workerd.pid);
+        const writer = options?.writes ? backgroundWriter(options.writes) : null;
+        const result = await run(title, url, options);
+        await writer?.stop();
+        runs[i].push({ ...result, cpuMicros: cpuMicros(workerd.pid) - cpuBefore });
       }
     }
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -171,12 +205,16 @@ async function main() {
       p99: Math.max(...rs.map((r) => r.p99)),
       total: rs.reduce((a, r) => a + r.total, 0),
       bad: rs.reduce((a, r) => a + r.bad, 0),
+      cpuMsPerRequest: rs.reduce((a, r) => a + r.cpuMicros, 0) / 1000 / Math.max(1, rs.reduce((a, r) => a + r.total, 0)),
       rounds: rs.map((r) => Math.round(r.rps)),
     }));
-    const [constant, readBase, getById, list, getUncached, listUncached, insertBase, insert, keyGet, quotaGet, keyInsert, quotaInsert] = results;
+    const [constant, readBase, getById, list, getUncached, listUncached, ...rest] = results;
+    const shapes = rest.splice(0, Object.keys(LIST_SHAPES).length);
+    const [insertBase, insert, keyGet, quotaGet, keyInsert, quotaInsert] = rest;
     const row = (r, baseline, goal) =>
       `${r.title.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${String(r.p99).padStart(4)} ms` +
       (baseline ? `  ratio ${(r.rps / baseline.rps).toFixed(2)} of "${baseline.title}"${goal ? ` (goal >= ${goal})` : ""}` : "") +
+      `  ${r.cpuMsPerRequest.toFixed(2)} CPU ms/req` +
       (r.bad ? `  [${r.bad} non-2xx/errors]` : "");
     console.log(`\n${DOCS} documents, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION}s per scenario, one workerd process`);
     console.log(row(constant));
@@ -185,6 +223,8 @@ async function main() {
     console.log(row(list, readBase, 0.7));
     console.log(row(getUncached, readBase));
     console.log(row(listUncached, readBase));
+    console.log("\nIndexed list shapes, read cache off, while a writer updates 50 documents a second in the same collection:");
+    for (const r of shapes) console.log(row(r, readBase, 0.7));
     console.log(row(insertBase, constant));
     console.log(row(insert, insertBase, 0.6));
     console.log("\nThe cost of a quota (every request counted in the key's QuotaDO), against the same key path without one:");

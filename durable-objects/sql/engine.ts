@@ -93,8 +93,8 @@ function scoreStage(stage: Doc): Doc {
 export class Engine {
   constructor(private sql: SqlStorage, private catalog: Catalog) {}
 
-  /** Streams candidate rows for a plan in insertion order; `afterSeq` continues a natural-order listing. */
-  private *candidates(meta: CollectionMeta, plan: Plan, afterSeq = 0, max?: number): Generator<{ seq: number; text: string }> {
+  /** The WHERE clauses of a plan (after `afterSeq` in insertion order). */
+  private where(plan: Plan, afterSeq: number): { clauses: string[]; params: unknown[] } {
     const clauses: string[] = [];
     const params: unknown[] = [];
     if (afterSeq > 0) {
@@ -109,24 +109,53 @@ export class Engine {
         clauses.push("id_key IN (SELECT value FROM json_each(?))");
         params.push(JSON.stringify(plan.keys));
       }
-    } else if (plan.kind === "index") {
-      const expr = sqlExpr(plan.field);
-      for (const b of plan.bounds) {
-        const [clause, p] = boundSql(expr, b);
-        clauses.push(clause);
-        params.push(...p);
-      }
-      if (plan.exact && plan.typeGuard) clauses.push(`json_type(doc, '${jsonPath(plan.field).replace(/'/g, "''")}') IN ('text', 'integer', 'real')`);
+      return { clauses, params };
     }
-    const where = clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "";
+    for (const p of plan.pushed) {
+      const expr = sqlExpr(p.field);
+      for (const b of p.bounds) {
+        const [clause, values] = boundSql(expr, b);
+        clauses.push(clause);
+        params.push(...values);
+      }
+      clauses.push(`json_type(doc, '${jsonPath(p.field).replace(/'/g, "''")}') IN (${p.types.map((t) => `'${t}'`).join(", ")})`);
+    }
+    return { clauses, params };
+  }
+
+  /**
+   * Streams candidate rows for a plan in insertion order; `afterSeq` continues a natural-order listing. Every query
+   * carries a LIMIT, so SQLite can stop early (or walk the table in order instead of sorting an index's matches): an
+   * exact plan asks for `max` rows, any other reads in growing batches until the caller has what it needs.
+   */
+  private *candidates(meta: CollectionMeta, plan: Plan, afterSeq = 0, max?: number): Generator<{ seq: number; text: string }> {
     // One _id key matches at most one row (id_key is UNIQUE): no ordering or limit to plan for.
-    const single = plan.kind === "id" && plan.keys.length === 1;
-    const limit = !single && max !== undefined && max < Number.MAX_SAFE_INTEGER ? ` LIMIT ${Math.floor(max)}` : "";
-    const order = single ? "" : " ORDER BY seq";
-    const cursor = this.sql.exec<{ seq: number; doc: string }>(`SELECT seq, doc FROM ${meta.table}${where}${order}${limit}`, ...params);
-    for (const [seq, text] of cursor.raw() as IterableIterator<[number, string]>) {
-      charge();
-      yield { seq, text };
+    if (plan.kind === "id" && plan.keys.length === 1) {
+      const { clauses, params } = this.where(plan, afterSeq);
+      for (const [seq, text] of this.sql.exec(`SELECT seq, doc FROM ${meta.table} WHERE ${clauses.join(" AND ")}`, ...params).raw() as IterableIterator<[number, string]>) {
+        charge();
+        yield { seq, text };
+      }
+      return;
+    }
+    const bounded = plan.exact && max !== undefined && max < Number.MAX_SAFE_INTEGER;
+    // An exact plan read whole (a count, an update of every match) is one query; only a matcher needs batches.
+    const whole = plan.exact && !bounded;
+    let batch = bounded ? Math.floor(max) : Math.max(64, Math.min(4096, 2 * Math.floor(max ?? 64)));
+    let after = afterSeq;
+    for (;;) {
+      const { clauses, params } = this.where(plan, after);
+      const where = clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "";
+      let n = 0;
+      const limit = whole ? "" : ` LIMIT ${batch}`;
+      for (const [seq, text] of this.sql.exec(`SELECT seq, doc FROM ${meta.table}${where} ORDER BY seq${limit}`, ...params).raw() as IterableIterator<[number, string]>) {
+        charge();
+        n++;
+        after = seq;
+        yield { seq, text };
+      }
+      if (whole || bounded || n < batch) return;
+      batch = Math.min(batch * 4, 16_384);
     }
   }
 
@@ -142,7 +171,7 @@ export class Engine {
     }
     const plan = choosePlan(filter, meta.indexes);
     if (stats) stats.plan = plan;
-    if (plan.kind !== "scan" && plan.exact) {
+    if (plan.exact) {
       for (const c of this.candidates(meta, plan, afterSeq, max)) {
         if (stats) stats.examined++;
         yield new Row(c.seq, c.text);
@@ -150,7 +179,7 @@ export class Engine {
       return;
     }
     const test = matcher(filter);
-    for (const c of this.candidates(meta, plan, afterSeq)) {
+    for (const c of this.candidates(meta, plan, afterSeq, max)) {
       if (stats) stats.examined++;
       const doc = parseEjson(c.text) as Doc;
       if (test(doc)) yield new Row(c.seq, c.text, doc);
@@ -172,6 +201,43 @@ export class Engine {
     }
   }
 
+  /**
+   * A sort the index answers: one field, whose pushed condition admits one kind of value (numbers, or strings), in an
+   * exact plan. SQLite then walks the index in order and stops at the page; ties go by insertion order.
+   */
+  private indexOrder(meta: CollectionMeta, filter: Doc, sort: Record<string, unknown>): { plan: Plan; field: string; dir: 1 | -1 } | null {
+    const entries = Object.entries(sort);
+    if (entries.length !== 1) return null;
+    const [field, dir] = entries[0];
+    if ((dir !== 1 && dir !== -1) || field === "_id") return null;
+    const plan = choosePlan(filter, meta.indexes);
+    if (plan.kind !== "index" || !plan.exact) return null;
+    const on = plan.pushed.find((p) => p.field === field);
+    if (!on) return null;
+    const numeric = on.types.every((t) => t === "integer" || t === "real");
+    if (!numeric && !on.types.every((t) => t === "text")) return null;
+    return { plan, field, dir };
+  }
+
+  private indexOrdered(meta: CollectionMeta, o: { plan: Plan; field: string; dir: 1 | -1 }, after: { value: unknown; seq: number } | undefined, max: number): Array<{ row: Row; key: unknown }> {
+    const { clauses, params } = this.where(o.plan, 0);
+    const expr = sqlExpr(o.field);
+    if (after) {
+      const cmp = o.dir === 1 ? ">" : "<";
+      // A row value: SQLite seeks the index (value, rowid) to the position instead of filtering from the start.
+      clauses.push(`(${expr}, seq) ${cmp} (?, ?)`);
+      params.push(after.value, after.seq);
+    }
+    const order = o.dir === 1 ? "ASC" : "DESC";
+    const out: Array<{ row: Row; key: unknown }> = [];
+    const sql = `SELECT seq, doc, ${expr} FROM ${meta.table} WHERE ${clauses.join(" AND ")} ORDER BY ${expr} ${order}, seq ${order} LIMIT ${Math.floor(Math.min(max, Number.MAX_SAFE_INTEGER))}`;
+    for (const [seq, text, key] of this.sql.exec(sql, ...params).raw() as IterableIterator<[number, string, unknown]>) {
+      charge();
+      out.push({ row: new Row(seq, text), key });
+    }
+    return out;
+  }
+
   find(name: string, q: FindQuery): TextPage {
     const meta = this.catalog.get(name);
     const limit = q.limit ?? Number.MAX_SAFE_INTEGER;
@@ -183,7 +249,20 @@ export class Engine {
     const stats = { examined: 0, plan: undefined as Plan | undefined };
     let page: Row[] = [];
     let nextCursor: string | undefined;
-    if (!q.sort) {
+    const ordered = q.sort && !mayHoldText(filter) ? this.indexOrder(meta, filter, q.sort) : null;
+    if (ordered) {
+      // The index yields the sort order: read the page and stop, keyed by (sort value, seq) for the next one.
+      if (position && position.kind !== "keyed") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
+      stats.plan = ordered.plan;
+      const rows = this.indexOrdered(meta, ordered, position?.kind === "keyed" ? position : undefined, skip + limit + 1);
+      stats.examined = rows.length;
+      page = rows.slice(skip, skip + limit + 1).map((r) => r.row);
+      if (page.length > limit) {
+        page = page.slice(0, limit);
+        const last = rows[skip + limit - 1];
+        nextCursor = encodeCursor(fingerprint, { kind: "keyed", value: last.key, seq: last.row.seq });
+      }
+    } else if (!q.sort) {
       if (position && position.kind !== "row") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
       let skipped = 0;
       for (const row of this.matches(meta, filter, position?.rowid ?? 0, stats, skip + limit + 1)) {
@@ -271,6 +350,11 @@ export class Engine {
     if (!meta) return 0;
     if (Object.keys(filter).length === 0) {
       return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${meta.table}`).one().n;
+    }
+    const plan = mayHoldText(filter) ? null : choosePlan(filter, meta.indexes);
+    if (plan?.exact) {
+      const { clauses, params } = this.where(plan, 0);
+      return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${meta.table} WHERE ${clauses.join(" AND ")}`, ...params).one().n;
     }
     let n = 0;
     for (const _ of this.matches(meta, filter)) n++;

@@ -6,6 +6,8 @@ import { stringify, parseEjson } from "./ejson";
 export type CursorPosition =
   | { kind: "row"; rowid: number }
   | { kind: "sort"; values: unknown[] }
+  /** Pages an index sorts: the last row's sort value and its insertion sequence (the tie-breaker). */
+  | { kind: "keyed"; value: unknown; seq: number }
   /** Upstream Data API servers offer no keyset primitive, so their pages are offsets over a stable _id order. */
   | { kind: "offset"; offset: number };
 

@@ -12,16 +12,29 @@ export interface IndexInfo {
 
 export type Bound = { op: "=" | ">" | ">=" | "<" | "<="; value: string | number } | { op: "in"; values: (string | number)[] };
 
+/** JSON types (as SQLite's json_type names them) a pushed condition admits. */
+export type JsonType = "text" | "integer" | "real";
+
 /**
- * `exact` plans select precisely the documents Mongo would match, so the engine can skip parsing and evaluating them:
- * the filter is nothing but that one condition, an _id lookup or an equality / $in on strings and numbers
- * (`typeGuard` then asks the index query to check the stored JSON type too: json_extract yields 1 for true and the
- * JSON text of an object or array, so numbers, and strings that could spell such text, need it).
+ * A condition on one indexed field that SQLite evaluates: bounds on json_extract (answered from the field's expression
+ * index) and the JSON types its values admit (`json_extract` yields 1 for true and the JSON text of an object or an
+ * array, so the stored type is checked too). Every pushed condition is implied by the filter: a superset of matches.
+ */
+export interface Pushed {
+  field: string;
+  bounds: Bound[];
+  types: JsonType[];
+}
+
+/**
+ * `exact` plans select precisely the documents Mongo would match, so the engine can skip parsing and evaluating them
+ * and let SQLite stop at the page's LIMIT: every condition of the filter is pushed (an _id lookup, or equality, $in and
+ * ranges on strings and numbers over fields whose index has never seen an array there).
  */
 export type Plan =
   | { kind: "id"; keys: string[]; exact: boolean }
-  | { kind: "index"; index: string; field: string; bounds: Bound[]; exact: boolean; typeGuard: boolean }
-  | { kind: "scan" };
+  | { kind: "index"; index: string; field: string; pushed: Pushed[]; exact: boolean }
+  | { kind: "scan"; pushed: Pushed[]; exact: boolean };
 
 type Scalar = string | number;
 
@@ -60,35 +73,56 @@ function idKeys(cond: unknown): string[] | undefined {
   return undefined;
 }
 
-/** Bounds that select a superset of the documents Mongo would match, or undefined when SQLite cannot help. */
-function boundsFor(cond: unknown): { bounds: Bound[]; equality: boolean; onlyEquality: boolean } | undefined {
+const typesOf = (v: Scalar): JsonType[] => (typeof v === "number" ? ["integer", "real"] : ["text"]);
+
+/**
+ * Bounds that select a superset of the documents Mongo would match, the JSON types they admit, and whether they are
+ * the whole condition (every operator translated), or undefined when SQLite cannot help.
+ */
+function boundsFor(cond: unknown): { bounds: Bound[]; types: JsonType[]; equality: boolean; complete: boolean } | undefined {
   const eq = sqlScalar(cond);
-  if (eq !== undefined && typeof cond !== "boolean") return { bounds: [{ op: "=", value: eq }], equality: true, onlyEquality: true };
+  if (eq !== undefined && typeof cond !== "boolean") return { bounds: [{ op: "=", value: eq }], types: typesOf(eq), equality: true, complete: true };
   if (!isPlainObject(cond)) return undefined;
   const bounds: Bound[] = [];
+  const types = new Set<JsonType>();
   let equality = false;
+  let complete = true;
   const ops = Object.entries(cond);
   for (const [op, raw] of ops) {
     if (op === "$eq") {
       const v = sqlScalar(raw);
-      if (v === undefined || typeof raw === "boolean") continue;
+      if (v === undefined || typeof raw === "boolean") {
+        complete = false;
+        continue;
+      }
       bounds.push({ op: "=", value: v });
+      typesOf(v).forEach((t) => types.add(t));
       equality = true;
     } else if (op === "$in" && Array.isArray(raw) && raw.length > 0) {
       const values = raw.map(sqlScalar);
-      if (values.some((v, i) => v === undefined || typeof raw[i] === "boolean")) continue;
+      if (values.some((v, i) => v === undefined || typeof raw[i] === "boolean")) {
+        complete = false;
+        continue;
+      }
       bounds.push({ op: "in", values: values as Scalar[] });
+      (values as Scalar[]).forEach((v) => typesOf(v).forEach((t) => types.add(t)));
       equality = true;
     } else if (op === "$gt" || op === "$gte" || op === "$lt" || op === "$lte") {
-      if (typeof raw !== "string" && !(typeof raw === "number" && Number.isFinite(raw))) continue;
+      if (typeof raw !== "string" && !(typeof raw === "number" && Number.isFinite(raw))) {
+        complete = false;
+        continue;
+      }
       const sqlOp = ({ $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" } as const)[op];
       bounds.push({ op: sqlOp, value: raw });
-      // Mongo compares only within a type; SQLite orders numbers before text, so fence the other side.
+      // Mongo compares only within a type; SQLite orders numbers before text, so fence the other side for the index.
       if (typeof raw === "number" && (op === "$gt" || op === "$gte")) bounds.push({ op: "<", value: "" });
       if (typeof raw === "string" && (op === "$lt" || op === "$lte")) bounds.push({ op: ">=", value: "" });
-    }
+      typesOf(raw).forEach((t) => types.add(t));
+    } else complete = false;
   }
-  return bounds.length ? { bounds, equality, onlyEquality: equality && ops.length === 1 && bounds.length === 1 } : undefined;
+  if (!bounds.length) return undefined;
+  // Two operators of different types (a number and a string bound) admit nothing Mongo would match: keep them all.
+  return { bounds, types: [...types], equality, complete };
 }
 
 /** The `_id` keys when a filter is nothing but an `_id` equality or `$in` of plain ids (the GET-by-id shape). */
@@ -103,9 +137,13 @@ export function exactIdKeys(filter: Doc, max = 16): string[] | undefined {
   return keys && keys.length <= max ? keys : undefined;
 }
 
-/** Picks the cheapest access path: _id lookup, then an equality on an index, then a range, else a scan. */
+/**
+ * Picks the access path: an _id lookup, else every condition on an indexed field pushed to SQLite (the best one named
+ * for `explain`), else a scan. The plan is exact when nothing is left for the matcher.
+ */
 export function choosePlan(filter: Doc, indexes: IndexInfo[]): Plan {
   const conds = conjuncts(filter);
+  const onlyConjuncts = Object.keys(filter).every((k) => !k.startsWith("$") || k === "$and");
   const single = conds.length === 1 && Object.keys(filter).length === 1;
   for (const [field, cond] of conds) {
     if (field === "_id") {
@@ -113,21 +151,29 @@ export function choosePlan(filter: Doc, indexes: IndexInfo[]): Plan {
       if (keys) return { kind: "id", keys, exact: single };
     }
   }
-  let best: { plan: Plan; score: number } | undefined;
+  const indexed = new Map<string, IndexInfo>();
   for (const index of indexes) {
-    if (!index.usable) continue;
     const field = Object.keys(index.keys)[0];
-    for (const [f, cond] of conds) {
-      if (f !== field) continue;
-      const found = boundsFor(cond);
-      if (!found) continue;
-      const score = (found.equality ? 2 : 1) + (index.unique ? 0.5 : 0);
-      const exact = single && found.onlyEquality;
-      const typeGuard = found.bounds.some((b) => (b.op === "in" ? b.values : [b.value]).some((v) => typeof v === "number" || /^[[{]/.test(v)));
-      if (!best || score > best.score) best = { plan: { kind: "index", index: index.name, field, bounds: found.bounds, exact, typeGuard }, score };
-    }
+    if (index.usable && (!indexed.has(field) || index.unique)) indexed.set(field, index);
   }
-  return best ? best.plan : { kind: "scan" };
+  const pushed: Pushed[] = [];
+  let exact = onlyConjuncts && conds.length > 0;
+  let best: { index: IndexInfo; field: string; score: number } | undefined;
+  for (const [field, cond] of conds) {
+    const index = indexed.get(field);
+    const found = index ? boundsFor(cond) : undefined;
+    if (!index || !found) {
+      exact = false;
+      continue;
+    }
+    if (!found.complete) exact = false;
+    pushed.push({ field, bounds: found.bounds, types: found.types });
+    const score = (found.equality ? 2 : 1) + (index.unique ? 0.5 : 0);
+    if (!best || score > best.score) best = { index, field, score };
+  }
+  if (best) return { kind: "index", index: best.index.name, field: best.field, pushed, exact };
+  // An empty filter matches everything: a scan in insertion order with nothing to check.
+  return { kind: "scan", pushed, exact: Object.keys(filter).length === 0 };
 }
 
 /** JSON path for SQLite's json_extract with every segment quoted, so dots and dashes in names stay literal. */
