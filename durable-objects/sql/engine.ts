@@ -118,7 +118,7 @@ export class Engine {
         clauses.push(clause);
         params.push(...values);
       }
-      clauses.push(`json_type(doc, '${jsonPath(p.field).replace(/'/g, "''")}') IN (${p.types.map((t) => `'${t}'`).join(", ")})`);
+      if (p.guard) clauses.push(`json_type(doc, '${jsonPath(p.field).replace(/'/g, "''")}') IN (${p.types.map((t) => `'${t}'`).join(", ")})`);
     }
     return { clauses, params };
   }
@@ -205,18 +205,28 @@ export class Engine {
    * A sort the index answers: one field, whose pushed condition admits one kind of value (numbers, or strings), in an
    * exact plan. SQLite then walks the index in order and stops at the page; ties go by insertion order.
    */
-  private indexOrder(meta: CollectionMeta, filter: Doc, sort: Record<string, unknown>): { plan: Plan; field: string; dir: 1 | -1 } | null {
-    const entries = Object.entries(sort);
-    if (entries.length !== 1) return null;
-    const [field, dir] = entries[0];
-    if ((dir !== 1 && dir !== -1) || field === "_id") return null;
+  private indexOrder(meta: CollectionMeta, filter: Doc, sort: Record<string, unknown> | undefined): { plan: Plan; field: string; dir: 1 | -1 } | null {
     const plan = choosePlan(filter, meta.indexes);
     if (plan.kind !== "index" || !plan.exact) return null;
+    let field: string;
+    let dir: unknown = 1;
+    if (sort) {
+      const entries = Object.entries(sort);
+      if (entries.length !== 1) return null;
+      [field, dir] = entries[0];
+      if ((dir !== 1 && dir !== -1) || field === "_id") return null;
+    } else {
+      // Without a sort, a range or $in is listed in index order (as MongoDB does): the index then yields the page and
+      // stops, where insertion order would have to read and sort every match first. Equality keeps insertion order.
+      const best = plan.pushed.find((p) => p.field === plan.field);
+      if (!best || best.equality && !best.bounds.some((b) => b.op === "in")) return null;
+      field = best.field;
+    }
     const on = plan.pushed.find((p) => p.field === field);
     if (!on) return null;
     const numeric = on.types.every((t) => t === "integer" || t === "real");
     if (!numeric && !on.types.every((t) => t === "text")) return null;
-    return { plan, field, dir };
+    return { plan, field, dir: dir as 1 | -1 };
   }
 
   private indexOrdered(meta: CollectionMeta, o: { plan: Plan; field: string; dir: 1 | -1 }, after: { value: unknown; seq: number } | undefined, max: number): Array<{ row: Row; key: unknown }> {
@@ -249,7 +259,7 @@ export class Engine {
     const stats = { examined: 0, plan: undefined as Plan | undefined };
     let page: Row[] = [];
     let nextCursor: string | undefined;
-    const ordered = q.sort && !mayHoldText(filter) ? this.indexOrder(meta, filter, q.sort) : null;
+    const ordered = mayHoldText(filter) ? null : this.indexOrder(meta, filter, q.sort);
     if (ordered) {
       // The index yields the sort order: read the page and stop, keyed by (sort value, seq) for the next one.
       if (position && position.kind !== "keyed") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");

@@ -24,6 +24,10 @@ export interface Pushed {
   field: string;
   bounds: Bound[];
   types: JsonType[];
+  /** Whether the stored type must be checked (it costs parsing the document): numbers (true reads as 1), text ranges, and text that could spell an object or array. */
+  guard: boolean;
+  /** Whether the condition is equality (one value or $in) rather than a range. */
+  equality: boolean;
 }
 
 /**
@@ -167,7 +171,10 @@ export function choosePlan(filter: Doc, indexes: IndexInfo[]): Plan {
       continue;
     }
     if (!found.complete) exact = false;
-    pushed.push({ field, bounds: found.bounds, types: found.types });
+    const values = found.bounds.flatMap((b) => (b.op === "in" ? b.values : [b.value]));
+    const ranged = found.bounds.some((b) => b.op !== "=" && b.op !== "in");
+    const guard = values.some((v) => typeof v === "number") || (ranged && values.some((v) => v !== "")) || values.some((v) => typeof v === "string" && /^[[{]/.test(v));
+    pushed.push({ field, bounds: found.bounds, types: found.types, guard, equality: found.equality && !ranged });
     const score = (found.equality ? 2 : 1) + (index.unique ? 0.5 : 0);
     if (!best || score > best.score) best = { index, field, score };
   }
