@@ -53,6 +53,12 @@ export class DatabaseDO extends DurableObject<Env> {
   /** This object is the only writer of its SQLite, so a read's answer holds until the next write to its collection. */
   private reads: ReadCache<string>;
   private readonly instance = `${++instances}`;
+  /** Writes waiting for the group commit (see grouped), and whether the group's transaction is running. */
+  private group: Array<{ run: () => Result<unknown>; resolve: (r: Result<unknown>) => void }> = [];
+  private grouping = false;
+  private groupProduced = false;
+  /** Commits and the writes they carried, for cluster status and the tests that check writes are grouped. */
+  private commits = { commits: 0, writes: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -82,13 +88,55 @@ export class DatabaseDO extends DurableObject<Env> {
           }
           return value;
         });
-        if (produced) this.arm(Math.max(0, this.lastFlushAt + FLUSH_INTERVAL_MS - Date.now()));
+        if (produced) {
+          // Inside a group commit the alarm is armed once the group's transaction is done.
+          if (this.grouping) this.groupProduced = true;
+          else this.arm(Math.max(0, this.lastFlushAt + FLUSH_INTERVAL_MS - Date.now()));
+        }
         return result;
       } catch (err) {
         this.catalog.invalidate();
         throw err;
       }
     });
+  }
+
+  /**
+   * Group commit: document writes that arrive together (while earlier ones wait for the next turn of the event loop)
+   * run in one transaction, each under its own savepoint, so they share one durable commit while each keeps its own
+   * outcome (a duplicate key fails that write alone) and its change events. A write that arrives alone commits alone.
+   */
+  private grouped<T>(collection: string, fn: (changes: Change[]) => T, origin: WriteOrigin): Promise<Result<T>> {
+    return new Promise((resolve) => {
+      this.group.push({ run: () => this.write(collection, fn, origin), resolve: resolve as (r: Result<unknown>) => void });
+      if (this.group.length === 1) setTimeout(() => this.commitGroup(), 0);
+    });
+  }
+
+  private commitGroup(): void {
+    const ops = this.group;
+    this.group = [];
+    this.commits.commits++;
+    this.commits.writes += ops.length;
+    if (ops.length === 1) return ops[0].resolve(ops[0].run());
+    const results: Result<unknown>[] = [];
+    this.grouping = true;
+    this.groupProduced = false;
+    try {
+      this.ctx.storage.transactionSync(() => {
+        for (const op of ops) results.push(op.run());
+      });
+    } catch (err) {
+      // The shared commit failed: no write of the group happened, and every caller hears so.
+      this.catalog.invalidate();
+      const error = { status: 503 as const, code: "COMMIT_FAILED", message: `the write could not be committed: ${(err as Error).message}` };
+      for (const op of ops) op.resolve({ ok: false, error });
+      return;
+    } finally {
+      this.grouping = false;
+    }
+    if (this.groupProduced) this.arm(Math.max(0, this.lastFlushAt + FLUSH_INTERVAL_MS - Date.now()));
+    ops.forEach((op, i) => op.resolve(results[i]));
   }
 
   /** Arms the alarm unless one is already due no later (a resend check armed far ahead must not delay a flush). */
@@ -152,6 +200,10 @@ export class DatabaseDO extends DurableObject<Env> {
     this.outbox.confirm(eventIds);
   }
 
+  commitStats(): { commits: number; writes: number } {
+    return { ...this.commits };
+  }
+
   /** Pending events, for cluster status and for tests that wait for the outbox to drain. */
   outboxBacklog(): ReturnType<Outbox["backlog"]> {
     return this.outbox.backlog();
@@ -206,12 +258,12 @@ export class DatabaseDO extends DurableObject<Env> {
     return capture(() => budgeted(() => this.engine.count(collection, parseEjson(filter) as Doc)));
   }
 
-  insert(collection: string, docs: Ejson, origin: WriteOrigin): Result<Ejson> {
-    return this.write(collection, (changes) => stringify({ inserted: this.engine.insert(collection, parseEjson(docs) as Doc[], changes) }), origin);
+  insert(collection: string, docs: Ejson, origin: WriteOrigin): Promise<Result<Ejson>> {
+    return this.grouped(collection, (changes) => stringify({ inserted: this.engine.insert(collection, parseEjson(docs) as Doc[], changes) }), origin);
   }
 
-  update(collection: string, filter: Ejson, update: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Result<Ejson> {
-    return this.write(
+  update(collection: string, filter: Ejson, update: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Promise<Result<Ejson>> {
+    return this.grouped(
       collection,
       (changes) =>
         stringify(
@@ -221,8 +273,8 @@ export class DatabaseDO extends DurableObject<Env> {
     );
   }
 
-  replace(collection: string, filter: Ejson, replacement: Ejson, options: Ejson, origin: WriteOrigin): Result<Ejson> {
-    return this.write(
+  replace(collection: string, filter: Ejson, replacement: Ejson, options: Ejson, origin: WriteOrigin): Promise<Result<Ejson>> {
+    return this.grouped(
       collection,
       (changes) =>
         stringify(
@@ -232,8 +284,8 @@ export class DatabaseDO extends DurableObject<Env> {
     );
   }
 
-  delete(collection: string, filter: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Result<number> {
-    return this.write(
+  delete(collection: string, filter: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Promise<Result<number>> {
+    return this.grouped(
       collection,
       (changes) => this.engine.delete(collection, parseEjson(filter) as Doc, many, parseEjson(options) as WriteOptions, changes),
       origin,
