@@ -226,7 +226,7 @@ async function main() {
     console.log("\nIndexed list shapes, read cache off, while a writer updates 50 documents a second in the same collection:");
     for (const r of shapes) console.log(row(r, readBase, 0.7));
     console.log(row(insertBase, constant));
-    console.log(row(insert, insertBase, 0.6));
+    console.log(row(insert, insertBase, 0.8));
     console.log("\nThe cost of a quota (every request counted in the key's QuotaDO), against the same key path without one:");
     console.log(row(keyGet, readBase));
     console.log(row(quotaGet, keyGet));
