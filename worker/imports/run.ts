@@ -1,5 +1,6 @@
 import { ObjectId } from "bson";
 import { AppError } from "../lib/errors";
+import { readCapped } from "../lib/capped-read";
 import { toJson, type Doc } from "../lib/ejson";
 import { idKey } from "../lib/ids";
 import { LIMITS } from "../lib/limits";
@@ -21,32 +22,12 @@ const PREVIEW = 20;
 
 type Batches = AsyncGenerator<{ columns?: string[]; rows: RawRow[] }>;
 
-async function readBody(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new AppError(413, "FILE_TOO_LARGE", `an XLSX import takes at most ${max} bytes; save large sheets as CSV`, { limit: max });
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 export async function batchesOf(body: ReadableStream<Uint8Array> | null, format: ImportFormat, sheet?: string): Promise<Batches> {
   const stream = body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-  if (format === "xlsx") return readXlsx(await readBody(stream, MAX_XLSX_BYTES), sheet);
+  if (format === "xlsx") {
+    const tooLarge = () => new AppError(413, "FILE_TOO_LARGE", `an XLSX import takes at most ${MAX_XLSX_BYTES} bytes; save large sheets as CSV`, { limit: MAX_XLSX_BYTES });
+    return readXlsx(await readCapped(stream, MAX_XLSX_BYTES, tooLarge), sheet);
+  }
   return readRecords(stream, format);
 }
 

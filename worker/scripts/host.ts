@@ -1,5 +1,6 @@
 import { fromJson, stringify, type Doc } from "../lib/ejson";
 import { AppError } from "../lib/errors";
+import { readCapped } from "../lib/capped-read";
 import { hostAllowed } from "../lib/script-config";
 import { checkOutboundUrl } from "../lib/ssrf";
 import { storeFor } from "../store";
@@ -147,26 +148,8 @@ async function egress(env: Env, allowedHosts: string[], raw: string, init: { met
 /** The body as text, refused as soon as it passes the size cap (in bytes) rather than after reading it whole. */
 async function cappedText(res: Response): Promise<string> {
   if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-    if (bytes > HOST_LIMITS.responseBytes) {
-      await reader.cancel();
-      throw new AppError(413, "SCRIPT_RESPONSE_TOO_LARGE", `responses are limited to ${HOST_LIMITS.responseBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(bytes);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  const bytes = await readCapped(res.body, HOST_LIMITS.responseBytes, () => new AppError(413, "SCRIPT_RESPONSE_TOO_LARGE", `responses are limited to ${HOST_LIMITS.responseBytes} bytes`));
+  return new TextDecoder().decode(bytes);
 }
 
 /**
