@@ -29,6 +29,16 @@ export class WebhookDO extends DurableObject<Env> {
     });
   }
 
+  /** `acquire` for the deliveries of one queue batch, in one transaction. */
+  acquireMany(requests: Array<{ deliveryId: string; generation: number }>, limit: number, windowMs: number, timeoutMs: number): SlotAnswer[] {
+    return this.ctx.storage.transactionSync(() => requests.map((r) => this.acquire(r.deliveryId, r.generation, limit, windowMs, timeoutMs)));
+  }
+
+  /** `record` for the attempts of one queue batch, in one transaction. */
+  recordMany(items: Array<{ attempt: AttemptRecord; slot?: number }>): void {
+    this.ctx.storage.transactionSync(() => items.forEach((i) => this.record(i.attempt, i.slot)));
+  }
+
   /** Logs an attempt and, when it used a slot, marks the request finished so the window counts from its end. */
   record(attempt: AttemptRecord, slot?: number): void {
     this.ctx.storage.transactionSync(() => {

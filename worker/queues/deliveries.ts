@@ -1,14 +1,39 @@
 import { log } from "../log";
-import { deliver, webhookStub } from "../webhooks/deliver";
-import { isDeliveryMessage } from "./messages";
+import { deliverGroup, webhookStub } from "../webhooks/deliver";
+import { isDeliveryMessage, type DeliveryMessage } from "./messages";
 import { consumeEach } from "./consume";
 import { isScriptRunMessage } from "./script-messages";
 import { eventIdOf } from "../lib/schedule";
 import { scriptStub } from "../registry";
 
-/** DELIVERIES consumer: each message is one step of one delivery. */
-export function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  return consumeEach(batch, "delivery", isDeliveryMessage, (body) => deliver(env, body), (body) => ({ deliveryId: body.deliveryId }));
+/**
+ * DELIVERIES consumer: each message is one step of one delivery. A batch's messages for one webhook are taken
+ * together (one call for their rate-limit slots, one for their log entries); each webhook's group succeeds or is
+ * retried as a whole, and a retried step that already succeeded is skipped by the webhook's log.
+ */
+export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const groups = new Map<string, Array<Message<unknown> & { body: DeliveryMessage }>>();
+  const others: Message<unknown>[] = [];
+  for (const msg of batch.messages) {
+    if (!isDeliveryMessage(msg.body)) {
+      others.push(msg);
+      continue;
+    }
+    const key = `${msg.body.tenant}/${msg.body.webhookId}`;
+    groups.set(key, [...(groups.get(key) ?? []), msg as Message<unknown> & { body: DeliveryMessage }]);
+  }
+  if (others.length) await consumeEach({ ...batch, messages: others }, "delivery", isDeliveryMessage, (body) => deliverGroup(env, [body]), (body) => ({ deliveryId: body.deliveryId }));
+  await Promise.all(
+    [...groups.values()].map(async (msgs) => {
+      try {
+        await deliverGroup(env, msgs.map((m) => m.body));
+        msgs.forEach((m) => m.ack());
+      } catch (err) {
+        log("error", "delivery step failed; the queue will retry it", { error: String(err), deliveryIds: msgs.map((m) => m.body.deliveryId) });
+        msgs.forEach((m) => m.retry({ delaySeconds: 2 }));
+      }
+    }),
+  );
 }
 
 /** The dead-letter queue's own retries (wrangler config); past them a letter is logged whole rather than dropped. */

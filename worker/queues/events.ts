@@ -83,21 +83,37 @@ async function sendAll<T>(queue: Queue<T>, bodies: T[]): Promise<void> {
  */
 export async function consumeEvents(batch: MessageBatch<string>, env: Env): Promise<void> {
   const done = new Map<string, { tenant: string; database: string; ids: string[] }>();
-  for (const msg of batch.messages) {
-    try {
-      const event = await withSubject(env, parseEjson(msg.body, "event") as ChangeEvent);
-      const [deliveries, runs] = await Promise.all([deliveriesFor(env, event, msg.body), scriptRunsFor(env, event, msg.body)]);
-      await sendAll(env.DELIVERIES, deliveries);
-      await sendAll(env.SCRIPT_RUNS, runs);
-      msg.ack();
-      const key = `${event.tenant}/${event.database}`;
-      const group = done.get(key) ?? { tenant: event.tenant, database: event.database, ids: [] };
-      group.ids.push(event.id);
-      done.set(key, group);
-    } catch (err) {
-      log("error", "event fan-out failed; the queue will retry it", { error: String(err), messageId: msg.id });
-      msg.retry({ delaySeconds: 5 });
-    }
+  // Every event of the batch is fanned out at once, and their deliveries and runs go to their queues in batches of
+  // 100 (one send per event would cost a queue round trip each); an event is acknowledged once its messages are sent.
+  const fanned = await Promise.all(
+    batch.messages.map(async (msg) => {
+      try {
+        const event = await withSubject(env, parseEjson(msg.body, "event") as ChangeEvent);
+        const [deliveries, runs] = await Promise.all([deliveriesFor(env, event, msg.body), scriptRunsFor(env, event, msg.body)]);
+        return { msg, event, deliveries, runs };
+      } catch (err) {
+        log("error", "event fan-out failed; the queue will retry it", { error: String(err), messageId: msg.id });
+        msg.retry({ delaySeconds: 5 });
+        return null;
+      }
+    }),
+  );
+  const ready = fanned.filter((f) => f !== null);
+  try {
+    await sendAll(env.DELIVERIES, ready.flatMap((f) => f.deliveries));
+    await sendAll(env.SCRIPT_RUNS, ready.flatMap((f) => f.runs));
+  } catch (err) {
+    // Some may have been sent: the retried events send them again under the same derived ids, which consumers skip.
+    log("error", "event fan-out send failed; the queue will retry the batch", { error: String(err), events: ready.length });
+    for (const f of ready) f.msg.retry({ delaySeconds: 5 });
+    return;
+  }
+  for (const { msg, event } of ready) {
+    msg.ack();
+    const key = `${event.tenant}/${event.database}`;
+    const group = done.get(key) ?? { tenant: event.tenant, database: event.database, ids: [] };
+    group.ids.push(event.id);
+    done.set(key, group);
   }
   if (env.STORE_BACKEND === "data-api") return;
   await Promise.all(

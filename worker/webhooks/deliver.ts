@@ -1,4 +1,5 @@
 import type { WebhookRuntime } from "../../durable-objects/sql/webhooks";
+import type { AttemptRecord } from "../../durable-objects/sql/delivery-log";
 import { backoffDelay } from "../lib/backoff";
 import { excludeFields, publicEvent, type ChangeEvent } from "../lib/change-events";
 import { parseEjson, stringify } from "../lib/ejson";
@@ -32,46 +33,58 @@ export async function sendTo(env: Env, hook: WebhookRuntime, deliveryId: string,
   return postSigned(hook.url, hook.headers, hook.secrets, deliveryId, payload, webhookSettings(env).timeoutMs);
 }
 
+/** What one delivery step leads to: its log entry, and the queue message that continues it, if any. */
+interface StepOutcome {
+  record?: { attempt: AttemptRecord; slot?: number };
+  later?: { msg: DeliveryMessage; delayMs: number };
+  deadLetter?: DeliveryMessage & { lastError: string };
+}
+
 /**
- * One step of a delivery: take a rate-limit slot (or come back later without spending an attempt), POST, then
- * record the attempt and decide: done, retry later with backoff (Retry-After honoured), or dead-letter.
+ * One step of the deliveries of one webhook in a queue batch: take rate-limit slots for all of them in one call (or
+ * come back later without spending an attempt), POST those that got one concurrently, then record every attempt in
+ * one call and decide each: done, retry later with backoff (Retry-After honoured), or dead-letter.
  */
-export async function deliver(env: Env, msg: DeliveryMessage): Promise<void> {
+export async function deliverGroup(env: Env, msgs: DeliveryMessage[]): Promise<void> {
   const settings = webhookSettings(env);
-  const entry = await webhooksOf(env, msg.tenant);
-  const hook = entry.items.find((h) => h.id === msg.webhookId);
-  const stub = webhookStub(env, msg.tenant, msg.webhookId);
-  const base = { deliveryId: msg.deliveryId, eventId: msg.eventId, event: msg.event, generation: msg.generation };
+  const { tenant, webhookId } = msgs[0];
+  const entry = await webhooksOf(env, tenant);
+  const hook = entry.items.find((h) => h.id === webhookId);
+  const stub = webhookStub(env, tenant, webhookId);
+  const base = (msg: DeliveryMessage) => ({ deliveryId: msg.deliveryId, eventId: msg.eventId, event: msg.event, generation: msg.generation });
   if (!hook || !hook.enabled) {
-    if (hook) await stub.record({ ...base, attempt: msg.attempt, outcome: "skipped", statusCode: null, error: "webhook disabled", latencyMs: null });
+    if (hook) await stub.recordMany(msgs.map((msg) => ({ attempt: { ...base(msg), attempt: msg.attempt, outcome: "skipped", statusCode: null, error: "webhook disabled", latencyMs: null } })));
     return;
   }
-  const slot = await stub.acquire(msg.deliveryId, msg.generation, hook.rateLimitPerMinute, settings.windowMs, settings.timeoutMs);
-  if ("skip" in slot) return;
-  if (!slot.go) {
-    await env.DELIVERIES.send(msg, { delaySeconds: delaySeconds(slot.waitMs) });
-    return;
+  const slots = await stub.acquireMany(msgs.map((m) => ({ deliveryId: m.deliveryId, generation: m.generation })), hook.rateLimitPerMinute, settings.windowMs, settings.timeoutMs);
+  const outcomes = await Promise.all(
+    msgs.map(async (msg, i): Promise<StepOutcome> => {
+      const slot = slots[i];
+      if ("skip" in slot) return {};
+      if (!slot.go) return { later: { msg, delayMs: slot.waitMs } };
+      const attempt = msg.attempt + 1;
+      const result = await sendTo(env, hook, msg.deliveryId, payloadFor(hook, msg.event));
+      recordDelivery(result.ok ? "delivered" : "failed", result.latencyMs);
+      const entry = { ...base(msg), attempt, statusCode: result.statusCode, latencyMs: result.latencyMs };
+      if (result.ok) return { record: { attempt: { ...entry, outcome: "delivered", error: null }, slot: slot.slot } };
+      if (result.statusCode === 410) {
+        await registryOf(env, tenant).updateWebhook(hook.id, { enabled: false }, "the receiver answered 410 Gone");
+        invalidateWebhooks(tenant);
+        log("warn", "webhook disabled after 410", { tenant, webhookId: hook.id });
+        return { record: { attempt: { ...entry, outcome: "failed", error: "410 Gone: webhook disabled" }, slot: slot.slot } };
+      }
+      if (attempt >= hook.maxAttempts) {
+        return { record: { attempt: { ...entry, outcome: "retrying", error: result.error }, slot: slot.slot }, deadLetter: { ...msg, attempt, lastError: result.error ?? "failed" } };
+      }
+      const wait = Math.min(settings.retryCapMs, Math.max(result.retryAfterMs ?? 0, settings.retryBaseMs / 2 + backoffDelay(attempt, settings.retryBaseMs, settings.retryCapMs)));
+      return { record: { attempt: { ...entry, outcome: "retrying", error: result.error, nextAttemptAt: Date.now() + wait }, slot: slot.slot }, later: { msg: { ...msg, attempt }, delayMs: wait } };
+    }),
+  );
+  const records = outcomes.flatMap((o) => (o.record ? [o.record] : []));
+  if (records.length) await stub.recordMany(records);
+  const later = outcomes.flatMap((o) => (o.later ? [o.later] : []));
+  for (let i = 0; i < later.length; i += 100) {
+    await env.DELIVERIES.sendBatch(later.slice(i, i + 100).map((l) => ({ body: l.msg, delaySeconds: delaySeconds(l.delayMs) })));
   }
-  const attempt = msg.attempt + 1;
-  const result = await sendTo(env, hook, msg.deliveryId, payloadFor(hook, msg.event));
-  recordDelivery(result.ok ? "delivered" : "failed", result.latencyMs);
-  if (result.ok) {
-    await stub.record({ ...base, attempt, outcome: "delivered", statusCode: result.statusCode, error: null, latencyMs: result.latencyMs }, slot.slot);
-    return;
-  }
-  if (result.statusCode === 410) {
-    await registryOf(env, msg.tenant).updateWebhook(hook.id, { enabled: false }, "the receiver answered 410 Gone");
-    invalidateWebhooks(msg.tenant);
-    await stub.record({ ...base, attempt, outcome: "failed", statusCode: 410, error: "410 Gone: webhook disabled", latencyMs: result.latencyMs }, slot.slot);
-    log("warn", "webhook disabled after 410", { tenant: msg.tenant, webhookId: hook.id });
-    return;
-  }
-  if (attempt >= hook.maxAttempts) {
-    await stub.record({ ...base, attempt, outcome: "retrying", statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs }, slot.slot);
-    await env.DEAD_LETTERS.send({ ...msg, attempt, lastError: result.error ?? "failed" });
-    return;
-  }
-  const wait = Math.min(settings.retryCapMs, Math.max(result.retryAfterMs ?? 0, settings.retryBaseMs / 2 + backoffDelay(attempt, settings.retryBaseMs, settings.retryCapMs)));
-  await stub.record({ ...base, attempt, outcome: "retrying", statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs, nextAttemptAt: Date.now() + wait }, slot.slot);
-  await env.DELIVERIES.send({ ...msg, attempt }, { delaySeconds: delaySeconds(wait) });
+  for (const o of outcomes) if (o.deadLetter) await env.DEAD_LETTERS.send(o.deadLetter);
 }
