@@ -77,7 +77,7 @@ export class ImportLedger {
     return row ? { ...(JSON.parse(row.outcome) as ChunkOutcome), replayed: true } : null;
   }
 
-  /** Records a chunk's outcome and adds it to the job's counters; false when the job is no longer running. */
+  /** Records a chunk's outcome and adds it to the job's counters (the caller checked the job is running). */
   record(job: string, seq: number, outcome: ChunkOutcome): void {
     const failures = [...outcome.rejected, ...outcome.failures];
     this.sql.exec("INSERT INTO _import_chunks (job, seq, outcome) VALUES (?, ?, ?)", job, seq, JSON.stringify({ ...outcome, rejected: [], failures: [] }));

@@ -55,8 +55,10 @@ function rowToDoc(raw: RawRow, options: ImportOptions, format: ImportFormat): { 
   return { doc: { _id: new ObjectId(), ...doc! }, generatedId: true };
 }
 
+/** The options as the job's record keeps them (an absent sheet left out rather than stored as undefined). */
 export function jobOptions(options: ImportOptions): JobOptions {
-  return { ...options, ...(options.sheet ? { sheet: options.sheet } : {}) };
+  const { sheet, ...rest } = options;
+  return { ...rest, ...(sheet ? { sheet } : {}) };
 }
 
 /** The answer to a finished request: the job's counters and its first failed rows. */

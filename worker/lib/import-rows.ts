@@ -4,8 +4,9 @@ import { AppError, badRequest } from "./errors";
 import { isPlainObject, parseEjson, type Doc } from "./ejson";
 
 /**
- * Import: a file's rows become documents. Parsing (CSV and TSV with papaparse, NDJSON, a JSON array), the column →
- * field mapping (dotted paths nest), a type per field, and each bad row's number and reason. Pure; the route writes.
+ * Import: a file's rows become documents. The formats and options, the column → field mapping (dotted paths nest), a
+ * type per field, formula cells. Pure: reading the file is worker/lib/import-stream.ts (text) and xlsx-reader.ts, and
+ * writing it is worker/imports/run.ts.
  */
 export const IMPORT_FORMATS = ["csv", "tsv", "ndjson", "json", "xlsx"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
