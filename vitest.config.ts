@@ -7,7 +7,7 @@ export default defineConfig({
       {
         plugins: [
           cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
+            wrangler: { configPath: "./wrangler.jsonc" },
             miniflare: {
               bindings: {
                 ADMIN_TOKEN: "test-admin-token", ENVIRONMENT: "test", LOG_LEVEL: "warn", DASHBOARD_ORIGIN: "https://dash.example.com",

@@ -126,10 +126,10 @@ describe("Data API served", () => {
     expect(plainJson.json.document).toEqual({ _id: "65f000000000000000000001", at: "2023-11-14T22:13:20.000Z", n: 5 });
   });
 
-  it("answers errors in the protocol's { error, error_code, link } shape", async () => {
+  it("answers errors in the protocol's { error, error_code } shape, with Docflare's code beside it", async () => {
     const noAuth = await call("POST", `/action/find`, { token: null, body: { database: "d", collection: "c" } });
     expect(noAuth.status).toBe(401);
-    expect(noAuth.json).toMatchObject({ error: expect.any(String), error_code: "InvalidSession", link: expect.any(String) });
+    expect(noAuth.json).toMatchObject({ error: expect.any(String), error_code: "InvalidSession", code: "UNAUTHENTICATED" });
     const missing = await call("POST", `/action/find`, apiKey({ database: "d" }));
     expect(missing.status).toBe(400);
     expect(missing.json.error_code).toBe("MissingParameter");

@@ -7,7 +7,7 @@ import { DocumentSchema } from "../routes/schemas";
  */
 const obj = z.record(z.string(), z.unknown());
 const Target = { dataSource: z.string().openapi({ example: "docflare" }), database: z.string().openapi({ example: "main" }), collection: z.string().openapi({ example: "orders" }) };
-const DataApiError = z.object({ error: z.string(), error_code: z.string(), link: z.string().optional(), details: z.unknown().optional() }).openapi("DataApiError");
+const DataApiError = z.object({ error: z.string(), error_code: z.string(), code: z.string().openapi({ description: "Docflare's stable code" }), details: z.unknown().optional() }).openapi("DataApiError");
 
 const UpdateCounts = z.object({ matchedCount: z.number().int(), modifiedCount: z.number().int(), upsertedId: z.unknown().optional() });
 

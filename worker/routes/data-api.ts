@@ -99,7 +99,8 @@ const app = new Hono<AppEnv>();
 app.onError((err, c) => {
   const e = err instanceof AppError ? err : new AppError(500, "INTERNAL", "internal error");
   if (!(err instanceof AppError)) log("error", "data-api unhandled error", { requestId: c.get("requestId"), error: String(err), stack: (err as Error).stack });
-  return c.json({ error: e.message, error_code: errorCodeFor(e), link: `https://docflare.dev/errors/${e.code}`, details: e.details }, e.status);
+  // `error_code` is the Data API's vocabulary; `code` is Docflare's own stable code (a Docflare upstream reads it).
+  return c.json({ error: e.message, error_code: errorCodeFor(e), code: e.code, details: e.details }, e.status);
 });
 
 async function handle(c: Context<AppEnv>) {

@@ -105,7 +105,7 @@ export class DataApiClient {
     if (res.status === 400 && !/auth|session/i.test(String(parsed.error_code ?? ""))) {
       // The upstream found the input itself invalid (a validator, a bad operator): the caller's mistake, with the
       // upstream's words and paths, under the upstream's own code when it is a Docflare that names one.
-      const code = /\/errors\/([A-Z_]+)$/.exec(String(parsed.link ?? ""))?.[1] ?? "UPSTREAM_INVALID_INPUT";
+      const code = typeof parsed.code === "string" && /^[A-Z_]+$/.test(parsed.code) ? parsed.code : "UPSTREAM_INVALID_INPUT";
       return { kind: "fail", retryable: false, error: new AppError(400, code, message || `upstream refused ${action} as invalid`, { ...details, ...(isPlainObject(parsed.details) ? parsed.details : {}) }) };
     }
     return { kind: "fail", retryable: false, error: new AppError(502, "UPSTREAM_REJECTED", `upstream refused ${action} with ${res.status}`, details) };
