@@ -1483,7 +1483,8 @@ export interface components {
         DataApiError: {
             error: string;
             error_code: string;
-            link?: string;
+            /** @description Docflare's stable code */
+            code: string;
             details?: unknown;
         };
         DocumentList: {
