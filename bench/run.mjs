@@ -4,12 +4,13 @@
 // because these shared machines drift by tens of percent within a minute.
 // Usage: npm run bench [-- --rounds 5 --duration 4 --connections 16 --docs 100000]
 import { spawn, execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { workerdConfig } from "./workerd-config.mjs";
+import { cpuMicros } from "../scripts/stack.mjs";
 
 const { values: args } = parseArgs({
   options: { rounds: { type: "string", default: "5" }, duration: { type: "string", default: "4" }, connections: { type: "string", default: "16" }, docs: { type: "string", default: "100000" } },
@@ -53,10 +54,8 @@ async function waitUp(url) {
   throw new Error(`${url} did not start`);
 }
 
-const cpuMicros = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-};
+/** CPU time of the workerd process, from /proc (the same reading the other benches take of their stacks). */
+const cpuOf = (pid) => cpuMicros([pid]);
 
 /**
  * Waits until workerd is idle: writes leave change events in DatabaseDO's outbox, and their background flush would
@@ -65,9 +64,9 @@ const cpuMicros = (pid) => {
 async function waitQuiet(pid, maxMs = 20_000) {
   const started = Date.now();
   while (Date.now() - started < maxMs) {
-    const before = cpuMicros(pid);
+    const before = cpuOf(pid);
     await new Promise((r) => setTimeout(r, 300));
-    if (cpuMicros(pid) - before < 300_000 * 0.05) return;
+    if (cpuOf(pid) - before < 300_000 * 0.05) return;
   }
 }
 
@@ -191,11 +190,11 @@ async function main() {
         await waitQuiet(workerd.pid);
         // CPU time of the server process (user + system, from /proc) over the run, per request: comparable with any
         // other server measured the same way on the same machine.
-        const cpuBefore = cpuMicros(workerd.pid);
+        const cpuBefore = cpuOf(workerd.pid);
         const writer = options?.writes ? backgroundWriter(options.writes) : null;
         const result = await run(title, url, options);
         await writer?.stop();
-        runs[i].push({ ...result, cpuMicros: cpuMicros(workerd.pid) - cpuBefore });
+        runs[i].push({ ...result, cpuMicros: cpuOf(workerd.pid) - cpuBefore });
       }
     }
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -160,8 +160,9 @@ export class Engine {
   }
 
   /** `max` caps the rows read when the plan is exact (every candidate is a match); otherwise the caller stops early. */
-  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan | { kind: "text" } }, max?: number): Generator<Row> {
-    if (mayHoldText(filter)) {
+  /** `planned`: the plan the caller already chose for this filter (a text query never has one). */
+  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan | { kind: "text" } }, max?: number, planned?: Plan): Generator<Row> {
+    if (!planned && mayHoldText(filter)) {
       const { text, rest } = extractText(filter);
       if (text) {
         if (stats) stats.plan = { kind: "text" };
@@ -169,7 +170,7 @@ export class Engine {
         return;
       }
     }
-    const plan = choosePlan(filter, meta.indexes);
+    const plan = planned ?? choosePlan(filter, meta.indexes);
     if (stats) stats.plan = plan;
     if (plan.exact) {
       for (const c of this.candidates(meta, plan, afterSeq, max)) {
@@ -205,8 +206,7 @@ export class Engine {
    * A sort the index answers: one field, whose pushed condition admits one kind of value (numbers, or strings), in an
    * exact plan. SQLite then walks the index in order and stops at the page; ties go by insertion order.
    */
-  private indexOrder(meta: CollectionMeta, filter: Doc, sort: Record<string, unknown> | undefined): { plan: Plan; field: string; dir: 1 | -1 } | null {
-    const plan = choosePlan(filter, meta.indexes);
+  private indexOrder(plan: Plan, sort: Record<string, unknown> | undefined): { plan: Plan; field: string; dir: 1 | -1 } | null {
     if (plan.kind !== "index" || !plan.exact) return null;
     let field: string;
     let dir: unknown = 1;
@@ -259,7 +259,9 @@ export class Engine {
     const stats = { examined: 0, plan: undefined as Plan | undefined };
     let page: Row[] = [];
     let nextCursor: string | undefined;
-    const ordered = mayHoldText(filter) ? null : this.indexOrder(meta, filter, q.sort);
+    // Planned once here for every path below (a text query plans in its own way).
+    const plan = mayHoldText(filter) && extractText(filter).text ? undefined : choosePlan(filter, meta.indexes);
+    const ordered = plan ? this.indexOrder(plan, q.sort) : null;
     if (ordered) {
       // The index yields the sort order: read the page and stop, keyed by (sort value, seq) for the next one.
       if (position && position.kind !== "keyed") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
@@ -275,7 +277,7 @@ export class Engine {
     } else if (!q.sort) {
       if (position && position.kind !== "row") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
       let skipped = 0;
-      for (const row of this.matches(meta, filter, position?.rowid ?? 0, stats, skip + limit + 1)) {
+      for (const row of this.matches(meta, filter, position?.rowid ?? 0, stats, skip + limit + 1, plan)) {
         if (skipped < skip) {
           skipped++;
           continue;
@@ -291,7 +293,7 @@ export class Engine {
       const scored = metaFields(q.sort as Doc);
       const keys = sortKeys(Object.fromEntries(Object.entries(q.sort).map(([k, v]) => (scored.includes(k) ? [SCORE_FIELD, -1] : [k, v]))) as Record<string, 1 | -1>);
       if (position && position.kind !== "sort") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
-      let all = [...this.matches(meta, filter, 0, stats)].map((row) => ({ row, key: keys.map(([f]) => (f === SCORE_FIELD ? (row.score ?? null) : sortValues(row.doc, [[f, 1]])[0])) }));
+      let all = [...this.matches(meta, filter, 0, stats, undefined, plan)].map((row) => ({ row, key: keys.map(([f]) => (f === SCORE_FIELD ? (row.score ?? null) : sortValues(row.doc, [[f, 1]])[0])) }));
       if (position?.kind === "sort") all = all.filter((e) => compareValues(e.key, position.values, keys) > 0);
       all.sort((a, b) => compareValues(a.key, b.key, keys));
       const slice = all.slice(skip, skip + limit + 1);
@@ -302,14 +304,14 @@ export class Engine {
       page = slice.map((e) => e.row);
     }
     const texts = this.output(page, q.projection);
-    const plan = stats.plan ?? { kind: "scan" as const };
+    const used = stats.plan ?? { kind: "scan" as const };
     return {
       json: `[${texts.join(",")}]`,
       count: texts.length,
       nextCursor,
       total: q.count ? this.count(name, filter) : undefined,
       explain: q.explain
-        ? { strategy: plan.kind, index: plan.kind === "index" ? plan.index : plan.kind === "id" ? "_id_" : undefined, docsExamined: stats.examined, nReturned: texts.length }
+        ? { strategy: used.kind, index: used.kind === "index" ? used.index : used.kind === "id" ? "_id_" : undefined, docsExamined: stats.examined, nReturned: texts.length }
         : undefined,
     };
   }
@@ -361,13 +363,13 @@ export class Engine {
     if (Object.keys(filter).length === 0) {
       return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${meta.table}`).one().n;
     }
-    const plan = mayHoldText(filter) ? null : choosePlan(filter, meta.indexes);
+    const plan = mayHoldText(filter) && extractText(filter).text ? undefined : choosePlan(filter, meta.indexes);
     if (plan?.exact) {
       const { clauses, params } = this.where(plan, 0);
       return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${meta.table} WHERE ${clauses.join(" AND ")}`, ...params).one().n;
     }
     let n = 0;
-    for (const _ of this.matches(meta, filter)) n++;
+    for (const _ of this.matches(meta, filter, 0, undefined, undefined, plan)) n++;
     return n;
   }
 

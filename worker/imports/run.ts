@@ -33,8 +33,29 @@ export async function batchesOf(body: ReadableStream<Uint8Array> | null, format:
 
 const spreadsheet = (format: ImportFormat) => format === "csv" || format === "tsv" || format === "xlsx";
 
-/** A file row as the document to write, or the reason it cannot be one. */
-function rowToDoc(raw: RawRow, options: ImportOptions, format: ImportFormat): { doc: Doc; generatedId: boolean } | RowError {
+/** The file's columns: its header's, or for JSON formats the keys of the rows read (the first 1,000 of them). */
+class Columns {
+  private header: string[] | null = null;
+  private keys = new Set<string>();
+
+  note(batch: { columns?: string[]; rows: RawRow[] }): void {
+    if (batch.columns) this.header = batch.columns;
+    if (this.header) return;
+    for (const raw of batch.rows) {
+      if (raw.values && this.keys.size < 1000) for (const k of Object.keys(raw.values)) this.keys.add(k);
+    }
+  }
+
+  list(): string[] {
+    return this.header ?? [...this.keys];
+  }
+}
+
+/**
+ * A file row as the document to write, or the reason it cannot be one. With `assignIds`, a row without an _id gets one
+ * here, before its first write, so a replayed chunk on a backend without transactions recognises its own rows.
+ */
+function rowToDoc(raw: RawRow, options: ImportOptions, format: ImportFormat, assignIds: boolean): { doc: Doc; generatedId: boolean } | RowError {
   if (raw.error) return raw.error;
   let values = raw.values!;
   if (format === "csv" || format === "tsv") {
@@ -51,7 +72,7 @@ function rowToDoc(raw: RawRow, options: ImportOptions, format: ImportFormat): { 
     if ("error" in f) return { row: raw.row, reason: String(f.error), code: "MISSING_UPSERT_KEY" };
     return { doc: doc!, generatedId: false };
   }
-  if (doc!._id !== undefined) return { doc: doc!, generatedId: false };
+  if (doc!._id !== undefined || !assignIds) return { doc: doc!, generatedId: false };
   return { doc: { _id: new ObjectId(), ...doc! }, generatedId: true };
 }
 
@@ -74,8 +95,7 @@ async function summary(store: DocumentStore, job: ImportJob, columns: string[]) 
  */
 export async function runImport(store: DocumentStore, collection: string, jobId: string, format: ImportFormat, options: ImportOptions, batches: () => Promise<Batches>) {
   await store.importJobs.start(jobId, collection, format, jobOptions(options));
-  let columns: string[] = [];
-  const seenColumns = new Set<string>();
+  const columns = new Columns();
   let seq = 0;
   let pending: ChunkRow[] = [];
   let rejected: RowError[] = [];
@@ -99,13 +119,10 @@ export async function runImport(store: DocumentStore, collection: string, jobId:
 
   try {
     for await (const batch of await batches()) {
-      if (batch.columns) columns = batch.columns;
+      columns.note(batch);
       for (const raw of batch.rows) {
-        if (!batch.columns && format !== "csv" && format !== "tsv" && format !== "xlsx" && raw.values && seenColumns.size < 1000) {
-          for (const k of Object.keys(raw.values)) seenColumns.add(k);
-        }
         read++;
-        const made = rowToDoc(raw, options, format);
+        const made = rowToDoc(raw, options, format, true);
         if ("code" in made) {
           rejected.push(made);
           // onError=stop: nothing after the first bad row is written, so the chunk ends here.
@@ -126,7 +143,6 @@ export async function runImport(store: DocumentStore, collection: string, jobId:
     const note = written ? `; ${written} rows before it were written (job ${jobId} lists them)` : "; nothing was written";
     throw new AppError(e.status, e.code, `${e.message}${note}`, { ...(e.details as object | undefined), jobId, rows: job?.rows });
   }
-  if (!columns.length) columns = [...seenColumns];
   const job = (await store.importJobs.finish(jobId, stop ? (stop.code === "IMPORT_CANCELLED" ? "cancelled" : "failed") : "completed", stop ?? undefined))!;
   if (stop) {
     const written = job.rows.inserted + job.rows.updated;
@@ -135,7 +151,7 @@ export async function runImport(store: DocumentStore, collection: string, jobId:
       jobId, row: stop.row, rows: job.rows, errors: await store.importJobs.failures(jobId, 0, MAX_LISTED),
     });
   }
-  return summary(store, job, columns);
+  return summary(store, job, columns.list());
 }
 
 type Candidate = { row: number; doc: Doc };
@@ -144,7 +160,8 @@ type Candidate = { row: number; doc: Doc };
  * A dry run: every row checked as the import would check it (types, document rules, the collection's validator,
  * _ids that collide in the file or with stored documents), nothing written. Reads at most DRY_RUN_ROWS rows.
  */
-export async function dryRun(store: DocumentStore, collection: string, format: ImportFormat, options: ImportOptions, batches: Batches) {
+export async function dryRun(store: DocumentStore, collection: string, format: ImportFormat, options: ImportOptions, batches: () => Promise<Batches>) {
+  // Asked before the body is read: a caller who may not see the collection is refused without uploading the file.
   const info = await store.collectionStats(collection);
   const validator = info?.validator ? compileValidator(info.validator) : null;
   const upsert = options.upsertKeys.length > 0;
@@ -152,8 +169,7 @@ export async function dryRun(store: DocumentStore, collection: string, format: I
   const errors: RowError[] = [];
   const preview: Doc[] = [];
   const sample: RawRow[] = [];
-  let columns: string[] = [];
-  const seenColumns = new Set<string>();
+  const columns = new Columns();
   let read = 0;
   let valid = 0;
   let truncated = false;
@@ -192,8 +208,8 @@ export async function dryRun(store: DocumentStore, collection: string, format: I
   };
 
   let candidates: Candidate[] = [];
-  for await (const batch of batches) {
-    if (batch.columns) columns = batch.columns;
+  for await (const batch of await batches()) {
+    columns.note(batch);
     for (const raw of batch.rows) {
       if (read >= DRY_RUN_ROWS) {
         truncated = true;
@@ -201,10 +217,9 @@ export async function dryRun(store: DocumentStore, collection: string, format: I
       }
       read++;
       if (raw.values && sample.length < 500) sample.push(raw);
-      if (!batch.columns && raw.values && seenColumns.size < 1000) for (const k of Object.keys(raw.values)) seenColumns.add(k);
-      const made = rowToDoc(raw, options, format);
+      const made = rowToDoc(raw, options, format, false);
       if ("code" in made) errors.push(made);
-      else candidates.push({ row: raw.row, doc: made.generatedId ? withoutId(made.doc) : made.doc });
+      else candidates.push({ row: raw.row, doc: made.doc });
       if (candidates.length >= CHUNK_ROWS) {
         await check(candidates);
         candidates = [];
@@ -213,20 +228,13 @@ export async function dryRun(store: DocumentStore, collection: string, format: I
     if (truncated) break;
   }
   await check(candidates);
-  if (!columns.length) columns = [...seenColumns];
   errors.sort((a, b) => a.row - b.row);
   return {
-    dryRun: true, format, columns,
-    types: inferTypes(sample.map((r) => ({ values: r.values! })), columns),
+    dryRun: true, format, columns: columns.list(),
+    types: inferTypes(sample.map((r) => ({ values: r.values! })), columns.list()),
     preview,
     rows: { read, valid, failed: errors.length },
     ...(truncated ? { truncated: true, note: `a dry run reads the first ${DRY_RUN_ROWS} rows` } : {}),
     errors: errors.slice(0, MAX_LISTED),
   };
-}
-
-function withoutId(doc: Doc): Doc {
-  const { _id, ...rest } = doc;
-  void _id;
-  return rest;
 }

@@ -51,16 +51,20 @@ export function valueAt(doc: Doc, path: string): unknown {
  * and text a spreadsheet would run as a formula (= + - @, tab, CR) prefixed with an apostrophe.
  */
 export function csvCell(v: unknown): string {
-  let text: string;
-  if (v === undefined || v === null) text = "";
-  else if (typeof v === "string") text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  else if (typeof v === "number" || typeof v === "boolean") text = String(v);
-  else if (v instanceof Date) text = Number.isNaN(v.getTime()) ? "" : v.toISOString();
-  else if (v instanceof ObjectId) text = v.toHexString();
-  else if (v instanceof Decimal128 || v instanceof Long) text = v.toString();
-  else if (v instanceof Binary || v instanceof BSONRegExp || v instanceof Timestamp) text = stringify(v);
-  else text = JSON.stringify(toJson(v));
+  const text = typeof v === "string" ? (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v) : cellText(v);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A value as a sheet cell's text (CSV, and XLSX for what has no cell type of its own). */
+export function cellText(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? "" : v.toISOString();
+  if (v instanceof ObjectId) return v.toHexString();
+  if (v instanceof Decimal128 || v instanceof Long) return v.toString();
+  if (v instanceof Binary || v instanceof BSONRegExp || v instanceof Timestamp) return stringify(v);
+  return JSON.stringify(toJson(v));
 }
 
 export function csvHeader(columns: string[]): string {

@@ -1,4 +1,4 @@
-import type { Doc } from "./ejson";
+import { isPlainObject, type Doc } from "./ejson";
 import type { RowError } from "./import-stream";
 
 export type { RowError };
@@ -80,7 +80,7 @@ export function upsertFilter(doc: Doc, keys: string[]): Doc | { error: string } 
   const filter: Doc = {};
   for (const k of keys) {
     let cur: unknown = doc;
-    for (const part of k.split(".")) cur = cur !== null && typeof cur === "object" && !Array.isArray(cur) ? (cur as Doc)[part] : undefined;
+    for (const part of k.split(".")) cur = isPlainObject(cur) ? (cur as Doc)[part] : undefined;
     if (cur === undefined || cur === null) return { error: `upsert key "${k}" is missing` };
     filter[k] = cur;
   }

@@ -1,6 +1,6 @@
 import { Zip, ZipDeflate } from "fflate";
-import { Binary, BSONRegExp, Decimal128, Long, ObjectId, Timestamp } from "bson";
-import { stringify, toJson, type Doc } from "./ejson";
+import type { Doc } from "./ejson";
+import { cellText, valueAt } from "./export-format";
 
 /**
  * Writes an XLSX workbook of one sheet as a stream (fflate's streaming zip): rows go out as they are encoded, so an
@@ -28,12 +28,7 @@ function cell(ref: string, v: unknown): string {
     if (Number.isNaN(v.getTime())) return "";
     return `<c r="${ref}" s="1"><v>${v.getTime() / 86_400_000 + 25569}</v></c>`;
   }
-  let text: string;
-  if (typeof v === "string") text = v;
-  else if (v instanceof ObjectId) text = v.toHexString();
-  else if (v instanceof Decimal128 || v instanceof Long) text = v.toString();
-  else if (v instanceof Binary || v instanceof BSONRegExp || v instanceof Timestamp) text = stringify(v);
-  else text = JSON.stringify(toJson(v));
+  const text = cellText(v);
   return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escape(text.slice(0, MAX_CELL_CHARS))}</t></is></c>`;
 }
 
@@ -53,10 +48,9 @@ function workbookXml(sheet: string): string {
 }
 
 /**
- * The workbook's bytes, piece by piece: `columns` are the header row (dotted paths), `rows` yields pages of
- * documents and `valueAt` reads a column from one.
+ * The workbook's bytes, piece by piece: `columns` are the header row (dotted paths), `pages` yields pages of documents.
  */
-export async function* xlsxStream(sheet: string, columns: string[], pages: AsyncIterable<Doc[]>, valueAt: (d: Doc, path: string) => unknown): AsyncGenerator<Uint8Array> {
+export async function* xlsxStream(sheet: string, columns: string[], pages: AsyncIterable<Doc[]>): AsyncGenerator<Uint8Array> {
   const out: Uint8Array[] = [];
   let failure: Error | null = null;
   const zip = new Zip((err, data) => {

@@ -1,7 +1,7 @@
 import { log } from "../log";
 
 /**
- * The shape shared by the DELIVERIES and SCRIPT_RUNS consumers: messages of a batch run concurrently, a body that is
+ * The SCRIPT_RUNS consumer's shape (DELIVERIES groups its batch by webhook instead): messages run concurrently, a body that is
  * not a message of this queue is logged and dropped (the dead-letter queue could not use it either), and a failed
  * step is retried by the queue.
  */

@@ -1,7 +1,6 @@
 import { log } from "../log";
 import { deliverGroup, webhookStub } from "../webhooks/deliver";
 import { isDeliveryMessage, type DeliveryMessage } from "./messages";
-import { consumeEach } from "./consume";
 import { isScriptRunMessage } from "./script-messages";
 import { eventIdOf } from "../lib/schedule";
 import { scriptStub } from "../registry";
@@ -13,16 +12,18 @@ import { scriptStub } from "../registry";
  */
 export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const groups = new Map<string, Array<Message<unknown> & { body: DeliveryMessage }>>();
-  const others: Message<unknown>[] = [];
   for (const msg of batch.messages) {
     if (!isDeliveryMessage(msg.body)) {
-      others.push(msg);
+      // Not a delivery: the dead-letter queue could not use it either.
+      log("error", "malformed delivery message dropped", { id: msg.id });
+      msg.ack();
       continue;
     }
     const key = `${msg.body.tenant}/${msg.body.webhookId}`;
-    groups.set(key, [...(groups.get(key) ?? []), msg as Message<unknown> & { body: DeliveryMessage }]);
+    const group = groups.get(key) ?? [];
+    group.push(msg as Message<unknown> & { body: DeliveryMessage });
+    groups.set(key, group);
   }
-  if (others.length) await consumeEach({ ...batch, messages: others }, "delivery", isDeliveryMessage, (body) => deliverGroup(env, [body]), (body) => ({ deliveryId: body.deliveryId }));
   await Promise.all(
     [...groups.values()].map(async (msgs) => {
       try {

@@ -5,7 +5,7 @@ import { badRequest } from "../lib/errors";
 import type { Doc } from "../lib/ejson";
 import { filterFromQuery, parseProjection, parseSort } from "../lib/list-params";
 import { LIMITS } from "../lib/limits";
-import { collectColumns, CONTENT_TYPE, csvHeader, csvRows, encodePage, EXPORT_FORMATS, fileName, valueAt, type ExportFormat } from "../lib/export-format";
+import { collectColumns, CONTENT_TYPE, csvHeader, csvRows, encodePage, EXPORT_FORMATS, fileName, type ExportFormat } from "../lib/export-format";
 import { xlsxStream } from "../lib/xlsx-writer";
 import type { DocumentStore, FindQuery } from "../store/types";
 import { byteStream } from "../lib/byte-stream";
@@ -55,7 +55,7 @@ async function* encode(store: DocumentStore, collection: string, format: ExportF
     for await (const docs of pages(store, collection, base, first)) for (const d of docs) collectColumns(d, columns);
     const list = [...columns];
     if (format === "xlsx") {
-      yield* xlsxStream(collection, list, pages(store, collection, base), valueAt);
+      yield* xlsxStream(collection, list, pages(store, collection, base));
       return;
     }
     yield csvHeader(list);

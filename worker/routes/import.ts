@@ -58,8 +58,7 @@ documented(app, importRoute, async (c: Context<AppEnv>) => {
   const store = c.get("store")();
   const body = c.req.raw.body;
   if (params.get("dryRun") === "true") {
-    await store.collectionStats(collection);
-    return c.json(await dryRun(store, collection, format, options, await batchesOf(body, format, options.sheet)));
+    return c.json(await dryRun(store, collection, format, options, () => batchesOf(body, format, options.sheet)));
   }
   const jobId = params.get("jobId") ?? `imp_${crypto.randomUUID().replaceAll("-", "")}`;
   if (!JOB_ID.test(jobId)) throw badRequest("INVALID_PARAMETER", "jobId is 1-64 letters, digits, _ or -", { parameter: "jobId" });

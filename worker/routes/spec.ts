@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { AnyJson, bearer, errorResponses } from "./openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import type { AppEnv } from "../app-env";
 import { schemaFromSample, schemaFromValidator, type JsonSchema } from "../lib/collection-schema";
@@ -21,6 +22,16 @@ async function collectionSchemas(store: DocumentStore): Promise<Array<{ name: st
 /** /openapi.json (typed per collection when the caller sends credentials), the docs page, and the TypeScript SDK. */
 export function specRoutes(root: OpenAPIHono<AppEnv>) {
   const app = new Hono<AppEnv>();
+  const text = (description: string, type: string) => ({ 200: { description, content: { [type]: { schema: z.string() } } }, ...errorResponses });
+  root.openAPIRegistry.registerPath({
+    method: "get", path: "/openapi.json", tags: ["OpenAPI"], security: [], operationId: "getOpenApiDocument",
+    summary: "This document; with credentials, also typed paths for the caller's collections in its database",
+    responses: { 200: { description: "The OpenAPI 3.1 document", content: { "application/json": { schema: AnyJson } } }, ...errorResponses },
+  });
+  root.openAPIRegistry.registerPath({
+    method: "get", path: "/api/sdk/typescript", tags: ["OpenAPI"], security: bearer, operationId: "getTypescriptSdk",
+    summary: "A TypeScript client typed by the caller's collections (one file, no dependencies)", responses: text("The SDK's source", "text/plain"),
+  });
   let base: ReturnType<typeof baseDocument> | undefined;
   const document = () => (base ??= baseDocument(root));
   const authenticated = authenticate();

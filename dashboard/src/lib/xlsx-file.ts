@@ -1,18 +1,9 @@
 /**
- * XLSX in the browser with @e965/xlsx: SheetJS 0.20.3 republished on npm. The `xlsx` package on npm stopped at
- * 0.18.5, which has CVE-2023-30533 (prototype pollution on read) and CVE-2024-22363 (ReDoS); 0.20.3 fixes both.
- * Loaded only when a user imports or exports a spreadsheet.
+ * Reading XLSX in the browser (the import screen's preview and mapping) with @e965/xlsx: SheetJS 0.20.3 republished
+ * on npm. The `xlsx` package on npm stopped at 0.18.5, which has CVE-2023-30533 (prototype pollution on read) and
+ * CVE-2024-22363 (ReDoS); 0.20.3 fixes both. Loaded only when a user imports a spreadsheet; exports come from the API.
  */
-import { read, utils, write } from "@e965/xlsx";
-import { toRows } from "./export-file";
-
-export function toXlsx(docs: Record<string, unknown>[]): ArrayBuffer {
-  const { columns, rows } = toRows(docs);
-  const sheet = utils.aoa_to_sheet([columns, ...rows]);
-  const book = utils.book_new();
-  utils.book_append_sheet(book, sheet, "export");
-  return write(book, { type: "array", bookType: "xlsx" }) as ArrayBuffer;
-}
+import { read, utils } from "@e965/xlsx";
 
 export function sheetNames(data: ArrayBuffer): string[] {
   return read(data, { type: "array", bookSheets: true }).SheetNames;
