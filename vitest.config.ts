@@ -1,5 +1,13 @@
+import { execFileSync } from "node:child_process";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+/**
+ * The MongoDB gateway runs beside the API Worker in the workers pool, as its own Worker (bound as MONGODB), from the
+ * bundle wrangler builds for it: the pool takes auxiliary Workers only as built JavaScript.
+ */
+const gatewayDir = ".tmp/mongodb-gateway";
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "wrangler.mongodb.jsonc", "--outdir", gatewayDir], { stdio: "ignore" });
 
 export default defineConfig({
   test: {
@@ -9,6 +17,16 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.jsonc" },
             miniflare: {
+              workers: [
+                {
+                  name: "docflare-mongodb",
+                  modules: true,
+                  scriptPath: `${gatewayDir}/index.js`,
+                  compatibilityDate: "2026-11-01",
+                  compatibilityFlags: ["nodejs_compat"],
+                  durableObjects: { MONGO_CLIENT: { className: "MongoClientDO", useSQLite: true } },
+                },
+              ],
               bindings: {
                 ADMIN_TOKEN: "test-admin-token", ENVIRONMENT: "test", LOG_LEVEL: "warn", DASHBOARD_ORIGIN: "https://dash.example.com",
                 // Webhooks in tests: loopback receivers, short timeouts and retries, a 3-second rate window.

@@ -171,6 +171,7 @@ async function main() {
     const scenarios = [
       ["baseline: constant Hono worker", base("constant")],
       ["baseline: worker + DO point read", base("minimal"), { paths: () => `/k${rand(DOCS)}` }],
+      ["baseline: worker + DO raw range page of 20", base("minimal"), { paths: () => `/page?gt=${rand(900)}` }],
       ["docflare: GET /api/db/items/{id}", base("docflare"), { paths: () => `/api/db/items/${rand(DOCS)}` }],
       ["docflare: indexed list of 20 of 100k", base("docflare"), { paths: () => `/api/db/items?category=c${rand(1000)}&limit=20` }],
       ["read cache off: GET /api/db/items/{id}", base("uncached"), { paths: () => `/api/db/items/${rand(DOCS)}` }],
@@ -207,7 +208,7 @@ async function main() {
       cpuMsPerRequest: rs.reduce((a, r) => a + r.cpuMicros, 0) / 1000 / Math.max(1, rs.reduce((a, r) => a + r.total, 0)),
       rounds: rs.map((r) => Math.round(r.rps)),
     }));
-    const [constant, readBase, getById, list, getUncached, listUncached, ...rest] = results;
+    const [constant, readBase, pageBase, getById, list, getUncached, listUncached, ...rest] = results;
     const shapes = rest.splice(0, Object.keys(LIST_SHAPES).length);
     const [insertBase, insert, keyGet, quotaGet, keyInsert, quotaInsert] = rest;
     const row = (r, baseline, goal) =>
@@ -218,12 +219,15 @@ async function main() {
     console.log(`\n${DOCS} documents, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION}s per scenario, one workerd process`);
     console.log(row(constant));
     console.log(row(readBase, constant));
+    console.log(row(pageBase, readBase));
     console.log(row(getById, readBase, 0.7));
     console.log(row(list, readBase, 0.7));
     console.log(row(getUncached, readBase));
     console.log(row(listUncached, readBase));
     console.log("\nIndexed list shapes, read cache off, while a writer updates 50 documents a second in the same collection:");
     for (const r of shapes) console.log(row(r, readBase, 0.7));
+    console.log("The same shapes against the raw page of 20 (the same SQL in a minimal Worker + Durable Object):");
+    for (const r of shapes) console.log(row(r, pageBase));
     console.log(row(insertBase, constant));
     console.log(row(insert, insertBase, 0.8));
     console.log("\nThe cost of a quota (every request counted in the key's QuotaDO), against the same key path without one:");

@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { ObjectId } from "bson";
 import worker from "../../worker/index";
-import { DataApiStore } from "../../worker/store/data-api";
+import { RemoteStore } from "../../worker/store/remote";
+import { DataApiClient } from "../../worker/store/data-api-client";
 import { databaseStub } from "../../worker/store/embedded";
 import { policed } from "../../worker/store/policed";
 import type { DataApiConfig } from "../../worker/store/data-api-client";
@@ -50,7 +51,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
 
   it("round-trips documents with BSON types through Atlas-shaped and FerretDB-shaped base URLs", async () => {
     for (const baseUrl of [`${proxy}/app/docflare-test/endpoint/data/v1`, proxy]) {
-      const store = new DataApiStore(config({ baseUrl }), "backend_db", jobs);
+      const store = new RemoteStore(new DataApiClient(config({ baseUrl })), "backend_db", jobs);
       const c = uniqueName();
       const when = new Date("2026-01-02T03:04:05.000Z");
       const { insertedId } = await store.insertOne(c, { name: "ada", born: when, tags: ["x"] });
@@ -63,7 +64,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("supports every DocumentStore operation", async () => {
-    const store = new DataApiStore(config({ format: "json" }), "backend_db", jobs);
+    const store = new RemoteStore(new DataApiClient(config({ format: "json" })), "backend_db", jobs);
     const c = uniqueName();
     const { insertedIds } = await store.insertMany(c, [1, 2, 3, 4, 5].map((n) => ({ _id: n, n, even: n % 2 === 0, tags: [`t${n % 2}`] })));
     expect(insertedIds).toEqual([1, 2, 3, 4, 5]);
@@ -103,7 +104,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("imports chunk by chunk upstream: a replayed chunk is not applied twice, and rows a lost attempt wrote count as written", async () => {
-    const store = new DataApiStore(config(), "backend_db", jobs);
+    const store = new RemoteStore(new DataApiClient(config()), "backend_db", jobs);
     const c = uniqueName();
     const job = `up_${c}`;
     await store.importJobs.start(job, c, "ndjson", { mapping: {}, types: {}, nullIfEmpty: true, upsertKeys: [], onError: "skip", events: false, formulas: "reject" });
@@ -120,7 +121,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("enforces If-Match as a compare-and-set on the upstream", async () => {
-    const store = new DataApiStore(config(), "backend_db", jobs);
+    const store = new RemoteStore(new DataApiClient(config()), "backend_db", jobs);
     const c = uniqueName();
     await store.insertOne(c, { _id: "a", v: 1 });
     const current = await store.findOne(c, { _id: "a" });
@@ -132,10 +133,10 @@ describe("data-api backend against a real Docflare Data API server", () => {
   it("authenticates with an apiKey header, a Bearer token or Basic credentials", async () => {
     const c = uniqueName();
     for (const auth of [{ kind: "apiKey", key: token }, { kind: "bearer", token }, { kind: "basic", username: "u", password: token }] as const) {
-      const store = new DataApiStore(config({ auth, baseUrl: upstream }), "backend_db", jobs);
+      const store = new RemoteStore(new DataApiClient(config({ auth, baseUrl: upstream })), "backend_db", jobs);
       await store.insertOne(c, { auth: auth.kind });
     }
-    const wrong = new DataApiStore(config({ auth: { kind: "apiKey", key: "wrong" }, baseUrl: upstream }), "backend_db", jobs);
+    const wrong = new RemoteStore(new DataApiClient(config({ auth: { kind: "apiKey", key: "wrong" }, baseUrl: upstream })), "backend_db", jobs);
     const err = await failure(wrong.findOne(c, {}));
     expect(err.status).toBe(502);
     expect(err.code).toBe("UPSTREAM_REJECTED");
@@ -143,7 +144,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("retries idempotent reads after a 5xx, but never a write", async () => {
-    const store = new DataApiStore(config(), "backend_db", jobs);
+    const store = new RemoteStore(new DataApiClient(config()), "backend_db", jobs);
     const c = uniqueName();
     await store.insertOne(c, { _id: 1 });
     await fault("error500", 1);
@@ -159,7 +160,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("retries writes on 429 and 503, which mean the request was not processed", async () => {
-    const store = new DataApiStore(config(), "backend_db", jobs);
+    const store = new RemoteStore(new DataApiClient(config()), "backend_db", jobs);
     const c = uniqueName();
     await fault("unavailable503", 1);
     await store.insertOne(c, { _id: "x" });
@@ -174,7 +175,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("maps a timeout to 504 and an unreachable upstream to 502", async () => {
-    const store = new DataApiStore(config({ timeoutMs: 300, maxAttempts: 1 }), "backend_db", jobs);
+    const store = new RemoteStore(new DataApiClient(config({ timeoutMs: 300, maxAttempts: 1 })), "backend_db", jobs);
     await fault("slow");
     expect(await failure(store.findOne(uniqueName(), {}))).toMatchObject({ status: 504, code: "UPSTREAM_TIMEOUT" });
     await fault("down");
@@ -182,7 +183,7 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("opens the circuit after repeated failures, fails fast, and closes after a successful trial", async () => {
-    const store = new DataApiStore(config({ baseUrl: `${proxy}/app/circuit/endpoint/data/v1`, failureThreshold: 2, cooldownMs: 400, maxAttempts: 1 }), "backend_db", jobs);
+    const store = new RemoteStore(new DataApiClient(config({ baseUrl: `${proxy}/app/circuit/endpoint/data/v1`, failureThreshold: 2, cooldownMs: 400, maxAttempts: 1 })), "backend_db", jobs);
     await fault("error500");
     await failure(store.findOne("things", {}));
     await failure(store.findOne("things", {}));

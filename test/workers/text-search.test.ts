@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { call, uniqueName } from "../helpers/api";
-import { DataApiStore } from "../../worker/store/data-api";
+import { RemoteStore } from "../../worker/store/remote";
+import { DataApiClient } from "../../worker/store/data-api-client";
 import { databaseStub } from "../../worker/store/embedded";
 import { extractText, ftsQuery, parseSearch } from "../../worker/lib/text-search";
 
@@ -109,11 +110,11 @@ describe("text search", () => {
   });
 
   it("passes $text through to a Data API upstream", async () => {
-    const store = new DataApiStore(
-      {
+    const store = new RemoteStore(
+      new DataApiClient({
         baseUrl: `${inject("upstreamUrl")}/app/docflare-test/endpoint/data/v1`, auth: { kind: "apiKey", key: inject("upstreamToken") }, dataSource: "local",
         format: "ejson", timeoutMs: 5_000, maxAttempts: 2, retryBaseMs: 10, failureThreshold: 50, cooldownMs: 1_000,
-      },
+      }),
       "backend_db",
       databaseStub(env.DATABASE, "backend", "db"),
     );

@@ -1,5 +1,5 @@
 import type { LockStatus } from "../lib/lease";
-import { DEFAULT_DATABASE } from "../store";
+import { DEFAULT_DATABASE, backendOf } from "../store";
 import { databaseStub } from "../store/embedded";
 import { isolateInfo } from "../metrics";
 import { registryOf, schedulerOf, scriptStub } from "../registry";
@@ -32,7 +32,7 @@ export function instance(request: Request) {
 }
 
 export function outboxOf(env: Env, tenant: string) {
-  if (env.STORE_BACKEND === "data-api") return Promise.resolve(null);
+  if (backendOf(env) !== "embedded") return Promise.resolve(null);
   return databaseStub(env.DATABASE, tenant, DEFAULT_DATABASE).outboxBacklog();
 }
 
@@ -52,7 +52,7 @@ export async function clusterStatus(env: Env, tenant: string, request: Request) 
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   return {
     instance: instance(request),
-    backend: env.STORE_BACKEND || "embedded",
+    backend: backendOf(env),
     scriptRunner: env.SCRIPT_RUNNER || "quickjs",
     coordinators: [{ kind: "SchedulerDO", role: "cron coordinator", ...leadership }],
     backlog: {

@@ -7,6 +7,7 @@ import { scriptSettings } from "../scripts/settings";
 import { scriptStub } from "../registry";
 import { log } from "../log";
 import { databaseStub } from "../store/embedded";
+import { backendOf } from "../store";
 import type { DeliveryMessage } from "./messages";
 import type { ScriptRunMessage } from "./script-messages";
 
@@ -115,7 +116,7 @@ export async function consumeEvents(batch: MessageBatch<string>, env: Env): Prom
     group.ids.push(event.id);
     done.set(key, group);
   }
-  if (env.STORE_BACKEND === "data-api") return;
+  if (backendOf(env) !== "embedded") return;
   await Promise.all(
     [...done.values()].map((g) =>
       databaseStub(env.DATABASE, g.tenant, g.database)

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { storeFor } from "../store";
+import { backendOf, storeFor } from "../store";
 import { resourceApp } from "./openapi";
 
 const app = resourceApp();
@@ -19,7 +19,7 @@ app.openapi(
     },
   }),
   async (c) => {
-    const backend = c.env.STORE_BACKEND === "data-api" ? "data-api" : "embedded";
+    const backend = backendOf(c.env);
     const started = Date.now();
     try {
       await storeFor(c.env, "_system", "ready").ping();

@@ -34,10 +34,6 @@ function breakerFor(config: DataApiConfig): CircuitBreaker {
   return breaker;
 }
 
-export function circuitState(baseUrl: string) {
-  return breakers.get(baseUrl)?.state ?? "closed";
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function authHeaders(config: DataApiConfig): Record<string, string> {

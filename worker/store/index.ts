@@ -1,15 +1,34 @@
 import { AppError } from "../lib/errors";
 import { checkDatabaseName } from "../lib/names";
 import { EmbeddedStore, databaseStub } from "./embedded";
-import { DataApiStore } from "./data-api";
-import type { DataApiConfig } from "./data-api-client";
+import { RemoteStore } from "./remote";
+import { DataApiClient, type DataApiConfig } from "./data-api-client";
+import { MongoGatewayClient } from "./mongodb-client";
+import type { MongoSettings } from "../mongodb/settings";
 import type { DocumentStore } from "./types";
 import { withEvents } from "./eventing";
 import { publishEvents } from "../queues/publish";
 
 export const DEFAULT_DATABASE = "main";
 
-type StoreEnv = Env & { DATA_API_KEY?: string; DATA_API_USERNAME?: string; DATA_API_PASSWORD?: string };
+type StoreEnv = Env & { DATA_API_KEY?: string; DATA_API_USERNAME?: string; DATA_API_PASSWORD?: string; MONGODB_URI?: string };
+
+export type Backend = "embedded" | "data-api" | "mongodb";
+
+/** The configured backend; anything unknown is the embedded store. */
+export function backendOf(env: Env): Backend {
+  return env.STORE_BACKEND === "data-api" || env.STORE_BACKEND === "mongodb" ? env.STORE_BACKEND : "embedded";
+}
+
+function mongoSettings(env: StoreEnv): MongoSettings {
+  if (!env.MONGODB_URI) throw new AppError(503, "STORE_NOT_CONFIGURED", "STORE_BACKEND is mongodb but the MONGODB_URI secret is not set");
+  return {
+    uri: env.MONGODB_URI,
+    timeoutMs: Number(env.MONGODB_TIMEOUT_MS) || 10_000,
+    failureThreshold: Number(env.MONGODB_CIRCUIT_THRESHOLD) || 5,
+    cooldownMs: Number(env.MONGODB_CIRCUIT_COOLDOWN_MS) || 10_000,
+  };
+}
 
 function dataApiConfig(env: StoreEnv): DataApiConfig {
   if (!env.DATA_API_URL) throw new AppError(503, "STORE_NOT_CONFIGURED", "STORE_BACKEND is data-api but DATA_API_URL is not set");
@@ -41,8 +60,14 @@ export function upstreamDatabase(template: string, tenant: string, database: str
 /** `chainDepth` counts script-made writes in a row (0 for API clients); it travels into the change events. */
 export function storeFor(env: Env, tenant: string, database = DEFAULT_DATABASE, chainDepth = 0): DocumentStore {
   checkDatabaseName(database);
-  if (env.STORE_BACKEND === "data-api") {
-    const store = new DataApiStore(dataApiConfig(env), upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database), databaseStub(env.DATABASE, tenant, database));
+  const backend = backendOf(env);
+  if (backend !== "embedded") {
+    const jobs = databaseStub(env.DATABASE, tenant, database);
+    // Remote backends have no outbox: events go out once the server has acknowledged the write.
+    const store =
+      backend === "data-api"
+        ? new RemoteStore(new DataApiClient(dataApiConfig(env)), upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database), jobs)
+        : new RemoteStore(new MongoGatewayClient(env.MONGODB, mongoSettings(env)), upstreamDatabase(env.MONGODB_DATABASE_TEMPLATE, tenant, database), jobs, "mongodb");
     return withEvents(store, { tenant, database, chainDepth }, (events) => publishEvents(env, tenant, database, events));
   }
   return new EmbeddedStore(env.DATABASE, tenant, database, chainDepth);

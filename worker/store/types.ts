@@ -104,9 +104,9 @@ export interface ImportJobs {
   failures(id: string, afterRow: number, limit: number): Promise<RowError[]>;
 }
 
-/** Every route talks to this interface; `embedded` and `data-api` implement it with MongoDB semantics. */
+/** Every route talks to this interface; `embedded`, `data-api` and `mongodb` implement it with MongoDB semantics. */
 export interface DocumentStore {
-  readonly backend: "embedded" | "data-api";
+  readonly backend: "embedded" | "data-api" | "mongodb";
   find(collection: string, query: FindQuery): Promise<FindResult>;
   findOne(collection: string, filter: Doc, projection?: Doc): Promise<StoredDoc | null>;
   insertOne(collection: string, doc: Doc): Promise<{ insertedId: unknown; etag: string }>;

@@ -3,7 +3,6 @@ import { stringify, type Doc } from "../lib/ejson";
 import { mergePatchPipeline } from "../lib/merge-patch";
 import { etagOf, ifMatchSatisfied } from "../lib/etag";
 import { decodeCursor, encodeCursor, queryFingerprint } from "../lib/cursor";
-import { DataApiClient, type DataApiConfig } from "./data-api-client";
 import type { ChunkOutcome, ImportChunk } from "../lib/import-job";
 import type { DatabaseStub } from "./embedded";
 import { importJobsOf, importRowByRow } from "./import-ledger";
@@ -20,19 +19,22 @@ function updateResult(body: Doc): UpdateResult {
   };
 }
 
+/** Sends one Data API action (the ten of Data API v1 plus Docflare's management extensions) and returns its body. */
+export interface ActionClient {
+  call(action: string, payload: Doc): Promise<Doc>;
+}
+
 /**
- * The `data-api` backend: every operation becomes a Data API v1 action against the configured upstream
- * (Atlas-shaped URL, FerretDB v2, or another Docflare). Management calls use Docflare's extension actions
- * and answer 501 when the upstream does not have them.
+ * A backend whose documents live in a server Docflare reaches over the network: every operation becomes a Data API
+ * action. For `data-api` the client POSTs it to the upstream (Atlas-shaped URL, FerretDB v2, or another Docflare);
+ * management calls use Docflare's extension actions and answer 501 when the upstream does not have them. For
+ * `mongodb` the client hands it to the MongoDB gateway, which runs it with the official driver.
  */
-export class DataApiStore implements DocumentStore {
-  readonly backend = "data-api" as const;
-  private client: DataApiClient;
+export class RemoteStore implements DocumentStore {
   readonly importJobs: ImportJobs;
 
   /** `jobs`: the tenant database's DatabaseDO, which keeps import jobs and chunk keys for every backend. */
-  constructor(config: DataApiConfig, private database: string, private jobs: DatabaseStub) {
-    this.client = new DataApiClient(config);
+  constructor(private client: ActionClient, private database: string, private jobs: DatabaseStub, readonly backend: "data-api" | "mongodb" = "data-api") {
     this.importJobs = importJobsOf(jobs);
   }
 
