@@ -34,7 +34,11 @@ if (dashboardStale()) {
 }
 
 const url = `http://127.0.0.1:${port}`;
-const child = spawn("wrangler", ["dev", "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
+// STORE_BACKEND=mongodb MONGODB_URI=... npm start runs the MongoDB gateway Worker beside the API, as deployed.
+const mongodb = process.env.STORE_BACKEND === "mongodb"
+  ? ["-c", "wrangler.jsonc", "-c", "wrangler.mongodb.jsonc", "--var", "STORE_BACKEND:mongodb", "--var", `MONGODB_URI:${process.env.MONGODB_URI ?? ""}`]
+  : [];
+const child = spawn("wrangler", ["dev", ...mongodb, "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
   stdio: ["ignore", "pipe", "inherit"],
   env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
 });
