@@ -148,7 +148,12 @@ export class Engine {
       const where = clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "";
       let n = 0;
       const limit = whole ? "" : ` LIMIT ${batch}`;
-      for (const [seq, text] of this.sql.exec(`SELECT seq, doc FROM ${meta.table}${where} ORDER BY seq${limit}`, ...params).raw() as IterableIterator<[number, string]>) {
+      // An index's matches come in key order, so SQLite sorts them by seq; the sort then only needs the seqs, which the
+      // index holds. Reading the documents after the LIMIT fetches a page's rows instead of every match's.
+      const sql = plan.kind === "index" && !whole
+        ? `SELECT seq, doc FROM ${meta.table} WHERE seq IN (SELECT seq FROM ${meta.table}${where} ORDER BY seq${limit}) ORDER BY seq`
+        : `SELECT seq, doc FROM ${meta.table}${where} ORDER BY seq${limit}`;
+      for (const [seq, text] of this.sql.exec(sql, ...params).raw() as IterableIterator<[number, string]>) {
         charge();
         n++;
         after = seq;
