@@ -7,7 +7,9 @@ import { defineConfig } from "vitest/config";
  * bundle wrangler builds for it: the pool takes auxiliary Workers only as built JavaScript.
  */
 const gatewayDir = ".tmp/mongodb-gateway";
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "wrangler.mongodb.jsonc", "--outdir", gatewayDir], { stdio: "ignore" });
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "wrangler.mongodb.jsonc", "--outdir", gatewayDir], {
+  stdio: "ignore",
+});
 
 export default defineConfig({
   test: {
@@ -28,12 +30,20 @@ export default defineConfig({
                 },
               ],
               bindings: {
-                ADMIN_TOKEN: "test-admin-token", ENVIRONMENT: "test", LOG_LEVEL: "warn", DASHBOARD_ORIGIN: "https://dash.example.com",
+                ADMIN_TOKEN: "test-admin-token",
+                ENVIRONMENT: "test",
+                LOG_LEVEL: "warn",
+                DASHBOARD_ORIGIN: "https://dash.example.com",
                 // Webhooks in tests: loopback receivers, short timeouts and retries, a 3-second rate window.
-                ALLOW_LOOPBACK_WEBHOOKS: "true", WEBHOOK_TIMEOUT_MS: "1500", WEBHOOK_RETRY_BASE_MS: "1000",
-                WEBHOOK_RETRY_CAP_MS: "3000", WEBHOOK_RATE_WINDOW_MS: "3000",
+                ALLOW_LOOPBACK_WEBHOOKS: "true",
+                WEBHOOK_TIMEOUT_MS: "1500",
+                WEBHOOK_RETRY_BASE_MS: "1000",
+                WEBHOOK_RETRY_CAP_MS: "3000",
+                WEBHOOK_RATE_WINDOW_MS: "3000",
                 // Scripts in tests: quick retries and a 3-second rate window.
-                SCRIPT_RETRY_BASE_MS: "500", SCRIPT_RETRY_CAP_MS: "1000", SCRIPT_RATE_WINDOW_MS: "3000",
+                SCRIPT_RETRY_BASE_MS: "500",
+                SCRIPT_RETRY_CAP_MS: "1000",
+                SCRIPT_RATE_WINDOW_MS: "3000",
               },
             },
           }),

@@ -11,11 +11,20 @@ import { parseArgs } from "node:util";
 import { timed } from "./timing.mjs";
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from "jose";
 
-const { values: args } = parseArgs({ options: { logins: { type: "string", default: "20" }, verifies: { type: "string", default: "2000" } } });
+const { values: args } = parseArgs({
+  options: { logins: { type: "string", default: "20" }, verifies: { type: "string", default: "2000" } },
+});
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "bench/.build/password.mjs");
 mkdirSync(dirname(out), { recursive: true });
-await build({ entryPoints: [join(root, "worker/lib/password.ts")], bundle: true, format: "esm", platform: "node", outfile: out, logLevel: "error" });
+await build({
+  entryPoints: [join(root, "worker/lib/password.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  outfile: out,
+  logLevel: "error",
+});
 const { hashPassword, verifyPassword, PBKDF2_ITERATIONS } = await import(pathToFileURL(out).href);
 if (!crypto.subtle.timingSafeEqual) crypto.subtle.timingSafeEqual = (a, b) => a.every((x, i) => x === b[i]);
 
@@ -30,10 +39,21 @@ const login = await timed(logins, () => verifyPassword("correct horse battery", 
 const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
 const pub = await importJWK({ ...(await exportJWK(publicKey)) }, "ES256");
 const token = await new SignJWT({ sub: "usr_1", tenant: "bench", role: "read", collections: null, sv: 1 })
-  .setProtectedHeader({ alg: "ES256", kid: "k1", typ: "at+jwt" }).setIssuer("docflare").setAudience("docflare-api").setIssuedAt().setExpirationTime("15m").sign(privateKey);
-const verify = await timed(verifies, () => jwtVerify(token, pub, { issuer: "docflare", audience: "docflare-api", algorithms: ["ES256"] }));
+  .setProtectedHeader({ alg: "ES256", kid: "k1", typ: "at+jwt" })
+  .setIssuer("docflare")
+  .setAudience("docflare-api")
+  .setIssuedAt()
+  .setExpirationTime("15m")
+  .sign(privateKey);
+const verify = await timed(verifies, () =>
+  jwtVerify(token, pub, { issuer: "docflare", audience: "docflare-api", algorithms: ["ES256"] }),
+);
 
 const f = (x) => x.toFixed(3);
 console.log(`baseline: SHA-256 of a key          p50 ${f(baseline.p50)} ms  p99 ${f(baseline.p99)} ms`);
-console.log(`login: PBKDF2-SHA256 x${PBKDF2_ITERATIONS}       p50 ${f(login.p50)} ms  p99 ${f(login.p99)} ms  (${Math.round(login.p50 / baseline.p50)}x the baseline)`);
-console.log(`per request: ES256 JWT verification  p50 ${f(verify.p50)} ms  p99 ${f(verify.p99)} ms  (${(verify.p50 / baseline.p50).toFixed(1)}x the baseline)`);
+console.log(
+  `login: PBKDF2-SHA256 x${PBKDF2_ITERATIONS}       p50 ${f(login.p50)} ms  p99 ${f(login.p99)} ms  (${Math.round(login.p50 / baseline.p50)}x the baseline)`,
+);
+console.log(
+  `per request: ES256 JWT verification  p50 ${f(verify.p50)} ms  p99 ${f(verify.p99)} ms  (${(verify.p50 / baseline.p50).toFixed(1)}x the baseline)`,
+);

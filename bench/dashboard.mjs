@@ -17,7 +17,8 @@ import { startStack } from "../scripts/stack.mjs";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const BUDGET_KB = 250;
 const FRAME_MS = 1000 / 60;
-const launch = () => chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+const launch = () =>
+  chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
 function serve(dir) {
@@ -27,7 +28,11 @@ function serve(dir) {
     res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
     createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() }),
+    ),
+  );
 }
 
 /** The JS a browser fetches for a page, each response gzipped as a CDN would send it. */
@@ -51,7 +56,14 @@ async function shellBudget(browser) {
   try {
     const signin = await jsOnLoad(browser, `${stack.base}/signin`);
     const overview = await jsOnLoad(browser, `${stack.base}/`, (page) =>
-      page.addInitScript((token) => sessionStorage.setItem("docflare.session", JSON.stringify({ apiUrl: location.origin, tenant: "default", kind: "token", token })), stack.admin),
+      page.addInitScript(
+        (token) =>
+          sessionStorage.setItem(
+            "docflare.session",
+            JSON.stringify({ apiUrl: location.origin, tenant: "default", kind: "token", token }),
+          ),
+        stack.admin,
+      ),
     );
     return { signin, overview };
   } finally {
@@ -61,7 +73,12 @@ async function shellBudget(browser) {
 
 async function tableBudgets(browser) {
   const outDir = "bench/.build/dashboard-harness";
-  await build({ root: "bench/dashboard", plugins: [react()], logLevel: "warn", build: { outDir: "../../" + outDir, emptyOutDir: true } });
+  await build({
+    root: "bench/dashboard",
+    plugins: [react()],
+    logLevel: "warn",
+    build: { outDir: "../../" + outDir, emptyOutDir: true },
+  });
   const server = await serve(outDir);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
@@ -75,7 +92,9 @@ async function tableBudgets(browser) {
     });
     await page.waitForTimeout(200);
     const atEnd = await rowsInDom();
-    const lastShown = await page.evaluate(() => [...document.querySelectorAll("tbody tr:not([aria-hidden]) td:nth-child(2)")].at(-1)?.textContent);
+    const lastShown = await page.evaluate(
+      () => [...document.querySelectorAll("tbody tr:not([aria-hidden]) td:nth-child(2)")].at(-1)?.textContent,
+    );
     const ours = [];
     const plain = [];
     for (let i = 0; i < 30; i++) {
@@ -85,7 +104,11 @@ async function tableBudgets(browser) {
           () =>
             new Promise((resolve) => {
               const start = performance.now();
-              const rows = Array.from({ length: 50 }, (_, i) => `<tr><td>${i}</td><td>item ${i}</td><td>${i}</td><td>${i}.99</td><td>2026</td><td>[2 items]</td><td>Paris</td></tr>`).join("");
+              const rows = Array.from(
+                { length: 50 },
+                (_, i) =>
+                  `<tr><td>${i}</td><td>item ${i}</td><td>${i}</td><td>${i}.99</td><td>2026</td><td>[2 items]</td><td>Paris</td></tr>`,
+              ).join("");
               const host = document.createElement("div");
               host.innerHTML = `<table><tbody>${rows}</tbody></table>`;
               document.body.append(host);
@@ -95,7 +118,13 @@ async function tableBudgets(browser) {
         ),
       );
     }
-    return { atTop, atEnd, lastShown, page50: { p50: pct(ours, 50), p95: pct(ours, 95) }, plain50: { p50: pct(plain, 50), p95: pct(plain, 95) } };
+    return {
+      atTop,
+      atEnd,
+      lastShown,
+      page50: { p50: pct(ours, 50), p95: pct(ours, 95) },
+      plain50: { p50: pct(plain, 50), p95: pct(plain, 95) },
+    };
   } finally {
     await page.close();
     server.close();
@@ -117,11 +146,32 @@ async function withBrowser(fn) {
   const table = await withBrowser(tableBudgets);
   const rows = [
     ["first load JS, sign-in (gzip)", `${shell.signin.toFixed(1)} KB`, `<= ${BUDGET_KB} KB`, shell.signin <= BUDGET_KB],
-    ["first load JS, overview signed in (gzip)", `${shell.overview.toFixed(1)} KB`, `<= ${BUDGET_KB} KB`, shell.overview <= BUDGET_KB],
+    [
+      "first load JS, overview signed in (gzip)",
+      `${shell.overview.toFixed(1)} KB`,
+      `<= ${BUDGET_KB} KB`,
+      shell.overview <= BUDGET_KB,
+    ],
     ["DOM rows for 10,000 documents, at the top", String(table.atTop), "< 100", table.atTop < 100],
-    ["DOM rows for 10,000 documents, scrolled to the end", `${table.atEnd} (last: ${table.lastShown})`, "< 100", table.atEnd < 100],
-    ["50 documents: data to rows in the DOM, p50 / p95", `${table.page50.p50.toFixed(1)} / ${table.page50.p95.toFixed(1)} ms`, `<= ${FRAME_MS.toFixed(1)} ms (one frame)`, table.page50.p95 <= FRAME_MS],
-    ["  baseline: plain innerHTML table, p50", `${table.plain50.p50.toFixed(1)} ms`, `ratio ${(table.page50.p50 / table.plain50.p50).toFixed(2)}`, true],
+    [
+      "DOM rows for 10,000 documents, scrolled to the end",
+      `${table.atEnd} (last: ${table.lastShown})`,
+      "< 100",
+      table.atEnd < 100,
+    ],
+    [
+      "50 documents: data to rows in the DOM, p50 / p95",
+      `${table.page50.p50.toFixed(1)} / ${table.page50.p95.toFixed(1)} ms`,
+      `<= ${FRAME_MS.toFixed(1)} ms (one frame)`,
+      table.page50.p95 <= FRAME_MS,
+    ],
+    [
+      "  baseline: plain innerHTML table, p50",
+      `${table.plain50.p50.toFixed(1)} ms`,
+      `ratio ${(table.page50.p50 / table.plain50.p50).toFixed(2)}`,
+      true,
+    ],
   ];
-  for (const [what, got, goal, ok] of rows) console.log(`${ok ? "ok  " : "MISS"} ${what.padEnd(52)} ${got.padEnd(28)} ${goal}`);
+  for (const [what, got, goal, ok] of rows)
+    console.log(`${ok ? "ok  " : "MISS"} ${what.padEnd(52)} ${got.padEnd(28)} ${goal}`);
 }

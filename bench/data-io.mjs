@@ -9,13 +9,23 @@ import { parseArgs } from "node:util";
 import * as XLSX from "@e965/xlsx";
 import { cpuMicros, processTree, rssBytes, startStack } from "../scripts/stack.mjs";
 
-const { values: args } = parseArgs({ options: { rows: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" }, large: { type: "string", default: "500000" } } });
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: "string", default: "20000" },
+    rounds: { type: "string", default: "3" },
+    large: { type: "string", default: "500000" },
+  },
+});
 const ROWS = Number(args.rows);
 const ROUNDS = Number(args.rounds);
 const LARGE = Number(args.large);
 
 const docs = Array.from({ length: ROWS }, (_, i) => ({
-  sku: `sku-${i}`, qty: i % 500, price: (i % 997) / 10, at: `2026-01-${String((i % 28) + 1).padStart(2, "0")}T00:00:00Z`, city: `c${i % 50}`,
+  sku: `sku-${i}`,
+  qty: i % 500,
+  price: (i % 997) / 10,
+  at: `2026-01-${String((i % 28) + 1).padStart(2, "0")}T00:00:00Z`,
+  city: `c${i % 50}`,
 }));
 const csv = `sku,qty,price,at,city\n${docs.map((d) => `${d.sku},${d.qty},${d.price},${d.at},${d.city}`).join("\n")}\n`;
 const ndjson = docs.map((d) => JSON.stringify({ ...d, at: { $date: d.at } })).join("\n");
@@ -41,24 +51,50 @@ const scenarios = {
   "bulk insert, JSON arrays of 1,000 (baseline)": async (c) => {
     for (let i = 0; i < ROWS; i += 1000) {
       const body = JSON.stringify(docs.slice(i, i + 1000).map((d) => ({ ...d, at: { $date: d.at } })));
-      await ok(await fetch(`${stack.base}/api/db/${c}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body }));
+      await ok(
+        await fetch(`${stack.base}/api/db/${c}`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body,
+        }),
+      );
     }
   },
   "import CSV with types": async (c) => {
-    const res = await ok(await fetch(`${stack.base}/api/db/${c}/import?types=${types}`, { method: "POST", headers: { ...auth, "content-type": "text/csv" }, body: csv }));
+    const res = await ok(
+      await fetch(`${stack.base}/api/db/${c}/import?types=${types}`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "text/csv" },
+        body: csv,
+      }),
+    );
     const { rows } = await res.json();
     if (rows.inserted !== ROWS) throw new Error(`imported ${rows.inserted} of ${ROWS}`);
   },
   "import NDJSON": async (c) => {
-    const res = await ok(await fetch(`${stack.base}/api/db/${c}/import`, { method: "POST", headers: { ...auth, "content-type": "application/x-ndjson" }, body: ndjson }));
+    const res = await ok(
+      await fetch(`${stack.base}/api/db/${c}/import`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/x-ndjson" },
+        body: ndjson,
+      }),
+    );
     if ((await res.json()).rows.inserted !== ROWS) throw new Error("short import");
   },
   "import XLSX": async (c) => {
-    const res = await ok(await fetch(`${stack.base}/api/db/${c}/import`, { method: "POST", headers: { ...auth, "content-type": XLSX_TYPE }, body: xlsx }));
+    const res = await ok(
+      await fetch(`${stack.base}/api/db/${c}/import`, {
+        method: "POST",
+        headers: { ...auth, "content-type": XLSX_TYPE },
+        body: xlsx,
+      }),
+    );
     if ((await res.json()).rows.inserted !== ROWS) throw new Error("short import");
   },
   "export NDJSON": async (c) => {
-    const text = await (await ok(await fetch(`${stack.base}/api/db/${c}/export?format=ndjson`, { headers: auth }))).text();
+    const text = await (
+      await ok(await fetch(`${stack.base}/api/db/${c}/export?format=ndjson`, { headers: auth }))
+    ).text();
     if (text.split("\n").filter(Boolean).length !== ROWS) throw new Error("short export");
   },
   "export CSV": async (c) => {
@@ -66,8 +102,13 @@ const scenarios = {
     if (text.split("\r\n").filter(Boolean).length !== ROWS + 1) throw new Error("short export");
   },
   "export XLSX": async (c) => {
-    const bytes = new Uint8Array(await (await ok(await fetch(`${stack.base}/api/db/${c}/export?format=xlsx`, { headers: auth }))).arrayBuffer());
-    const rows = XLSX.utils.sheet_to_json(XLSX.read(bytes, { type: "array" }).Sheets[c.replace(/_\d+$/, "").slice(0, 31)] ?? Object.values(XLSX.read(bytes, { type: "array" }).Sheets)[0]);
+    const bytes = new Uint8Array(
+      await (await ok(await fetch(`${stack.base}/api/db/${c}/export?format=xlsx`, { headers: auth }))).arrayBuffer(),
+    );
+    const rows = XLSX.utils.sheet_to_json(
+      XLSX.read(bytes, { type: "array" }).Sheets[c.replace(/_\d+$/, "").slice(0, 31)] ??
+        Object.values(XLSX.read(bytes, { type: "array" }).Sheets)[0],
+    );
     if (rows.length !== ROWS) throw new Error(`short export: ${rows.length}`);
   },
 };
@@ -89,14 +130,22 @@ async function largeImport(LARGE) {
     pull(controller) {
       if (sent >= LARGE) return controller.close();
       let text = "";
-      for (let i = 0; i < 5000 && sent < LARGE; i++, sent++) text += `{"sku":"big-${sent}","qty":${sent % 500},"price":${(sent % 997) / 10},"city":"c${sent % 50}","note":"row ${sent} of a large streamed import"}\n`;
+      for (let i = 0; i < 5000 && sent < LARGE; i++, sent++)
+        text += `{"sku":"big-${sent}","qty":${sent % 500},"price":${(sent % 997) / 10},"city":"c${sent % 50}","note":"row ${sent} of a large streamed import"}\n`;
       const chunk = encoder.encode(text);
       bytes += chunk.length;
       controller.enqueue(chunk);
     },
   });
   const started = performance.now();
-  const res = await ok(await fetch(`${stack.base}/api/db/io_large_${Date.now().toString(36)}/import?events=false`, { method: "POST", headers: { ...auth, "content-type": "application/x-ndjson" }, body, duplex: "half" }));
+  const res = await ok(
+    await fetch(`${stack.base}/api/db/io_large_${Date.now().toString(36)}/import?events=false`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/x-ndjson" },
+      body,
+      duplex: "half",
+    }),
+  );
   const answer = await res.json();
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
@@ -123,7 +172,9 @@ try {
   console.log(`${ROWS} rows, ${ROUNDS} interleaved rounds, median per scenario, one npm start stack`);
   for (const [name, ts] of Object.entries(times)) {
     const rps = ROWS / (median(ts) / 1000);
-    console.log(`${name.padEnd(46)} ${Math.round(rps).toString().padStart(7)} rows/s   ratio ${(rps / base).toFixed(2)} of the bulk insert`);
+    console.log(
+      `${name.padEnd(46)} ${Math.round(rps).toString().padStart(7)} rows/s   ratio ${(rps / base).toFixed(2)} of the bulk insert`,
+    );
   }
   if (LARGE > 0) {
     console.log("");

@@ -11,23 +11,33 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { timed as timeIt } from "./timing.mjs";
 
-const { values: args } = parseArgs({ options: { warm: { type: "string", default: "2000" }, cold: { type: "string", default: "20" } } });
+const { values: args } = parseArgs({
+  options: { warm: { type: "string", default: "2000" }, cold: { type: "string", default: "20" } },
+});
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "bench/.build/quickjs-runner.mjs");
 mkdirSync(dirname(out), { recursive: true });
 
 // Bundle the real runner for Node; the .wasm import becomes a compiled WebAssembly.Module, as workerd provides it.
 await build({
-  entryPoints: [join(root, "worker/scripts/quickjs.ts")], bundle: true, format: "esm", platform: "node", outfile: out, logLevel: "error",
-  plugins: [{
-    name: "wasm-module",
-    setup(b) {
-      b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: join(a.resolveDir, a.path), namespace: "wasm" }));
-      b.onLoad({ filter: /.*/, namespace: "wasm" }, (a) => ({
-        contents: `import { readFileSync } from "node:fs"; export default new WebAssembly.Module(readFileSync(${JSON.stringify(a.path)}));`, loader: "js",
-      }));
+  entryPoints: [join(root, "worker/scripts/quickjs.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  outfile: out,
+  logLevel: "error",
+  plugins: [
+    {
+      name: "wasm-module",
+      setup(b) {
+        b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: join(a.resolveDir, a.path), namespace: "wasm" }));
+        b.onLoad({ filter: /.*/, namespace: "wasm" }, (a) => ({
+          contents: `import { readFileSync } from "node:fs"; export default new WebAssembly.Module(readFileSync(${JSON.stringify(a.path)}));`,
+          loader: "js",
+        }));
+      },
     },
-  }],
+  ],
 });
 
 const code = "export default async (event) => event.n + 1;";
@@ -58,5 +68,15 @@ const warm = await timed(Number(args.warm), async (i) => {
 const fmt = (s) => `p50 ${s.p50.toFixed(1)} µs, p99 ${s.p99.toFixed(1)} µs, mean ${s.mean.toFixed(1)} µs`;
 console.log(`baseline (empty async call): ${fmt(baseline)}`);
 console.log(`quickjs warm run:            ${fmt(warm)}  ratio ${(warm.p50 / baseline.p50).toFixed(0)}x baseline`);
-console.log(`quickjs cold run:            ${fmt(cold)}  ratio ${(cold.p50 / baseline.p50).toFixed(0)}x baseline, ${(cold.p50 / warm.p50).toFixed(1)}x warm`);
-console.log(JSON.stringify({ baselineUs: baseline, warmUs: warm, coldUs: cold, warmRatio: warm.p50 / baseline.p50, coldRatio: cold.p50 / baseline.p50 }));
+console.log(
+  `quickjs cold run:            ${fmt(cold)}  ratio ${(cold.p50 / baseline.p50).toFixed(0)}x baseline, ${(cold.p50 / warm.p50).toFixed(1)}x warm`,
+);
+console.log(
+  JSON.stringify({
+    baselineUs: baseline,
+    warmUs: warm,
+    coldUs: cold,
+    warmRatio: warm.p50 / baseline.p50,
+    coldRatio: cold.p50 / baseline.p50,
+  }),
+);

@@ -11,13 +11,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values: args } = parseArgs({ options: { events: { type: "string", default: "200" }, burst: { type: "string", default: "600" } } });
+const { values: args } = parseArgs({
+  options: { events: { type: "string", default: "200" }, burst: { type: "string", default: "600" } },
+});
 const EVENTS = Number(args.events);
 const BURST = Number(args.burst);
 const ADMIN = "bench-admin-token";
 
-const freePort = () => new Promise((res) => { const s = netServer(); s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => res(port)); }); });
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+const freePort = () =>
+  new Promise((res) => {
+    const s = netServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
 
 function receiver() {
   const arrivals = [];
@@ -29,7 +41,9 @@ function receiver() {
       res.writeHead(200).end();
     });
   });
-  return new Promise((res) => server.listen(0, "127.0.0.1", () => res({ url: `http://127.0.0.1:${server.address().port}`, arrivals, server })));
+  return new Promise((res) =>
+    server.listen(0, "127.0.0.1", () => res({ url: `http://127.0.0.1:${server.address().port}`, arrivals, server })),
+  );
 }
 
 async function waitUntil(check, timeoutMs, what) {
@@ -44,27 +58,66 @@ async function main() {
   const rx = await receiver();
   const port = await freePort();
   const persist = mkdtempSync(join(tmpdir(), "docflare-bench-"));
-  const vars = { ADMIN_TOKEN: ADMIN, LOG_LEVEL: "error", ALLOW_LOOPBACK_WEBHOOKS: "true", WEBHOOK_RATE_WINDOW_MS: "1000" };
-  const wargs = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", persist, "--show-interactive-dev-session=false"];
+  const vars = {
+    ADMIN_TOKEN: ADMIN,
+    LOG_LEVEL: "error",
+    ALLOW_LOOPBACK_WEBHOOKS: "true",
+    WEBHOOK_RATE_WINDOW_MS: "1000",
+  };
+  const wargs = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+    "--persist-to",
+    persist,
+    "--show-interactive-dev-session=false",
+  ];
   for (const [k, v] of Object.entries(vars)) wargs.push("--var", `${k}:${v}`);
-  const child = spawn("npx", wargs, { detached: true, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  const child = spawn("npx", wargs, {
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   const base = `http://127.0.0.1:${port}`;
-  const api = (method, path, body) => fetch(`${base}${path}`, { method, headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" }, body: body && JSON.stringify(body) });
+  const api = (method, path, body) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
+      body: body && JSON.stringify(body),
+    });
   try {
     for (let i = 0; ; i++) {
-      try { if ((await fetch(`${base}/health`)).ok) break; } catch {}
+      try {
+        if ((await fetch(`${base}/health`)).ok) break;
+      } catch {}
       if (i > 400) throw new Error("wrangler dev did not start");
       await new Promise((r) => setTimeout(r, 250));
     }
-    const hook = await (await api("POST", "/api/webhooks", { url: `${rx.url}/hook`, collection: "bench", rateLimitPerMinute: 300 })).json();
+    const hook = await (
+      await api("POST", "/api/webhooks", { url: `${rx.url}/hook`, collection: "bench", rateLimitPerMinute: 300 })
+    ).json();
     if (!hook.id) throw new Error(`webhook not created: ${JSON.stringify(hook)}`);
-    const payload = JSON.stringify({ id: "evt_x", operationType: "insert", collection: "bench", fullDocument: { _id: 1, n: 1 } });
+    const payload = JSON.stringify({
+      id: "evt_x",
+      operationType: "insert",
+      collection: "bench",
+      fullDocument: { _id: 1, n: 1 },
+    });
 
     // Latency, one event at a time: write -> delivery arrival, versus a direct POST -> arrival.
     const direct = [];
     for (let i = 0; i < EVENTS; i++) {
       const t0 = performance.timeOrigin + performance.now();
-      await fetch(`${rx.url}/direct`, { method: "POST", headers: { "content-type": "application/json" }, body: payload });
+      await fetch(`${rx.url}/direct`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: payload,
+      });
       direct.push(rx.arrivals.at(-1).at - t0);
     }
     await api("POST", "/api/db/bench", { _id: "warm" });
@@ -81,14 +134,21 @@ async function main() {
 
     // Throughput: a burst of BURST events in one insertMany to two webhooks (each limited to 300 a window, so the
     // limiter is not what is measured), until every delivery has arrived, versus as many direct POSTs, 16 in flight.
-    const second = await (await api("POST", "/api/webhooks", { url: `${rx.url}/hook2`, collection: "bench", rateLimitPerMinute: 300 })).json();
+    const second = await (
+      await api("POST", "/api/webhooks", { url: `${rx.url}/hook2`, collection: "bench", rateLimitPerMinute: 300 })
+    ).json();
     if (!second.id) throw new Error(`webhook not created: ${JSON.stringify(second)}`);
     await new Promise((r) => setTimeout(r, 1500));
     let t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < 2 * BURST) { next++; await fetch(`${rx.url}/direct`, { method: "POST", body: payload }); }
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 2 * BURST) {
+          next++;
+          await fetch(`${rx.url}/direct`, { method: "POST", body: payload });
+        }
+      }),
+    );
     const directRate = (2 * BURST) / ((performance.now() - t0) / 1000);
     const before = rx.arrivals.length;
     t0 = performance.now();
@@ -99,14 +159,30 @@ async function main() {
     const pipedRate = (2 * BURST) / ((performance.now() - t0) / 1000);
 
     const f = (x) => x.toFixed(1).padStart(7);
-    console.log(`\nwebhook pipeline on wrangler dev, ${EVENTS} sequential events, burst of ${BURST} events to two webhooks`);
-    console.log(`baseline: direct POST to receiver      p50 ${f(pct(direct, 50))} ms  p99 ${f(pct(direct, 99))} ms  ${directRate.toFixed(0).padStart(6)} posts/s`);
-    console.log(`docflare: write -> signed delivery     p50 ${f(pct(piped, 50))} ms  p99 ${f(pct(piped, 99))} ms  ${pipedRate.toFixed(0).padStart(6)} deliveries/s`);
-    console.log(`ratios: latency p50 x${(pct(piped, 50) / pct(direct, 50)).toFixed(1)}, p99 x${(pct(piped, 99) / pct(direct, 99)).toFixed(1)}; throughput ${(pipedRate / directRate).toFixed(2)} of direct`);
+    console.log(
+      `\nwebhook pipeline on wrangler dev, ${EVENTS} sequential events, burst of ${BURST} events to two webhooks`,
+    );
+    console.log(
+      `baseline: direct POST to receiver      p50 ${f(pct(direct, 50))} ms  p99 ${f(pct(direct, 99))} ms  ${directRate.toFixed(0).padStart(6)} posts/s`,
+    );
+    console.log(
+      `docflare: write -> signed delivery     p50 ${f(pct(piped, 50))} ms  p99 ${f(pct(piped, 99))} ms  ${pipedRate.toFixed(0).padStart(6)} deliveries/s`,
+    );
+    console.log(
+      `ratios: latency p50 x${(pct(piped, 50) / pct(direct, 50)).toFixed(1)}, p99 x${(pct(piped, 99) / pct(direct, 99)).toFixed(1)}; throughput ${(pipedRate / directRate).toFixed(2)} of direct`,
+    );
   } finally {
-    try { process.kill(-child.pid, "SIGTERM"); } catch {}
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
     rx.server.close();
   }
 }
 
-main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -48,14 +48,20 @@ const config :Workerd.Config = (
     (name = "disk", disk = (path = "${dir}/storage", writable = true)),
   ],
   sockets = [
-${Object.entries(ports).map(([name, port]) => `    (name = "${name}", address = "127.0.0.1:${port}", http = (), service = "${name}"),`).join("\n")}
+${Object.entries(ports)
+  .map(([name, port]) => `    (name = "${name}", address = "127.0.0.1:${port}", http = (), service = "${name}"),`)
+  .join("\n")}
   ],
 );
 ${worker("constant", "constant/index.js")}
 ${worker("queueSink", queueSink)}
-${worker("minimal", "minimal/index.js", `durableObjectNamespaces = [ (className = "MinimalDO", uniqueKey = "bench-minimal", enableSql = true) ],
+${worker(
+  "minimal",
+  "minimal/index.js",
+  `durableObjectNamespaces = [ (className = "MinimalDO", uniqueKey = "bench-minimal", enableSql = true) ],
   durableObjectStorage = (localDisk = "disk"),
-  bindings = [ (name = "STORE", durableObjectNamespace = "MinimalDO") ],`)}
+  bindings = [ (name = "STORE", durableObjectNamespace = "MinimalDO") ],`,
+)}
 ${docflare("docflare", 16 * 1024 * 1024)}
 ${docflare("uncached", 0)}
 `;

@@ -1,7 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { capture, captureText, type Result, type TextResult } from "../worker/lib/errors";
 import { parseEjson, stringify, type Doc } from "../worker/lib/ejson";
-import type { CollectionInfo, FindQuery, IndexKeys, IndexOptions, IndexSpec, WriteOptions } from "../worker/store/types";
+import type {
+  CollectionInfo,
+  FindQuery,
+  IndexKeys,
+  IndexOptions,
+  IndexSpec,
+  WriteOptions,
+} from "../worker/store/types";
 import { Catalog } from "./sql/catalog";
 import { Engine, type Change } from "./sql/engine";
 import { encodePage } from "../worker/lib/text-page";
@@ -14,7 +21,16 @@ import { envNumber } from "../worker/lib/env-number";
 import { sendEventBodies } from "../worker/lib/event-wire";
 import { Budget, withBudget } from "../worker/lib/budget";
 import { ImportLedger } from "./sql/imports";
-import { isRowProblem, rowFailure, upsertFilter, type ChunkOutcome, type ImportChunk, type ImportJob, type ImportJobStatus, type RowError } from "../worker/lib/import-job";
+import {
+  isRowProblem,
+  rowFailure,
+  upsertFilter,
+  type ChunkOutcome,
+  type ImportChunk,
+  type ImportJob,
+  type ImportJobStatus,
+  type RowError,
+} from "../worker/lib/import-job";
 
 /** Runs engine work under a work budget (maxTimeMS): a runaway query ends with a 400, never a stalled object. */
 const budgeted = <T>(fn: () => T, maxTimeMs?: number): T => withBudget(new Budget(maxTimeMs), fn);
@@ -83,7 +99,9 @@ export class DatabaseDO extends DurableObject<Env> {
           const value = budgeted(() => fn(changes));
           if (origin && changes.length > 0) {
             const at = new Date();
-            this.outbox.append(changes.map((ch) => buildEvent(origin, collection, ch.op, ch.id, ch.before, ch.after, at)));
+            this.outbox.append(
+              changes.map((ch) => buildEvent(origin, collection, ch.op, ch.id, ch.before, ch.after, at)),
+            );
             produced = true;
           }
           return value;
@@ -108,7 +126,10 @@ export class DatabaseDO extends DurableObject<Env> {
    */
   private grouped<T>(collection: string, fn: (changes: Change[]) => T, origin: WriteOrigin): Promise<Result<T>> {
     return new Promise((resolve) => {
-      this.group.push({ run: () => this.write(collection, fn, origin), resolve: resolve as (r: Result<unknown>) => void });
+      this.group.push({
+        run: () => this.write(collection, fn, origin),
+        resolve: resolve as (r: Result<unknown>) => void,
+      });
       if (this.group.length === 1) setTimeout(() => this.commitGroup(), 0);
     });
   }
@@ -129,7 +150,11 @@ export class DatabaseDO extends DurableObject<Env> {
     } catch (err) {
       // The shared commit failed: no write of the group happened, and every caller hears so.
       this.catalog.invalidate();
-      const error = { status: 503 as const, code: "COMMIT_FAILED", message: `the write could not be committed: ${(err as Error).message}` };
+      const error = {
+        status: 503 as const,
+        code: "COMMIT_FAILED",
+        message: `the write could not be committed: ${(err as Error).message}`,
+      };
       for (const op of ops) op.resolve({ ok: false, error });
       return;
     } finally {
@@ -223,7 +248,8 @@ export class DatabaseDO extends DurableObject<Env> {
       if (hit !== undefined) return hit;
     }
     const result = captureText(run);
-    if (cacheable && typeof result === "string") this.reads.set(this.scope(collection), key, result, 64 + key.length + result.length);
+    if (cacheable && typeof result === "string")
+      this.reads.set(this.scope(collection), key, result, 64 + key.length + result.length);
     return result;
   }
 
@@ -241,7 +267,13 @@ export class DatabaseDO extends DurableObject<Env> {
    */
   findOne(collection: string, filter: Ejson, projection?: Ejson): TextResult {
     return this.cached(collection, `one\0${collection}\0${filter}\0${projection ?? ""}`, () => {
-      const found = budgeted(() => this.engine.findOne(collection, parseEjson(filter) as Doc, projection ? (parseEjson(projection) as Doc) : undefined));
+      const found = budgeted(() =>
+        this.engine.findOne(
+          collection,
+          parseEjson(filter) as Doc,
+          projection ? (parseEjson(projection) as Doc) : undefined,
+        ),
+      );
       return found ? `${found.etag} ${projection && found.doc ? stringify(found.doc) : found.text}` : "";
     });
   }
@@ -259,35 +291,72 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   insert(collection: string, docs: Ejson, origin: WriteOrigin): Promise<Result<Ejson>> {
-    return this.grouped(collection, (changes) => stringify({ inserted: this.engine.insert(collection, parseEjson(docs) as Doc[], changes) }), origin);
+    return this.grouped(
+      collection,
+      (changes) => stringify({ inserted: this.engine.insert(collection, parseEjson(docs) as Doc[], changes) }),
+      origin,
+    );
   }
 
-  update(collection: string, filter: Ejson, update: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Promise<Result<Ejson>> {
+  update(
+    collection: string,
+    filter: Ejson,
+    update: Ejson,
+    many: boolean,
+    options: Ejson,
+    origin: WriteOrigin,
+  ): Promise<Result<Ejson>> {
     return this.grouped(
       collection,
       (changes) =>
         stringify(
-          this.engine.update(collection, parseEjson(filter) as Doc, parseEjson(update) as Doc, many, parseEjson(options) as WriteOptions, changes),
+          this.engine.update(
+            collection,
+            parseEjson(filter) as Doc,
+            parseEjson(update) as Doc,
+            many,
+            parseEjson(options) as WriteOptions,
+            changes,
+          ),
         ),
       origin,
     );
   }
 
-  replace(collection: string, filter: Ejson, replacement: Ejson, options: Ejson, origin: WriteOrigin): Promise<Result<Ejson>> {
+  replace(
+    collection: string,
+    filter: Ejson,
+    replacement: Ejson,
+    options: Ejson,
+    origin: WriteOrigin,
+  ): Promise<Result<Ejson>> {
     return this.grouped(
       collection,
       (changes) =>
         stringify(
-          this.engine.replace(collection, parseEjson(filter) as Doc, parseEjson(replacement) as Doc, parseEjson(options) as WriteOptions, changes),
+          this.engine.replace(
+            collection,
+            parseEjson(filter) as Doc,
+            parseEjson(replacement) as Doc,
+            parseEjson(options) as WriteOptions,
+            changes,
+          ),
         ),
       origin,
     );
   }
 
-  delete(collection: string, filter: Ejson, many: boolean, options: Ejson, origin: WriteOrigin): Promise<Result<number>> {
+  delete(
+    collection: string,
+    filter: Ejson,
+    many: boolean,
+    options: Ejson,
+    origin: WriteOrigin,
+  ): Promise<Result<number>> {
     return this.grouped(
       collection,
-      (changes) => this.engine.delete(collection, parseEjson(filter) as Doc, many, parseEjson(options) as WriteOptions, changes),
+      (changes) =>
+        this.engine.delete(collection, parseEjson(filter) as Doc, many, parseEjson(options) as WriteOptions, changes),
       origin,
     );
   }
@@ -309,7 +378,15 @@ export class DatabaseDO extends DurableObject<Env> {
       (changes) => {
         const outcome: ChunkOutcome = { ...empty, read: chunk.read, rejected: chunk.rejected };
         // Inserts try the whole chunk at once first; only a chunk with a refused row is written row by row.
-        if (chunk.upsertKeys.length === 0 && chunk.docs.length > 1 && this.insertAll(collection, chunk.docs.map((r) => r.doc), changes)) {
+        if (
+          chunk.upsertKeys.length === 0 &&
+          chunk.docs.length > 1 &&
+          this.insertAll(
+            collection,
+            chunk.docs.map((r) => r.doc),
+            changes,
+          )
+        ) {
           outcome.inserted = chunk.docs.length;
           this.imports.record(chunk.job, chunk.seq, outcome);
           return outcome;
@@ -323,7 +400,10 @@ export class DatabaseDO extends DurableObject<Env> {
                 return "inserted";
               }
               const filter = upsertFilter(doc, chunk.upsertKeys) as Doc;
-              return this.engine.update(collection, filter, { $set: doc }, false, { upsert: true }, rowChanges).upsertedId !== undefined ? "inserted" : "updated";
+              return this.engine.update(collection, filter, { $set: doc }, false, { upsert: true }, rowChanges)
+                .upsertedId !== undefined
+                ? "inserted"
+                : "updated";
             });
             outcome[written]++;
             changes.push(...rowChanges);
@@ -385,7 +465,11 @@ export class DatabaseDO extends DurableObject<Env> {
     return this.imports.list(collection, limit);
   }
 
-  importFinish(id: string, status: ImportJobStatus, error?: { code: string; message: string; row?: number }): ImportJob | null {
+  importFinish(
+    id: string,
+    status: ImportJobStatus,
+    error?: { code: string; message: string; row?: number },
+  ): ImportJob | null {
     return this.imports.finish(id, status, error);
   }
 
@@ -398,11 +482,17 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   aggregate(collection: string, pipeline: Ejson, maxTimeMs?: number): Result<Ejson> {
-    return capture(() => stringify({ documents: budgeted(() => this.engine.aggregate(collection, parseEjson(pipeline) as Doc[]), maxTimeMs) }));
+    return capture(() =>
+      stringify({
+        documents: budgeted(() => this.engine.aggregate(collection, parseEjson(pipeline) as Doc[]), maxTimeMs),
+      }),
+    );
   }
 
   distinct(collection: string, field: string, filter: Ejson): Result<Ejson> {
-    return capture(() => stringify({ values: budgeted(() => this.engine.distinct(collection, field, parseEjson(filter) as Doc)) }));
+    return capture(() =>
+      stringify({ values: budgeted(() => this.engine.distinct(collection, field, parseEjson(filter) as Doc)) }),
+    );
   }
 
   sample(collection: string, size: number): Result<Ejson> {
@@ -419,7 +509,17 @@ export class DatabaseDO extends DurableObject<Env> {
       indexes: [
         { name: "_id_", keys: { _id: 1 }, unique: true },
         ...meta.indexes.map(({ name, keys, unique }) => ({ name, keys, unique })),
-        ...(meta.text ? [{ name: meta.text.name, keys: meta.text.keys, unique: false, weights: Object.fromEntries(meta.text.fields.map((f, i) => [f, meta.text!.weights[i]])), default_language: meta.text.language }] : []),
+        ...(meta.text
+          ? [
+              {
+                name: meta.text.name,
+                keys: meta.text.keys,
+                unique: false,
+                weights: Object.fromEntries(meta.text.fields.map((f, i) => [f, meta.text!.weights[i]])),
+                default_language: meta.text.language,
+              },
+            ]
+          : []),
       ],
       ...(meta.validatorJson ? { validator: JSON.parse(meta.validatorJson) } : {}),
     };
@@ -442,7 +542,9 @@ export class DatabaseDO extends DurableObject<Env> {
   }
 
   setValidator(name: string, validator: string | null): Result<CollectionInfo | null> {
-    return this.write(name, () => (this.catalog.setValidator(name, validator === null ? null : JSON.parse(validator)) ? this.info(name) : null));
+    return this.write(name, () =>
+      this.catalog.setValidator(name, validator === null ? null : JSON.parse(validator)) ? this.info(name) : null,
+    );
   }
 
   dropCollection(name: string): Result<boolean> {

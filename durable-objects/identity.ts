@@ -13,8 +13,15 @@ export interface UserRecord {
 }
 
 type UserRow = {
-  id: string; email: string; password: string; role: string; collections: string | null; disabled: number;
-  session_version: number; created_at: number; updated_at: number;
+  id: string;
+  email: string;
+  password: string;
+  role: string;
+  collections: string | null;
+  disabled: number;
+  session_version: number;
+  created_at: number;
+  updated_at: number;
 };
 
 export interface SigningKey {
@@ -31,8 +38,13 @@ export type Rotation =
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const toUser = (r: UserRow): UserRecord => ({
-  id: r.id, email: r.email, role: r.role, collections: r.collections ? JSON.parse(r.collections) : null,
-  disabled: r.disabled === 1, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+  id: r.id,
+  email: r.email,
+  role: r.role,
+  collections: r.collections ? JSON.parse(r.collections) : null,
+  disabled: r.disabled === 1,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
 });
 
 /**
@@ -53,7 +65,9 @@ export class IdentityDO extends DurableObject<Env> {
       id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS refresh_tokens (
       hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER)`);
-    this.sql.exec("CREATE TABLE IF NOT EXISTS throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure_at INTEGER NOT NULL)");
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure_at INTEGER NOT NULL)",
+    );
     this.sql.exec(`CREATE TABLE IF NOT EXISTS signing_keys (
       kid TEXT PRIMARY KEY, public_jwk TEXT NOT NULL, private_jwk TEXT NOT NULL, created_at INTEGER NOT NULL, retired_at INTEGER)`);
   }
@@ -62,12 +76,24 @@ export class IdentityDO extends DurableObject<Env> {
     return this.sql.exec<UserRow>(`SELECT * FROM users WHERE ${where} = ?`, value).toArray()[0];
   }
 
-  createUser(input: { id: string; email: string; password: string; role: string; collections: string[] | null }): UserRecord | null {
+  createUser(input: {
+    id: string;
+    email: string;
+    password: string;
+    role: string;
+    collections: string[] | null;
+  }): UserRecord | null {
     if (this.row("email", input.email)) return null;
     const now = Date.now();
     this.sql.exec(
       "INSERT INTO users (id, email, password, role, collections, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      input.id, input.email, input.password, input.role, input.collections ? JSON.stringify(input.collections) : null, now, now,
+      input.id,
+      input.email,
+      input.password,
+      input.role,
+      input.collections ? JSON.stringify(input.collections) : null,
+      now,
+      now,
     );
     return toUser(this.row("id", input.id)!);
   }
@@ -88,7 +114,10 @@ export class IdentityDO extends DurableObject<Env> {
   }
 
   /** Disabling or a new password revokes every session and every access token of the user. */
-  updateUser(id: string, patch: { role?: string; collections?: string[] | null; disabled?: boolean; password?: string }): UserRecord | null {
+  updateUser(
+    id: string,
+    patch: { role?: string; collections?: string[] | null; disabled?: boolean; password?: string },
+  ): UserRecord | null {
     const row = this.row("id", id);
     if (!row) return null;
     const revoke = patch.disabled === true || patch.password !== undefined;
@@ -96,9 +125,15 @@ export class IdentityDO extends DurableObject<Env> {
       this.sql.exec(
         "UPDATE users SET role = ?, collections = ?, disabled = ?, password = ?, updated_at = ? WHERE id = ?",
         patch.role ?? row.role,
-        patch.collections !== undefined ? (patch.collections ? JSON.stringify(patch.collections) : null) : row.collections,
+        patch.collections !== undefined
+          ? patch.collections
+            ? JSON.stringify(patch.collections)
+            : null
+          : row.collections,
         patch.disabled !== undefined ? (patch.disabled ? 1 : 0) : row.disabled,
-        patch.password ?? row.password, Date.now(), id,
+        patch.password ?? row.password,
+        Date.now(),
+        id,
       );
       if (revoke) this.revokeAll(id);
     });
@@ -108,7 +143,14 @@ export class IdentityDO extends DurableObject<Env> {
   /** What an access token of the user is checked against: its session version, and whether the user may sign in. */
   sessionState(id: string): { version: number; disabled: boolean; role: string; collections: string[] | null } | null {
     const row = this.row("id", id);
-    return row ? { version: row.session_version, disabled: row.disabled === 1, role: row.role, collections: row.collections ? JSON.parse(row.collections) : null } : null;
+    return row
+      ? {
+          version: row.session_version,
+          disabled: row.disabled === 1,
+          role: row.role,
+          collections: row.collections ? JSON.parse(row.collections) : null,
+        }
+      : null;
   }
 
   /** Revokes every refresh-token family of the user and every access token issued before now. */
@@ -124,7 +166,12 @@ export class IdentityDO extends DurableObject<Env> {
   }
 
   private throttleState(key: string): ThrottleState | null {
-    const row = this.sql.exec<{ failures: number; last_failure_at: number }>("SELECT failures, last_failure_at FROM throttle WHERE key = ?", key).toArray()[0];
+    const row = this.sql
+      .exec<{ failures: number; last_failure_at: number }>(
+        "SELECT failures, last_failure_at FROM throttle WHERE key = ?",
+        key,
+      )
+      .toArray()[0];
     return row ? { failures: row.failures, lastFailureAt: row.last_failure_at } : null;
   }
 
@@ -134,7 +181,12 @@ export class IdentityDO extends DurableObject<Env> {
     let failures = 0;
     for (const key of keys) {
       const next = afterFailure(this.throttleState(key), now);
-      this.sql.exec("INSERT OR REPLACE INTO throttle (key, failures, last_failure_at) VALUES (?, ?, ?)", key, next.failures, next.lastFailureAt);
+      this.sql.exec(
+        "INSERT OR REPLACE INTO throttle (key, failures, last_failure_at) VALUES (?, ?, ?)",
+        key,
+        next.failures,
+        next.lastFailureAt,
+      );
       failures = Math.max(failures, next.failures);
     }
     return failures;
@@ -147,7 +199,12 @@ export class IdentityDO extends DurableObject<Env> {
   startFamily(userId: string, familyId: string, tokenHash: string, expiresAt: number): void {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("INSERT INTO families (id, user_id, created_at) VALUES (?, ?, ?)", familyId, userId, Date.now());
-      this.sql.exec("INSERT INTO refresh_tokens (hash, family_id, expires_at) VALUES (?, ?, ?)", tokenHash, familyId, expiresAt);
+      this.sql.exec(
+        "INSERT INTO refresh_tokens (hash, family_id, expires_at) VALUES (?, ?, ?)",
+        tokenHash,
+        familyId,
+        expiresAt,
+      );
     });
   }
 
@@ -159,7 +216,13 @@ export class IdentityDO extends DurableObject<Env> {
     return this.ctx.storage.transactionSync((): Rotation => {
       const now = Date.now();
       const token = this.sql
-        .exec<{ family_id: string; expires_at: number; used_at: number | null; user_id: string; revoked_at: number | null }>(
+        .exec<{
+          family_id: string;
+          expires_at: number;
+          used_at: number | null;
+          user_id: string;
+          revoked_at: number | null;
+        }>(
           `SELECT t.family_id, t.expires_at, t.used_at, f.user_id, f.revoked_at FROM refresh_tokens t JOIN families f ON f.id = t.family_id WHERE t.hash = ?`,
           tokenHash,
         )
@@ -173,7 +236,12 @@ export class IdentityDO extends DurableObject<Env> {
       if (token.expires_at <= now) return { ok: false, reason: "expired" };
       if (this.row("id", token.user_id)?.disabled !== 0) return { ok: false, reason: "disabled" };
       this.sql.exec("UPDATE refresh_tokens SET used_at = ? WHERE hash = ?", now, tokenHash);
-      this.sql.exec("INSERT INTO refresh_tokens (hash, family_id, expires_at) VALUES (?, ?, ?)", nextHash, token.family_id, nextExpiresAt);
+      this.sql.exec(
+        "INSERT INTO refresh_tokens (hash, family_id, expires_at) VALUES (?, ?, ?)",
+        nextHash,
+        token.family_id,
+        nextExpiresAt,
+      );
       this.sql.exec("DELETE FROM refresh_tokens WHERE expires_at < ?", now - 86_400_000);
       return { ok: true, userId: token.user_id, familyId: token.family_id };
     });
@@ -181,7 +249,9 @@ export class IdentityDO extends DurableObject<Env> {
 
   /** Logout: revokes the family the token belongs to. */
   revokeFamilyOf(tokenHash: string): boolean {
-    const row = this.sql.exec<{ family_id: string }>("SELECT family_id FROM refresh_tokens WHERE hash = ?", tokenHash).toArray()[0];
+    const row = this.sql
+      .exec<{ family_id: string }>("SELECT family_id FROM refresh_tokens WHERE hash = ?", tokenHash)
+      .toArray()[0];
     if (!row) return false;
     this.sql.exec("UPDATE families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", Date.now(), row.family_id);
     return true;
@@ -189,9 +259,17 @@ export class IdentityDO extends DurableObject<Env> {
 
   signingKeys(): SigningKey[] {
     return this.sql
-      .exec<{ kid: string; public_jwk: string; private_jwk: string; created_at: number; retired_at: number | null }>("SELECT * FROM signing_keys ORDER BY created_at")
+      .exec<{ kid: string; public_jwk: string; private_jwk: string; created_at: number; retired_at: number | null }>(
+        "SELECT * FROM signing_keys ORDER BY created_at",
+      )
       .toArray()
-      .map((r) => ({ kid: r.kid, publicJwk: JSON.parse(r.public_jwk), privateJwk: JSON.parse(r.private_jwk), createdAt: r.created_at, retiredAt: r.retired_at }));
+      .map((r) => ({
+        kid: r.kid,
+        publicJwk: JSON.parse(r.public_jwk),
+        privateJwk: JSON.parse(r.private_jwk),
+        createdAt: r.created_at,
+        retiredAt: r.retired_at,
+      }));
   }
 
   /**
@@ -199,14 +277,26 @@ export class IdentityDO extends DurableObject<Env> {
    * verification) for `keepRetiredMs`, so rotation logs nobody out. Without it, the key is added only if none is active
    * (two isolates creating the first key at once agree on one).
    */
-  addSigningKey(key: { kid: string; publicJwk: JsonWebKey; privateJwk: JsonWebKey }, retireOthers: boolean, keepRetiredMs: number): SigningKey[] {
+  addSigningKey(
+    key: { kid: string; publicJwk: JsonWebKey; privateJwk: JsonWebKey },
+    retireOthers: boolean,
+    keepRetiredMs: number,
+  ): SigningKey[] {
     this.ctx.storage.transactionSync(() => {
-      const active = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM signing_keys WHERE retired_at IS NULL").one().n;
+      const active = this.sql
+        .exec<{ n: number }>("SELECT count(*) AS n FROM signing_keys WHERE retired_at IS NULL")
+        .one().n;
       if (!retireOthers && active > 0) return;
       const now = Date.now();
       this.sql.exec("UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL", now);
       this.sql.exec("DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < ?", now - keepRetiredMs);
-      this.sql.exec("INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?)", key.kid, JSON.stringify(key.publicJwk), JSON.stringify(key.privateJwk), now);
+      this.sql.exec(
+        "INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?)",
+        key.kid,
+        JSON.stringify(key.publicJwk),
+        JSON.stringify(key.privateJwk),
+        now,
+      );
     });
     return this.signingKeys();
   }

@@ -24,16 +24,26 @@ export class LockDO extends DurableObject<Env> {
     super(ctx, env);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS lease (
       id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT, token INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_token INTEGER NOT NULL)`);
-    ctx.storage.sql.exec("INSERT OR IGNORE INTO lease (id, holder, token, expires_at, last_token) VALUES (1, NULL, 0, 0, 0)");
+    ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO lease (id, holder, token, expires_at, last_token) VALUES (1, NULL, 0, 0, 0)",
+    );
   }
 
   private state(): LeaseState {
-    const r = this.ctx.storage.sql.exec<{ holder: string | null; token: number; expires_at: number; last_token: number }>("SELECT * FROM lease").one();
+    const r = this.ctx.storage.sql
+      .exec<{ holder: string | null; token: number; expires_at: number; last_token: number }>("SELECT * FROM lease")
+      .one();
     return { holder: r.holder, token: r.token, expiresAt: r.expires_at, lastToken: r.last_token };
   }
 
   private save(s: LeaseState): void {
-    this.ctx.storage.sql.exec("UPDATE lease SET holder = ?, token = ?, expires_at = ?, last_token = ? WHERE id = 1", s.holder, s.token, s.expiresAt, s.lastToken);
+    this.ctx.storage.sql.exec(
+      "UPDATE lease SET holder = ?, token = ?, expires_at = ?, last_token = ? WHERE id = 1",
+      s.holder,
+      s.token,
+      s.expiresAt,
+      s.lastToken,
+    );
   }
 
   /**

@@ -20,7 +20,8 @@ export class MongoClientDO extends DurableObject {
   private breaker?: CircuitBreaker;
 
   private clientFor(settings: MongoSettings): MongoClient {
-    if (this.client && this.settings?.uri === settings.uri && this.settings.timeoutMs === settings.timeoutMs) return this.client;
+    if (this.client && this.settings?.uri === settings.uri && this.settings.timeoutMs === settings.timeoutMs)
+      return this.client;
     void this.client?.close().catch(() => undefined);
     this.settings = settings;
     this.breaker = new CircuitBreaker({ failureThreshold: settings.failureThreshold, cooldownMs: settings.cooldownMs });
@@ -39,7 +40,11 @@ export class MongoClientDO extends DurableObject {
 
   async run(settings: MongoSettings, database: string, action: string, payload: string): Promise<TextResult> {
     const run = ACTIONS[action];
-    if (!run) return { ok: false, error: new AppError(501, "NOT_SUPPORTED_BY_UPSTREAM", `the MongoDB backend has no action ${action}`).toBody() };
+    if (!run)
+      return {
+        ok: false,
+        error: new AppError(501, "NOT_SUPPORTED_BY_UPSTREAM", `the MongoDB backend has no action ${action}`).toBody(),
+      };
     let client: MongoClient;
     try {
       client = this.clientFor(settings);
@@ -48,7 +53,12 @@ export class MongoClientDO extends DurableObject {
     }
     const admitted = this.breaker!.admit();
     if (!admitted.allowed) {
-      return { ok: false, error: new AppError(503, "UPSTREAM_CIRCUIT_OPEN", "MongoDB is failing; requests are paused", { retryInMs: admitted.retryInMs }).toBody() };
+      return {
+        ok: false,
+        error: new AppError(503, "UPSTREAM_CIRCUIT_OPEN", "MongoDB is failing; requests are paused", {
+          retryInMs: admitted.retryInMs,
+        }).toBody(),
+      };
     }
     try {
       const p = parseEjson(payload, "action") as Doc;

@@ -1,3 +1,4 @@
+import { isoTime } from "../worker/lib/stats";
 import { DurableObject } from "cloudflare:workers";
 import { VersionCounter } from "./sql/version-counter";
 import type { Role } from "../worker/lib/roles";
@@ -32,8 +33,6 @@ type KeyRow = {
   revoked_at: number | null;
 };
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 function toRecord(r: KeyRow): ApiKeyRecord {
   return {
     id: r.id,
@@ -42,9 +41,9 @@ function toRecord(r: KeyRow): ApiKeyRecord {
     collections: r.collections ? JSON.parse(r.collections) : null,
     databases: r.databases ? JSON.parse(r.databases) : null,
     prefix: r.prefix,
-    createdAt: iso(r.created_at)!,
-    lastUsedAt: iso(r.last_used_at),
-    revokedAt: iso(r.revoked_at),
+    createdAt: isoTime(r.created_at)!,
+    lastUsedAt: isoTime(r.last_used_at),
+    revokedAt: isoTime(r.revoked_at),
   };
 }
 
@@ -70,7 +69,9 @@ export class RegistryDO extends DurableObject<Env> {
     this.webhooks = new WebhookTable(ctx.storage.sql);
     this.scripts = new ScriptTable(ctx.storage.sql);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS scheduled_tenants (tenant TEXT PRIMARY KEY)");
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS tenants (tenant TEXT PRIMARY KEY, first_seen_at INTEGER NOT NULL)");
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS tenants (tenant TEXT PRIMARY KEY, first_seen_at INTEGER NOT NULL)",
+    );
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.settingCounters = {
       quotas: new VersionCounter(ctx.storage.sql, "quotas"),
@@ -82,7 +83,12 @@ export class RegistryDO extends DurableObject<Env> {
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, collections TEXT, prefix TEXT NOT NULL,
       hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER)`);
-    if (!ctx.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('api_keys')").toArray().some((c) => c.name === "databases")) {
+    if (
+      !ctx.storage.sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('api_keys')")
+        .toArray()
+        .some((c) => c.name === "databases")
+    ) {
       ctx.storage.sql.exec("ALTER TABLE api_keys ADD COLUMN databases TEXT");
     }
   }
@@ -110,11 +116,25 @@ export class RegistryDO extends DurableObject<Env> {
     return true;
   }
 
-  createKey(input: { id: string; name: string; role: string; collections: string[] | null; databases: string[] | null; prefix: string; hash: string }): ApiKeyRecord {
+  createKey(input: {
+    id: string;
+    name: string;
+    role: string;
+    collections: string[] | null;
+    databases: string[] | null;
+    prefix: string;
+    hash: string;
+  }): ApiKeyRecord {
     this.ctx.storage.sql.exec(
       "INSERT INTO api_keys (id, name, role, collections, databases, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      input.id, input.name, input.role, input.collections ? JSON.stringify(input.collections) : null,
-      input.databases ? JSON.stringify(input.databases) : null, input.prefix, input.hash, Date.now(),
+      input.id,
+      input.name,
+      input.role,
+      input.collections ? JSON.stringify(input.collections) : null,
+      input.databases ? JSON.stringify(input.databases) : null,
+      input.prefix,
+      input.hash,
+      Date.now(),
     );
     return this.getKey(input.id)!;
   }
@@ -135,7 +155,9 @@ export class RegistryDO extends DurableObject<Env> {
 
   /** Looks a key up by hash; `last_used_at` is coarse (once a minute) to keep reads from turning into writes. */
   verifyKey(hash: string): ApiKeyRecord | null {
-    const row = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL", hash).toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL", hash)
+      .toArray()[0];
     if (!row) return null;
     const now = Date.now();
     if (!row.last_used_at || now - row.last_used_at > 60_000) {
@@ -202,7 +224,9 @@ export class RegistryDO extends DurableObject<Env> {
 
   /** A tenant setting kept as JSON (quotas, custom roles, the trusted external issuer), with a version for isolate caches. */
   settingSnapshot(key: TenantSetting): { version: number; value: string | null } {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = ?", key).toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM settings WHERE key = ?", key)
+      .toArray()[0];
     return { version: this.settingCounters[key].get(), value: row?.value ?? null };
   }
 
@@ -218,11 +242,18 @@ export class RegistryDO extends DurableObject<Env> {
 
   /** System directory: every tenant a credential has acted for (migrations and operators walk it). */
   noteTenant(tenant: string): void {
-    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO tenants (tenant, first_seen_at) VALUES (?, ?)", tenant, Date.now());
+    this.ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO tenants (tenant, first_seen_at) VALUES (?, ?)",
+      tenant,
+      Date.now(),
+    );
   }
 
   tenants(): string[] {
-    return this.ctx.storage.sql.exec<{ tenant: string }>("SELECT tenant FROM tenants ORDER BY tenant").toArray().map((r) => r.tenant);
+    return this.ctx.storage.sql
+      .exec<{ tenant: string }>("SELECT tenant FROM tenants ORDER BY tenant")
+      .toArray()
+      .map((r) => r.tenant);
   }
 
   /** System directory: which tenants have cron scripts (the Cron Trigger ticks only their coordinators). */
@@ -232,15 +263,25 @@ export class RegistryDO extends DurableObject<Env> {
   }
 
   scheduledTenants(): string[] {
-    return this.ctx.storage.sql.exec<{ tenant: string }>("SELECT tenant FROM scheduled_tenants ORDER BY tenant").toArray().map((r) => r.tenant);
+    return this.ctx.storage.sql
+      .exec<{ tenant: string }>("SELECT tenant FROM scheduled_tenants ORDER BY tenant")
+      .toArray()
+      .map((r) => r.tenant);
   }
 
   /** Lock names this tenant has used, newest first, so the cluster view can list locks without a global scan. */
   noteLock(name: string): void {
-    this.ctx.storage.sql.exec("INSERT INTO lock_names (name, seen_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at", name, Date.now());
+    this.ctx.storage.sql.exec(
+      "INSERT INTO lock_names (name, seen_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at",
+      name,
+      Date.now(),
+    );
   }
 
   lockNames(limit: number): string[] {
-    return this.ctx.storage.sql.exec<{ name: string }>("SELECT name FROM lock_names ORDER BY seen_at DESC LIMIT ?", limit).toArray().map((r) => r.name);
+    return this.ctx.storage.sql
+      .exec<{ name: string }>("SELECT name FROM lock_names ORDER BY seen_at DESC LIMIT ?", limit)
+      .toArray()
+      .map((r) => r.name);
   }
 }

@@ -1,3 +1,4 @@
+import { isoTime } from "../worker/lib/stats";
 import { DurableObject } from "cloudflare:workers";
 import { log } from "../worker/log";
 import { dueRuns, nextAfter, nextWake, runKey, upcoming, type Job } from "../worker/lib/schedule";
@@ -5,8 +6,16 @@ import type { ScriptRunMessage } from "../worker/queues/script-messages";
 import { leaderLock, Leadership } from "./sql/leadership";
 
 type JobRow = {
-  script_id: string; schedule: string; timezone: string; paused: number; next_at: number | null;
-  last_scheduled_at: number | null; last_finished_at: number | null; last_outcome: string | null; last_error: string | null; last_duration_ms: number | null;
+  script_id: string;
+  schedule: string;
+  timezone: string;
+  paused: number;
+  next_at: number | null;
+  last_scheduled_at: number | null;
+  last_finished_at: number | null;
+  last_outcome: string | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
 };
 
 export interface ScheduledJob {
@@ -15,10 +24,15 @@ export interface ScheduledJob {
   timezone: string;
   paused: boolean;
   nextRuns: string[];
-  lastRun: { scheduledAt: string | null; finishedAt: string | null; outcome: string | null; error: string | null; durationMs: number | null } | null;
+  lastRun: {
+    scheduledAt: string | null;
+    finishedAt: string | null;
+    outcome: string | null;
+    error: string | null;
+    durationMs: number | null;
+  } | null;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const RETRY_FLUSH_MS = 5_000;
 
 /**
@@ -44,9 +58,16 @@ export class SchedulerDO extends DurableObject<Env> {
   }
 
   private jobs(): Job[] {
-    return this.sql.exec<JobRow>("SELECT * FROM jobs").toArray().map((r) => ({
-      scriptId: r.script_id, schedule: r.schedule, timezone: r.timezone, paused: r.paused === 1, nextAt: r.next_at,
-    }));
+    return this.sql
+      .exec<JobRow>("SELECT * FROM jobs")
+      .toArray()
+      .map((r) => ({
+        scriptId: r.script_id,
+        schedule: r.schedule,
+        timezone: r.timezone,
+        paused: r.paused === 1,
+        nextAt: r.next_at,
+      }));
   }
 
   private async arm(): Promise<void> {
@@ -58,7 +79,13 @@ export class SchedulerDO extends DurableObject<Env> {
   }
 
   /** Adds or changes a cron script's schedule; the next time is computed from now (no catch-up for the change). */
-  async upsertJob(tenant: string, scriptId: string, schedule: string, timezone: string, enabled: boolean): Promise<void> {
+  async upsertJob(
+    tenant: string,
+    scriptId: string,
+    schedule: string,
+    timezone: string,
+    enabled: boolean,
+  ): Promise<void> {
     this.lead.remember(tenant);
     const next = nextAfter(schedule, timezone, Date.now());
     this.sql.exec(
@@ -66,7 +93,11 @@ export class SchedulerDO extends DurableObject<Env> {
        ON CONFLICT (script_id) DO UPDATE SET schedule = excluded.schedule, timezone = excluded.timezone, paused = excluded.paused,
          next_at = CASE WHEN jobs.schedule = excluded.schedule AND jobs.timezone = excluded.timezone AND jobs.paused = excluded.paused
                         THEN jobs.next_at ELSE excluded.next_at END`,
-      scriptId, schedule, timezone, enabled ? 0 : 1, next,
+      scriptId,
+      schedule,
+      timezone,
+      enabled ? 0 : 1,
+      next,
     );
     await this.arm();
   }
@@ -80,7 +111,10 @@ export class SchedulerDO extends DurableObject<Env> {
    * Dispatches every due run once. Safe to call any number of times, concurrently, for the same minute: the due set
    * and the new next times are decided and written in one synchronous transaction.
    */
-  async tick(tenant: string, source: "cron" | "alarm" = "cron"): Promise<{ dispatched: number; leader: boolean; token: number | null }> {
+  async tick(
+    tenant: string,
+    source: "cron" | "alarm" = "cron",
+  ): Promise<{ dispatched: number; leader: boolean; token: number | null }> {
     this.lead.remember(tenant);
     const token = await this.lead.ensure();
     if (token === null) return { dispatched: 0, leader: false, token: null };
@@ -91,7 +125,12 @@ export class SchedulerDO extends DurableObject<Env> {
       for (const r of runs) {
         this.sql.exec(
           "INSERT OR IGNORE INTO dispatch (run_key, script_id, scheduled_at, missed, token, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-          runKey(r.scriptId, new Date(r.scheduledAt).toISOString()), r.scriptId, r.scheduledAt, r.missed, token, now,
+          runKey(r.scriptId, new Date(r.scheduledAt).toISOString()),
+          r.scriptId,
+          r.scheduledAt,
+          r.missed,
+          token,
+          now,
         );
       }
       this.sql.exec("DELETE FROM dispatch WHERE state = 'sent' AND created_at < ?", now - 86_400_000);
@@ -118,19 +157,46 @@ export class SchedulerDO extends DurableObject<Env> {
 
   private async flushOnce(tenant: string): Promise<void> {
     // Any row not marked sent is owed, including 'sending' rows an earlier version left when it died mid-send.
-    const rows = this.sql.exec<{ run_key: string; script_id: string; scheduled_at: number; missed: number; token: number }>(
-      "SELECT run_key, script_id, scheduled_at, missed, token FROM dispatch WHERE state != 'sent' LIMIT 100").toArray();
+    const rows = this.sql
+      .exec<{ run_key: string; script_id: string; scheduled_at: number; missed: number; token: number }>(
+        "SELECT run_key, script_id, scheduled_at, missed, token FROM dispatch WHERE state != 'sent' LIMIT 100",
+      )
+      .toArray();
     if (rows.length === 0) return;
     const jobs = new Map(this.jobs().map((j) => [j.scriptId, j]));
     const messages = rows.map((r): { body: ScriptRunMessage } => {
       const job = jobs.get(r.script_id);
-      const tick = { type: "schedule", scriptId: r.script_id, scheduledTime: new Date(r.scheduled_at).toISOString(), schedule: job?.schedule, timezone: job?.timezone, missed: r.missed };
-      return { body: { kind: "script-run", tenant, scriptId: r.script_id, runKey: r.run_key, trigger: "cron", event: JSON.stringify(tick), chainDepth: 0, attempt: 0, fencingToken: r.token, scheduledAt: r.scheduled_at } };
+      const tick = {
+        type: "schedule",
+        scriptId: r.script_id,
+        scheduledTime: new Date(r.scheduled_at).toISOString(),
+        schedule: job?.schedule,
+        timezone: job?.timezone,
+        missed: r.missed,
+      };
+      return {
+        body: {
+          kind: "script-run",
+          tenant,
+          scriptId: r.script_id,
+          runKey: r.run_key,
+          trigger: "cron",
+          event: JSON.stringify(tick),
+          chainDepth: 0,
+          attempt: 0,
+          fencingToken: r.token,
+          scheduledAt: r.scheduled_at,
+        },
+      };
     });
     try {
       await this.env.SCRIPT_RUNS.sendBatch(messages);
     } catch (err) {
-      log("warn", "scheduler dispatch failed; the rows stay pending for the next tick", { tenant, pending: rows.length, error: String(err) });
+      log("warn", "scheduler dispatch failed; the rows stay pending for the next tick", {
+        tenant,
+        pending: rows.length,
+        error: String(err),
+      });
       return;
     }
     for (const r of rows) this.sql.exec("UPDATE dispatch SET state = 'sent' WHERE run_key = ?", r.run_key);
@@ -142,32 +208,62 @@ export class SchedulerDO extends DurableObject<Env> {
   }
 
   /** The consumer reports how a cron run ended, for the scheduled list. */
-  recordOutcome(scriptId: string, scheduledAt: number, outcome: { ok: boolean; durationMs: number; error: string | null }): void {
+  recordOutcome(
+    scriptId: string,
+    scheduledAt: number,
+    outcome: { ok: boolean; durationMs: number; error: string | null },
+  ): void {
     this.sql.exec(
       `UPDATE jobs SET last_scheduled_at = ?, last_finished_at = ?, last_outcome = ?, last_error = ?, last_duration_ms = ?
        WHERE script_id = ? AND (last_scheduled_at IS NULL OR last_scheduled_at <= ?)`,
-      scheduledAt, Date.now(), outcome.ok ? "succeeded" : "failed", outcome.error, outcome.durationMs, scriptId, scheduledAt,
+      scheduledAt,
+      Date.now(),
+      outcome.ok ? "succeeded" : "failed",
+      outcome.error,
+      outcome.durationMs,
+      scriptId,
+      scheduledAt,
     );
   }
 
   list(count = 5): ScheduledJob[] {
     const now = Date.now();
-    return this.sql.exec<JobRow>("SELECT * FROM jobs ORDER BY script_id").toArray().map((r) => ({
-      scriptId: r.script_id,
-      schedule: r.schedule,
-      timezone: r.timezone,
-      paused: r.paused === 1,
-      nextRuns: r.paused === 1 ? [] : upcoming(r.schedule, r.timezone, Math.max(now, (r.next_at ?? now) - 1), count).map((t) => new Date(t).toISOString()),
-      lastRun: r.last_scheduled_at === null ? null : {
-        scheduledAt: iso(r.last_scheduled_at), finishedAt: iso(r.last_finished_at), outcome: r.last_outcome, error: r.last_error, durationMs: r.last_duration_ms,
-      },
-    }));
+    return this.sql
+      .exec<JobRow>("SELECT * FROM jobs ORDER BY script_id")
+      .toArray()
+      .map((r) => ({
+        scriptId: r.script_id,
+        schedule: r.schedule,
+        timezone: r.timezone,
+        paused: r.paused === 1,
+        nextRuns:
+          r.paused === 1
+            ? []
+            : upcoming(r.schedule, r.timezone, Math.max(now, (r.next_at ?? now) - 1), count).map((t) =>
+                new Date(t).toISOString(),
+              ),
+        lastRun:
+          r.last_scheduled_at === null
+            ? null
+            : {
+                scheduledAt: isoTime(r.last_scheduled_at),
+                finishedAt: isoTime(r.last_finished_at),
+                outcome: r.last_outcome,
+                error: r.last_error,
+                durationMs: r.last_duration_ms,
+              },
+      }));
   }
 
   async leadership() {
     const alarm = await this.ctx.storage.getAlarm();
     const pending = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM dispatch WHERE state != 'sent'").one().n;
-    return { ...(await this.lead.view()), nextAlarm: iso(alarm), jobs: this.jobs().length, dispatchBacklog: pending };
+    return {
+      ...(await this.lead.view()),
+      nextAlarm: isoTime(alarm),
+      jobs: this.jobs().length,
+      dispatchBacklog: pending,
+    };
   }
 
   /** Gives the lease up; the next tick (armed at once) takes a new lease with a larger fencing token. */

@@ -13,7 +13,9 @@ export class ScriptDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.window = new SendWindow(ctx.storage.sql);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS fencing (id INTEGER PRIMARY KEY CHECK (id = 1), max_token INTEGER NOT NULL)");
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS fencing (id INTEGER PRIMARY KEY CHECK (id = 1), max_token INTEGER NOT NULL)",
+    );
     this.log = new RunLog(ctx.storage.sql);
   }
 
@@ -21,19 +23,31 @@ export class ScriptDO extends DurableObject<Env> {
    * Takes a run for `runKey`: skipped when it already ended (or was dispatched by a deposed cron leader), deferred
    * while another consumer holds its lease or the rate window is full, otherwise started under a lease.
    */
-  claim(runKey: string, info: RunInfo, limit: number, windowMs: number, leaseMs: number, fencingToken?: number): SlotAnswer {
+  claim(
+    runKey: string,
+    info: RunInfo,
+    limit: number,
+    windowMs: number,
+    leaseMs: number,
+    fencingToken?: number,
+  ): SlotAnswer {
     const sql = this.ctx.storage.sql;
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {
       const row = this.log.get(runKey);
       if (row && row.status !== "running" && row.status !== "retrying") return { skip: `already ${row.status}` };
-      if (row && row.status === "running" && (row.lease_until ?? 0) > now) return { go: false as const, waitMs: row.lease_until! - now };
+      if (row && row.status === "running" && (row.lease_until ?? 0) > now)
+        return { go: false as const, waitMs: row.lease_until! - now };
       // A duplicate of an earlier attempt's message arriving while a later retry is scheduled is stale.
-      if (row && row.status === "retrying" && info.attempt <= row.attempts) return { skip: `attempt ${info.attempt} superseded` };
+      if (row && row.status === "retrying" && info.attempt <= row.attempts)
+        return { skip: `attempt ${info.attempt} superseded` };
       if (fencingToken !== undefined) {
         const max = sql.exec<{ max_token: number }>("SELECT max_token FROM fencing").toArray()[0]?.max_token ?? 0;
         if (fencingToken < max) return { skip: `dispatched under fencing token ${fencingToken}, older than ${max}` };
-        sql.exec("INSERT INTO fencing (id, max_token) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET max_token = excluded.max_token", fencingToken);
+        sql.exec(
+          "INSERT INTO fencing (id, max_token) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET max_token = excluded.max_token",
+          fencingToken,
+        );
       }
       const taken = this.window.take(now, limit, windowMs, leaseMs);
       if ("waitMs" in taken) return { go: false as const, waitMs: taken.waitMs };

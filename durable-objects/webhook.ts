@@ -30,8 +30,15 @@ export class WebhookDO extends DurableObject<Env> {
   }
 
   /** `acquire` for the deliveries of one queue batch, in one transaction. */
-  acquireMany(requests: Array<{ deliveryId: string; generation: number }>, limit: number, windowMs: number, timeoutMs: number): SlotAnswer[] {
-    return this.ctx.storage.transactionSync(() => requests.map((r) => this.acquire(r.deliveryId, r.generation, limit, windowMs, timeoutMs)));
+  acquireMany(
+    requests: Array<{ deliveryId: string; generation: number }>,
+    limit: number,
+    windowMs: number,
+    timeoutMs: number,
+  ): SlotAnswer[] {
+    return this.ctx.storage.transactionSync(() =>
+      requests.map((r) => this.acquire(r.deliveryId, r.generation, limit, windowMs, timeoutMs)),
+    );
   }
 
   /** `record` for the attempts of one queue batch, in one transaction. */

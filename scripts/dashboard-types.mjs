@@ -16,9 +16,25 @@ async function main() {
   mkdirSync("dashboard/dist", { recursive: true });
   const port = await freePort();
   const inspector = await freePort();
-  const child = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--show-interactive-dev-session=false"], {
-    detached: true, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
+  const child = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
   try {
     const deadline = Date.now() + 90_000;
     for (;;) {

@@ -84,14 +84,16 @@ function report(tenant, result) {
   if (opts.json) return console.log(JSON.stringify({ tenant, ...result }));
   const where = `${tenant ?? "(token's tenant)"}/${result.database}`;
   if (command === "status") {
-    for (const s of result.status) console.log(`${where}  ${s.state.padEnd(8)} ${s.id}${s.appliedAt ? `  (applied ${s.appliedAt})` : ""}`);
+    for (const s of result.status)
+      console.log(`${where}  ${s.state.padEnd(8)} ${s.id}${s.appliedAt ? `  (applied ${s.appliedAt})` : ""}`);
     if (result.status.length === 0) console.log(`${where}  no migrations`);
     return;
   }
   if (result.steps.length === 0) console.log(`${where}  nothing to ${command === "down" ? "revert" : "apply"}`);
   for (const s of result.steps) {
     console.log(`${where}  ${result.dryRun ? "would run" : "ran"} ${s.id} ${s.direction}() in ${s.durationMs} ms`);
-    for (const p of s.plan ?? []) console.log(`    ${p.op} ${p.collection}${p.documents !== undefined ? `: ${p.documents} documents` : ""}`);
+    for (const p of s.plan ?? [])
+      console.log(`    ${p.op} ${p.collection}${p.documents !== undefined ? `: ${p.documents} documents` : ""}`);
   }
 }
 

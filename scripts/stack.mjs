@@ -22,14 +22,21 @@ export async function startStack(extraArgs = []) {
   const inspector = await freePort();
   // Each stack keeps its state apart, so suites that run side by side never share Durable Object storage.
   const persist = mkdtempSync(join(tmpdir(), "docflare-stack-"));
-  const child = spawn("npm", ["start", "--", "--inspector-port", String(inspector), "--persist-to", persist, ...extraArgs], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
+  const child = spawn(
+    "npm",
+    ["start", "--", "--inspector-port", String(inspector), "--persist-to", persist, ...extraArgs],
+    {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
   let output = "";
   const { base, admin } = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not announce itself:\n${output.slice(-2000)}`)), 100_000);
+    const timer = setTimeout(
+      () => reject(new Error(`npm start did not announce itself:\n${output.slice(-2000)}`)),
+      100_000,
+    );
     const onData = (d) => {
       output += d;
       const token = /Admin token \(development\): (\S+)/.exec(output);

@@ -29,19 +29,44 @@ if (!token) {
 }
 
 if (dashboardStale()) {
-  const build = spawnSync("npx", ["vite", "build", "--config", "dashboard/vite.config.ts", "--logLevel", "warn"], { stdio: "inherit" });
+  const build = spawnSync("npx", ["vite", "build", "--config", "dashboard/vite.config.ts", "--logLevel", "warn"], {
+    stdio: "inherit",
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
 const url = `http://127.0.0.1:${port}`;
 // STORE_BACKEND=mongodb MONGODB_URI=... npm start runs the MongoDB gateway Worker beside the API, as deployed.
-const mongodb = process.env.STORE_BACKEND === "mongodb"
-  ? ["-c", "wrangler.jsonc", "-c", "wrangler.mongodb.jsonc", "--var", "STORE_BACKEND:mongodb", "--var", `MONGODB_URI:${process.env.MONGODB_URI ?? ""}`]
-  : [];
-const child = spawn("wrangler", ["dev", ...mongodb, "--ip", "127.0.0.1", "--port", port, "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
-  stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-});
+const mongodb =
+  process.env.STORE_BACKEND === "mongodb"
+    ? [
+        "-c",
+        "wrangler.jsonc",
+        "-c",
+        "wrangler.mongodb.jsonc",
+        "--var",
+        "STORE_BACKEND:mongodb",
+        "--var",
+        `MONGODB_URI:${process.env.MONGODB_URI ?? ""}`,
+      ]
+    : [];
+const child = spawn(
+  "wrangler",
+  [
+    "dev",
+    ...mongodb,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    port,
+    "--show-interactive-dev-session=false",
+    ...process.argv.slice(2),
+  ],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  },
+);
 let announced = false;
 child.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);

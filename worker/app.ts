@@ -29,7 +29,6 @@ import oidc from "./routes/oidc";
 import { specRoutes } from "./routes/spec";
 import { registerDataApiPaths } from "./openapi/data-api-paths";
 
-
 /** The HTTP API: every resource app mounted with its middleware. worker/index.ts exports it with the other handlers. */
 const app = resourceApp();
 
@@ -44,7 +43,15 @@ app.use("*", (c, next) => {
       origins,
       handler: cors({
         origin: origins ? origins.split(",").map((o) => o.trim()) : [],
-        allowHeaders: ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Docflare-Tenant", "X-Docflare-Database", "X-Request-Id"],
+        allowHeaders: [
+          "Authorization",
+          "Content-Type",
+          "If-Match",
+          "If-None-Match",
+          "X-Docflare-Tenant",
+          "X-Docflare-Database",
+          "X-Request-Id",
+        ],
         exposeHeaders: ["ETag", "Location", "Link", "X-Request-Id"],
         maxAge: 600,
         // The dashboard's refresh cookie crosses origins when it is hosted on Pages; only the listed origins get this.
@@ -56,14 +63,41 @@ app.use("*", (c, next) => {
 });
 const authenticateApi = authenticate();
 // Sign-in routes are public (they take a password or a refresh token); /api/auth/me and /logout-all authenticate themselves.
-app.use("/api/*", async (c, next) => (c.req.path === "/api/docs" || c.req.path.startsWith("/api/auth/") ? next() : authenticateApi(c, next)));
+app.use("/api/*", async (c, next) =>
+  c.req.path === "/api/docs" || c.req.path.startsWith("/api/auth/") ? next() : authenticateApi(c, next),
+);
 const controlBody = bodyGuard(LIMITS.maxControlBodyBytes);
 // A migration run carries its files, so it may be as large as a data request.
 app.use("/api/migrations/*", bodyGuard(LIMITS.maxBodyBytes));
-for (const path of ["/api/auth/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/databases/*", "/api/management/*", "/api/keys/*", "/api/webhooks/*", "/api/locks/*", "/api/scripts/*", "/api/cluster/*"]) {
+for (const path of [
+  "/api/auth/*",
+  "/api/users/*",
+  "/api/roles/*",
+  "/api/oidc/*",
+  "/api/quotas/*",
+  "/api/databases/*",
+  "/api/management/*",
+  "/api/keys/*",
+  "/api/webhooks/*",
+  "/api/locks/*",
+  "/api/scripts/*",
+  "/api/cluster/*",
+]) {
   app.use(path, controlBody);
 }
-for (const path of ["/api/keys/*", "/api/users/*", "/api/roles/*", "/api/oidc/*", "/api/quotas/*", "/api/databases/*", "/api/migrations/*", "/api/management/*", "/api/webhooks/*", "/api/scripts/*", "/api/auth/signing-keys/*"]) {
+for (const path of [
+  "/api/keys/*",
+  "/api/users/*",
+  "/api/roles/*",
+  "/api/oidc/*",
+  "/api/quotas/*",
+  "/api/databases/*",
+  "/api/migrations/*",
+  "/api/management/*",
+  "/api/webhooks/*",
+  "/api/scripts/*",
+  "/api/auth/signing-keys/*",
+]) {
   app.use(path, auditChanges);
 }
 app.onError(onError);

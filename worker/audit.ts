@@ -26,7 +26,10 @@ export async function recordAudit(env: Env, tenant: string, entry: AuditEntry): 
 }
 
 export function clientOf(c: Context<AppEnv>): { client: string | null; userAgent: string | null } {
-  return { client: c.req.header("cf-connecting-ip") ?? null, userAgent: c.req.header("user-agent")?.slice(0, 300) ?? null };
+  return {
+    client: c.req.header("cf-connecting-ip") ?? null,
+    userAgent: c.req.header("user-agent")?.slice(0, 300) ?? null,
+  };
 }
 
 /**
@@ -41,7 +44,12 @@ export const auditChanges: MiddlewareHandler<AppEnv> = async (c, next) => {
   const params = c.req.param() as Record<string, string>;
   const target = params.id ?? params.name ?? params.index ?? null;
   await recordAudit(c.env, principal.tenant, {
-    actor: actorOf(principal), ...clientOf(c), action: `${c.req.method} ${c.req.routePath}`, target,
-    status: c.res.status, code: c.get("errorCode") ?? null, details: Object.keys(params).length ? params : null,
+    actor: actorOf(principal),
+    ...clientOf(c),
+    action: `${c.req.method} ${c.req.routePath}`,
+    target,
+    status: c.res.status,
+    code: c.get("errorCode") ?? null,
+    details: Object.keys(params).length ? params : null,
   });
 };

@@ -12,7 +12,12 @@ export function wantsCanonical(c: Context): boolean {
 }
 
 /** Sends BSON values as relaxed EJSON (plain JSON), or canonical EJSON when the client asks for application/ejson. */
-export function send(c: Context<AppEnv>, value: unknown, status: ContentfulStatusCode = 200, headers: Record<string, string> = {}): Response {
+export function send(
+  c: Context<AppEnv>,
+  value: unknown,
+  status: ContentfulStatusCode = 200,
+  headers: Record<string, string> = {},
+): Response {
   const canonical = wantsCanonical(c);
   return c.body(JSON.stringify(toJson(value, canonical)), status, {
     "Content-Type": canonical ? "application/ejson" : "application/json; charset=UTF-8",
@@ -24,7 +29,11 @@ export function send(c: Context<AppEnv>, value: unknown, status: ContentfulStatu
  * A JSON text that is already relaxed EJSON (stored documents, pages), sent as it is. Built as a plain Response:
  * Hono's c.body() with several headers makes a Headers object and the Response then copies it.
  */
-export function sendJsonText(text: string, status: ContentfulStatusCode = 200, headers: Record<string, string> = {}): Response {
+export function sendJsonText(
+  text: string,
+  status: ContentfulStatusCode = 200,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(text, { status, headers: { "Content-Type": "application/json; charset=UTF-8", ...headers } });
 }
 
@@ -34,8 +43,10 @@ export async function readBody(c: Context<AppEnv>): Promise<unknown> {
     throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json or application/ejson");
   }
   const length = Number(c.req.header("content-length") ?? 0);
-  if (length > LIMITS.maxBodyBytes) throw new AppError(413, "BODY_TOO_LARGE", `request body exceeds ${LIMITS.maxBodyBytes} bytes`);
+  if (length > LIMITS.maxBodyBytes)
+    throw new AppError(413, "BODY_TOO_LARGE", `request body exceeds ${LIMITS.maxBodyBytes} bytes`);
   const text = decodeUtf8(await c.req.arrayBuffer());
-  if (text.length > LIMITS.maxBodyBytes) throw new AppError(413, "BODY_TOO_LARGE", `request body exceeds ${LIMITS.maxBodyBytes} bytes`);
+  if (text.length > LIMITS.maxBodyBytes)
+    throw new AppError(413, "BODY_TOO_LARGE", `request body exceeds ${LIMITS.maxBodyBytes} bytes`);
   return parseBody(text);
 }

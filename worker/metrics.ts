@@ -17,8 +17,17 @@ const DURATION_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
 
 export function recordRequest(method: string, status: number, durationMs: number, errorCode?: string): void {
   isolateMetrics.inc("docflare_http_requests_total", "HTTP requests served", { method, status: String(status) });
-  if (status >= 400) isolateMetrics.inc("docflare_http_errors_total", "HTTP error responses by code", { code: errorCode ?? String(status) });
-  isolateMetrics.observe("docflare_http_request_duration_ms", "HTTP request duration", DURATION_BUCKETS, {}, durationMs);
+  if (status >= 400)
+    isolateMetrics.inc("docflare_http_errors_total", "HTTP error responses by code", {
+      code: errorCode ?? String(status),
+    });
+  isolateMetrics.observe(
+    "docflare_http_request_duration_ms",
+    "HTTP request duration",
+    DURATION_BUCKETS,
+    {},
+    durationMs,
+  );
 }
 
 export function recordScriptRun(outcome: string, durationMs: number): void {
@@ -27,6 +36,15 @@ export function recordScriptRun(outcome: string, durationMs: number): void {
 }
 
 export function recordDelivery(outcome: string, latencyMs: number | null): void {
-  isolateMetrics.inc("docflare_webhook_deliveries_total", "Webhook delivery attempts made in this isolate", { outcome });
-  if (latencyMs !== null) isolateMetrics.observe("docflare_webhook_delivery_duration_ms", "Webhook request duration", DURATION_BUCKETS, {}, latencyMs);
+  isolateMetrics.inc("docflare_webhook_deliveries_total", "Webhook delivery attempts made in this isolate", {
+    outcome,
+  });
+  if (latencyMs !== null)
+    isolateMetrics.observe(
+      "docflare_webhook_delivery_duration_ms",
+      "Webhook request duration",
+      DURATION_BUCKETS,
+      {},
+      latencyMs,
+    );
 }

@@ -15,19 +15,27 @@ export class MinimalDO extends DurableObject<Env> {
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, doc TEXT NOT NULL)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS items (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL)");
     ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS items_price ON items (json_extract(doc, '$.price'))");
-    ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS items_cat ON items (json_extract(doc, '$.category'), json_extract(doc, '$.price') DESC)");
+    ctx.storage.sql.exec(
+      "CREATE INDEX IF NOT EXISTS items_cat ON items (json_extract(doc, '$.category'), json_extract(doc, '$.price') DESC)",
+    );
   }
   eqpage(category: string): string {
     const docs = this.ctx.storage.sql
-      .exec<{ doc: string }>(category.startsWith("x")
-        ? "SELECT doc FROM items WHERE seq IN (SELECT seq FROM items WHERE json_extract(doc, '$.category') = ? ORDER BY seq LIMIT 21) ORDER BY seq"
-        : "SELECT doc FROM items WHERE json_extract(doc, '$.category') = ? ORDER BY seq LIMIT 21", category.replace(/^x/, ""))
+      .exec<{ doc: string }>(
+        category.startsWith("x")
+          ? "SELECT doc FROM items WHERE seq IN (SELECT seq FROM items WHERE json_extract(doc, '$.category') = ? ORDER BY seq LIMIT 21) ORDER BY seq"
+          : "SELECT doc FROM items WHERE json_extract(doc, '$.category') = ? ORDER BY seq LIMIT 21",
+        category.replace(/^x/, ""),
+      )
       .toArray();
     return `[${docs.map((r) => r.doc).join(",")}]`;
   }
   page(above: number): string {
     const docs = this.ctx.storage.sql
-      .exec<{ doc: string }>("SELECT doc FROM items WHERE json_extract(doc, '$.price') > ? ORDER BY json_extract(doc, '$.price'), seq LIMIT 20", above)
+      .exec<{ doc: string }>(
+        "SELECT doc FROM items WHERE json_extract(doc, '$.price') > ? ORDER BY json_extract(doc, '$.price'), seq LIMIT 20",
+        above,
+      )
       .toArray();
     return `[${docs.map((r) => r.doc).join(",")}]`;
   }
@@ -41,7 +49,11 @@ export class MinimalDO extends DurableObject<Env> {
   seed(count: number): number {
     this.ctx.storage.transactionSync(() => {
       for (let i = 0; i < count; i++) {
-        this.ctx.storage.sql.exec("INSERT OR IGNORE INTO t (id, doc) VALUES (?, ?)", `k${i}`, JSON.stringify({ _id: `k${i}`, n: i }));
+        this.ctx.storage.sql.exec(
+          "INSERT OR IGNORE INTO t (id, doc) VALUES (?, ?)",
+          `k${i}`,
+          JSON.stringify({ _id: `k${i}`, n: i }),
+        );
         const item = { _id: i, sku: `s${i}`, category: `c${i % 1000}`, price: i % 997, name: `item ${i}` };
         this.ctx.storage.sql.exec("INSERT OR IGNORE INTO items (seq, doc) VALUES (?, ?)", i + 1, JSON.stringify(item));
       }
@@ -60,9 +72,17 @@ export default {
       await stub.insert(crypto.randomUUID(), body);
       return Response.json({ ok: true }, { status: 201 });
     }
-    if (url.pathname === "/eqpage") return new Response(await stub.eqpage(String(url.searchParams.get("c"))), { headers: { "Content-Type": "application/json" } });
-    if (url.pathname === "/page") return new Response(await stub.page(Number(url.searchParams.get("gt"))), { headers: { "Content-Type": "application/json" } });
+    if (url.pathname === "/eqpage")
+      return new Response(await stub.eqpage(String(url.searchParams.get("c"))), {
+        headers: { "Content-Type": "application/json" },
+      });
+    if (url.pathname === "/page")
+      return new Response(await stub.page(Number(url.searchParams.get("gt"))), {
+        headers: { "Content-Type": "application/json" },
+      });
     const doc = await stub.read(url.pathname.slice(1));
-    return doc ? new Response(doc, { headers: { "Content-Type": "application/json" } }) : Response.json({ error: "not found" }, { status: 404 });
+    return doc
+      ? new Response(doc, { headers: { "Content-Type": "application/json" } })
+      : Response.json({ error: "not found" }, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;

@@ -11,7 +11,10 @@ export class DirectDO extends DurableObject<Env> {
   private client?: MongoClient;
   async read(uri: string, id: number): Promise<string | null> {
     this.client ??= new MongoClient(uri, { maxPoolSize: 10 });
-    const doc = await this.client.db("docflare_bench_main").collection("items").findOne({ _id: id as never });
+    const doc = await this.client
+      .db("docflare_bench_main")
+      .collection("items")
+      .findOne({ _id: id as never });
     return doc ? JSON.stringify(doc) : null;
   }
 }
@@ -20,6 +23,8 @@ export default {
   async fetch(req: Request, env: Env): Promise<Response> {
     const id = Number(new URL(req.url).pathname.slice(2));
     const doc = await env.DIRECT.get(env.DIRECT.idFromName("bench")).read(env.MONGODB_URI, id);
-    return doc ? new Response(doc, { headers: { "Content-Type": "application/json" } }) : Response.json({ error: "not found" }, { status: 404 });
+    return doc
+      ? new Response(doc, { headers: { "Content-Type": "application/json" } })
+      : Response.json({ error: "not found" }, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;

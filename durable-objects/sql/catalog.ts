@@ -51,7 +51,12 @@ export class Catalog {
   constructor(private sql: SqlStorage) {
     for (const stmt of CATALOG_SCHEMA) sql.exec(stmt);
     // Text indexes keep their fields, weights and language here.
-    if (!sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('_indexes')").toArray().some((c) => c.name === "options")) {
+    if (
+      !sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('_indexes')")
+        .toArray()
+        .some((c) => c.name === "options")
+    ) {
       sql.exec("ALTER TABLE _indexes ADD COLUMN options TEXT");
     }
     this.texts = new TextIndexes(sql);
@@ -76,7 +81,14 @@ export class Catalog {
     let meta: CollectionMeta | null = null;
     if (row) {
       const all = this.sql
-        .exec<{ name: string; keys: string; is_unique: number; usable: number; sql_name: string; options: string | null }>(
+        .exec<{
+          name: string;
+          keys: string;
+          is_unique: number;
+          usable: number;
+          sql_name: string;
+          options: string | null;
+        }>(
           "SELECT name, keys, is_unique, usable, sql_name, options FROM _indexes WHERE collection = ? ORDER BY rowid",
           name,
         )
@@ -89,8 +101,23 @@ export class Catalog {
         validator: row.validator ? compileValidator(JSON.parse(row.validator)) : null,
         indexes: all
           .filter((r) => r.options === null)
-          .map((r) => ({ name: r.name, keys: JSON.parse(r.keys), unique: !!r.is_unique, usable: !!r.usable, sqlName: r.sql_name })),
-        ...(textRow ? { text: { name: textRow.name, sqlName: textRow.sql_name, keys: JSON.parse(textRow.keys), ...JSON.parse(textRow.options!) } } : {}),
+          .map((r) => ({
+            name: r.name,
+            keys: JSON.parse(r.keys),
+            unique: !!r.is_unique,
+            usable: !!r.usable,
+            sqlName: r.sql_name,
+          })),
+        ...(textRow
+          ? {
+              text: {
+                name: textRow.name,
+                sqlName: textRow.sql_name,
+                keys: JSON.parse(textRow.keys),
+                ...JSON.parse(textRow.options!),
+              },
+            }
+          : {}),
       };
     }
     this.cache.set(name, meta);
@@ -98,7 +125,10 @@ export class Catalog {
   }
 
   names(): string[] {
-    return this.sql.exec<{ name: string }>("SELECT name FROM _collections ORDER BY name").toArray().map((r) => r.name);
+    return this.sql
+      .exec<{ name: string }>("SELECT name FROM _collections ORDER BY name")
+      .toArray()
+      .map((r) => r.name);
   }
 
   /** Writes create collections, as in MongoDB. */
@@ -111,7 +141,13 @@ export class Catalog {
     this.sql.exec(
       `CREATE TABLE ${table} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id_key TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)`,
     );
-    this.sql.exec("INSERT INTO _collections (name, tbl, validator, created_at) VALUES (?, ?, ?, ?)", name, table, validatorJson, Date.now());
+    this.sql.exec(
+      "INSERT INTO _collections (name, tbl, validator, created_at) VALUES (?, ?, ?, ?)",
+      name,
+      table,
+      validatorJson,
+      Date.now(),
+    );
     this.cache.delete(name);
     return this.get(name)!;
   }
@@ -120,7 +156,11 @@ export class Catalog {
   setValidator(name: string, validator: unknown | null): boolean {
     if (!this.get(name)) return false;
     if (validator !== null) compileValidator(validator);
-    this.sql.exec("UPDATE _collections SET validator = ? WHERE name = ?", validator === null ? null : JSON.stringify(validator), name);
+    this.sql.exec(
+      "UPDATE _collections SET validator = ? WHERE name = ?",
+      validator === null ? null : JSON.stringify(validator),
+      name,
+    );
     this.cache.delete(name);
     return true;
   }
@@ -143,33 +183,64 @@ export class Catalog {
 
   private createTextIndex(collection: string, keys: IndexKeys, options: IndexOptions): IndexSpec {
     const text = textIndexOptions(keys, options.weights, options.default_language);
-    for (const f of text.fields) if (f !== "$**" && !validIndexField(f)) throw badRequest("INVALID_INDEX", `index field "${f}" is not a valid path`, { field: f });
+    for (const f of text.fields)
+      if (f !== "$**" && !validIndexField(f))
+        throw badRequest("INVALID_INDEX", `index field "${f}" is not a valid path`, { field: f });
     if (options.unique) throw badRequest("INVALID_INDEX", "a text index cannot be unique");
     const name = options.name ?? text.fields.map((f) => `${f}_text`).join("_");
     const meta = this.ensure(collection);
-    const spec: IndexSpec = { name, keys, unique: false, weights: Object.fromEntries(text.fields.map((f, i) => [f, text.weights[i]])), default_language: text.language };
+    const spec: IndexSpec = {
+      name,
+      keys,
+      unique: false,
+      weights: Object.fromEntries(text.fields.map((f, i) => [f, text.weights[i]])),
+      default_language: text.language,
+    };
     if (meta.text) {
-      const same = meta.text.name === name && JSON.stringify(meta.text.fields) === JSON.stringify(text.fields) && JSON.stringify(meta.text.weights) === JSON.stringify(text.weights) && meta.text.language === text.language;
+      const same =
+        meta.text.name === name &&
+        JSON.stringify(meta.text.fields) === JSON.stringify(text.fields) &&
+        JSON.stringify(meta.text.weights) === JSON.stringify(text.weights) &&
+        meta.text.language === text.language;
       if (same) return spec;
-      throw new AppError(409, "INDEX_CONFLICT", `the collection already has a text index ("${meta.text.name}"); a collection has at most one`, { index: meta.text.name });
+      throw new AppError(
+        409,
+        "INDEX_CONFLICT",
+        `the collection already has a text index ("${meta.text.name}"); a collection has at most one`,
+        { index: meta.text.name },
+      );
     }
-    if (meta.indexes.some((i) => i.name === name)) throw new AppError(409, "INDEX_CONFLICT", `an index named "${name}" already exists with different options`, { index: name });
+    if (meta.indexes.some((i) => i.name === name))
+      throw new AppError(409, "INDEX_CONFLICT", `an index named "${name}" already exists with different options`, {
+        index: name,
+      });
     const sqlName = `ft_${this.next("index")}`;
     this.texts.create({ ...text, name, sqlName, keys: keys as Record<string, "text"> }, meta.table);
     this.sql.exec(
       "INSERT INTO _indexes (collection, name, keys, is_unique, usable, sql_name, options) VALUES (?, ?, ?, 0, 1, ?, ?)",
-      collection, name, JSON.stringify(keys), sqlName, JSON.stringify(text),
+      collection,
+      name,
+      JSON.stringify(keys),
+      sqlName,
+      JSON.stringify(text),
     );
     this.cache.delete(collection);
     return spec;
   }
 
-  private createFieldIndex(collection: string, keys: Record<string, 1 | -1>, unique: boolean, requestedName?: string): IndexSpec {
+  private createFieldIndex(
+    collection: string,
+    keys: Record<string, 1 | -1>,
+    unique: boolean,
+    requestedName?: string,
+  ): IndexSpec {
     const fields = Object.entries(keys);
     if (fields.length === 0) throw badRequest("INVALID_INDEX", "index keys must name at least one field");
     for (const [field, dir] of fields) {
-      if (!validIndexField(field)) throw badRequest("INVALID_INDEX", `index field "${field}" is not a valid path`, { field });
-      if (dir !== 1 && dir !== -1) throw badRequest("INVALID_INDEX", `index direction for "${field}" must be 1 or -1`, { field });
+      if (!validIndexField(field))
+        throw badRequest("INVALID_INDEX", `index field "${field}" is not a valid path`, { field });
+      if (dir !== 1 && dir !== -1)
+        throw badRequest("INVALID_INDEX", `index direction for "${field}" must be 1 or -1`, { field });
     }
     const name = requestedName ?? fields.map(([f, d]) => `${f}_${d}`).join("_");
     if (name === "_id_") throw badRequest("INVALID_INDEX", "the _id index already exists and cannot be redefined");
@@ -177,7 +248,9 @@ export class Catalog {
     const same = meta.indexes.find((i) => i.name === name);
     if (same) {
       if (JSON.stringify(same.keys) === JSON.stringify(keys) && same.unique === unique) return { name, keys, unique };
-      throw new AppError(409, "INDEX_CONFLICT", `an index named "${name}" already exists with different options`, { index: name });
+      throw new AppError(409, "INDEX_CONFLICT", `an index named "${name}" already exists with different options`, {
+        index: name,
+      });
     }
     if (meta.indexes.length >= LIMITS.maxIndexesPerCollection) {
       throw badRequest("TOO_MANY_INDEXES", `a collection may have at most ${LIMITS.maxIndexesPerCollection} indexes`);
@@ -188,7 +261,12 @@ export class Catalog {
       this.sql.exec(`CREATE ${unique ? "UNIQUE " : ""}INDEX ${sqlName} ON ${meta.table} (${columns})`);
     } catch (err) {
       if (String(err).includes("UNIQUE")) {
-        throw new AppError(409, "DUPLICATE_KEY", `cannot build unique index "${name}": existing documents share a key`, { index: name });
+        throw new AppError(
+          409,
+          "DUPLICATE_KEY",
+          `cannot build unique index "${name}": existing documents share a key`,
+          { index: name },
+        );
       }
       throw err;
     }
@@ -202,7 +280,12 @@ export class Catalog {
     }
     this.sql.exec(
       "INSERT INTO _indexes (collection, name, keys, is_unique, usable, sql_name) VALUES (?, ?, ?, ?, ?, ?)",
-      collection, name, JSON.stringify(keys), unique ? 1 : 0, usable, sqlName,
+      collection,
+      name,
+      JSON.stringify(keys),
+      unique ? 1 : 0,
+      usable,
+      sqlName,
     );
     this.cache.delete(collection);
     return { name, keys, unique };

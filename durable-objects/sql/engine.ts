@@ -9,13 +9,29 @@ import { LIMITS } from "../../worker/lib/limits";
 import { charge } from "../../worker/lib/budget";
 import { checkDocument } from "../../worker/lib/query-policy";
 import {
-  applyUpdate, compareValues, ensureId, matcher, project, runPipeline, sortKeys, sortValues, upsertSeed,
+  applyUpdate,
+  compareValues,
+  ensureId,
+  matcher,
+  project,
+  runPipeline,
+  sortKeys,
+  sortValues,
+  upsertSeed,
 } from "../../worker/lib/doc-ops";
 import { resolve } from "mingo/util";
 import type { FindQuery, UpdateResult, WriteOptions } from "../../worker/store/types";
 import { sqlExpr, type Catalog, type CollectionMeta } from "./catalog";
 import type { TextPage } from "../../worker/lib/text-page";
-import { SCORE_FIELD, exactMatch, extractText, indexedText, metaFields, parseSearch, type TextQuery } from "../../worker/lib/text-search";
+import {
+  SCORE_FIELD,
+  exactMatch,
+  extractText,
+  indexedText,
+  metaFields,
+  parseSearch,
+  type TextQuery,
+} from "../../worker/lib/text-search";
 
 /** Only filters with these keys can hold a $text (where it is refused when nested); others skip the extraction. */
 const mayHoldText = (filter: Doc) => "$text" in filter || "$and" in filter || "$or" in filter || "$nor" in filter;
@@ -24,7 +40,11 @@ const mayHoldText = (filter: Doc) => "$text" in filter || "$and" in filter || "$
 class Row {
   /** The BM25 score, for rows a $text query found. */
   score?: number;
-  constructor(readonly seq: number, readonly text: string, private parsed?: Doc) {}
+  constructor(
+    readonly seq: number,
+    readonly text: string,
+    private parsed?: Doc,
+  ) {}
   get doc(): Doc {
     return (this.parsed ??= parseEjson(this.text) as Doc);
   }
@@ -47,10 +67,15 @@ function serialize(doc: Doc): string {
   const text = stringify(doc);
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > LIMITS.maxDocumentBytes) {
-    throw new AppError(413, "DOCUMENT_TOO_LARGE", `document is ${bytes} bytes; the limit is ${LIMITS.maxDocumentBytes} bytes`, {
-      size: bytes,
-      limit: LIMITS.maxDocumentBytes,
-    });
+    throw new AppError(
+      413,
+      "DOCUMENT_TOO_LARGE",
+      `document is ${bytes} bytes; the limit is ${LIMITS.maxDocumentBytes} bytes`,
+      {
+        size: bytes,
+        limit: LIMITS.maxDocumentBytes,
+      },
+    );
   }
   return text;
 }
@@ -61,10 +86,15 @@ function duplicateKey(err: unknown, meta: CollectionMeta): never {
   if (!text.includes("UNIQUE constraint failed")) throw err;
   const index = meta.indexes.find((i) => new RegExp(`\\b${i.sqlName}\\b`).test(text));
   const name = index ? index.name : "_id_";
-  throw new AppError(409, "DUPLICATE_KEY", `duplicate key: a document with the same ${index ? `key for index "${name}"` : "_id"} already exists`, {
-    index: name,
-    collection: meta.name,
-  });
+  throw new AppError(
+    409,
+    "DUPLICATE_KEY",
+    `duplicate key: a document with the same ${index ? `key for index "${name}"` : "_id"} already exists`,
+    {
+      index: name,
+      collection: meta.name,
+    },
+  );
 }
 
 /** The field a $text stage's score travels in through a pipeline; removed again at its end. */
@@ -76,7 +106,8 @@ function withScoreRefs(value: unknown): unknown {
   if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return value;
   const entries = Object.entries(value as Doc);
   if (entries.length === 1 && entries[0][0] === "$meta") {
-    if (entries[0][1] !== "textScore") throw badRequest("INVALID_PIPELINE", `$meta "${String(entries[0][1])}" is not supported; use "textScore"`);
+    if (entries[0][1] !== "textScore")
+      throw badRequest("INVALID_PIPELINE", `$meta "${String(entries[0][1])}" is not supported; use "textScore"`);
     return `$${TEXT_SCORE_VAR}`;
   }
   return Object.fromEntries(entries.map(([k, v]) => [k, withScoreRefs(v)]));
@@ -85,13 +116,22 @@ function withScoreRefs(value: unknown): unknown {
 /** A stage with its score references resolved; a $sort on the score sorts the carried field, best first. */
 function scoreStage(stage: Doc): Doc {
   if (stage.$sort && typeof stage.$sort === "object") {
-    return { $sort: Object.fromEntries(Object.entries(stage.$sort as Doc).map(([k, v]) => (v !== null && typeof v === "object" ? [TEXT_SCORE_VAR, -1] : [k, v]))) };
+    return {
+      $sort: Object.fromEntries(
+        Object.entries(stage.$sort as Doc).map(([k, v]) =>
+          v !== null && typeof v === "object" ? [TEXT_SCORE_VAR, -1] : [k, v],
+        ),
+      ),
+    };
   }
   return withScoreRefs(stage) as Doc;
 }
 
 export class Engine {
-  constructor(private sql: SqlStorage, private catalog: Catalog) {}
+  constructor(
+    private sql: SqlStorage,
+    private catalog: Catalog,
+  ) {}
 
   /** The WHERE clauses of a plan (after `afterSeq` in insertion order). */
   private where(plan: Plan, afterSeq: number): { clauses: string[]; params: unknown[] } {
@@ -118,7 +158,10 @@ export class Engine {
         clauses.push(clause);
         params.push(...values);
       }
-      if (p.guard) clauses.push(`json_type(doc, '${jsonPath(p.field).replace(/'/g, "''")}') IN (${p.types.map((t) => `'${t}'`).join(", ")})`);
+      if (p.guard)
+        clauses.push(
+          `json_type(doc, '${jsonPath(p.field).replace(/'/g, "''")}') IN (${p.types.map((t) => `'${t}'`).join(", ")})`,
+        );
     }
     return { clauses, params };
   }
@@ -128,11 +171,18 @@ export class Engine {
    * carries a LIMIT, so SQLite can stop early (or walk the table in order instead of sorting an index's matches): an
    * exact plan asks for `max` rows, any other reads in growing batches until the caller has what it needs.
    */
-  private *candidates(meta: CollectionMeta, plan: Plan, afterSeq = 0, max?: number): Generator<{ seq: number; text: string }> {
+  private *candidates(
+    meta: CollectionMeta,
+    plan: Plan,
+    afterSeq = 0,
+    max?: number,
+  ): Generator<{ seq: number; text: string }> {
     // One _id key matches at most one row (id_key is UNIQUE): no ordering or limit to plan for.
     if (plan.kind === "id" && plan.keys.length === 1) {
       const { clauses, params } = this.where(plan, afterSeq);
-      for (const [seq, text] of this.sql.exec(`SELECT seq, doc FROM ${meta.table} WHERE ${clauses.join(" AND ")}`, ...params).raw() as IterableIterator<[number, string]>) {
+      for (const [seq, text] of this.sql
+        .exec(`SELECT seq, doc FROM ${meta.table} WHERE ${clauses.join(" AND ")}`, ...params)
+        .raw() as IterableIterator<[number, string]>) {
         charge();
         yield { seq, text };
       }
@@ -150,9 +200,10 @@ export class Engine {
       const limit = whole ? "" : ` LIMIT ${batch}`;
       // An index's matches come in key order, so SQLite sorts them by seq; the sort then only needs the seqs, which the
       // index holds. Reading the documents after the LIMIT fetches a page's rows instead of every match's.
-      const sql = plan.kind === "index" && !whole
-        ? `SELECT seq, doc FROM ${meta.table} WHERE seq IN (SELECT seq FROM ${meta.table}${where} ORDER BY seq${limit}) ORDER BY seq`
-        : `SELECT seq, doc FROM ${meta.table}${where} ORDER BY seq${limit}`;
+      const sql =
+        plan.kind === "index" && !whole
+          ? `SELECT seq, doc FROM ${meta.table} WHERE seq IN (SELECT seq FROM ${meta.table}${where} ORDER BY seq${limit}) ORDER BY seq`
+          : `SELECT seq, doc FROM ${meta.table}${where} ORDER BY seq${limit}`;
       for (const [seq, text] of this.sql.exec(sql, ...params).raw() as IterableIterator<[number, string]>) {
         charge();
         n++;
@@ -166,7 +217,14 @@ export class Engine {
 
   /** `max` caps the rows read when the plan is exact (every candidate is a match); otherwise the caller stops early. */
   /** `planned`: the plan the caller already chose for this filter (a text query never has one). */
-  private *matches(meta: CollectionMeta, filter: Doc, afterSeq = 0, stats?: { examined: number; plan?: Plan | { kind: "text" } }, max?: number, planned?: Plan): Generator<Row> {
+  private *matches(
+    meta: CollectionMeta,
+    filter: Doc,
+    afterSeq = 0,
+    stats?: { examined: number; plan?: Plan | { kind: "text" } },
+    max?: number,
+    planned?: Plan,
+  ): Generator<Row> {
     if (!planned && mayHoldText(filter)) {
       const { text, rest } = extractText(filter);
       if (text) {
@@ -193,7 +251,13 @@ export class Engine {
   }
 
   /** Rows the text index finds, scored, then checked against the rest of the filter (and case or diacritics). */
-  private *textMatches(meta: CollectionMeta, text: TextQuery, rest: Doc, afterSeq: number, stats?: { examined: number }): Generator<Row> {
+  private *textMatches(
+    meta: CollectionMeta,
+    text: TextQuery,
+    rest: Doc,
+    afterSeq: number,
+    stats?: { examined: number },
+  ): Generator<Row> {
     const test = Object.keys(rest).length ? matcher(rest) : null;
     const parsed = parseSearch(text.search);
     const exact = text.caseSensitive || text.diacriticSensitive;
@@ -211,7 +275,10 @@ export class Engine {
    * A sort the index answers: one field, whose pushed condition admits one kind of value (numbers, or strings), in an
    * exact plan. SQLite then walks the index in order and stops at the page; ties go by insertion order.
    */
-  private indexOrder(plan: Plan, sort: Record<string, unknown> | undefined): { plan: Plan; field: string; dir: 1 | -1 } | null {
+  private indexOrder(
+    plan: Plan,
+    sort: Record<string, unknown> | undefined,
+  ): { plan: Plan; field: string; dir: 1 | -1 } | null {
     if (plan.kind !== "index" || !plan.exact) return null;
     let field: string;
     let dir: unknown = 1;
@@ -224,7 +291,7 @@ export class Engine {
       // Without a sort, a range or $in is listed in index order (as MongoDB does): the index then yields the page and
       // stops, where insertion order would have to read and sort every match first. Equality keeps insertion order.
       const best = plan.pushed.find((p) => p.field === plan.field);
-      if (!best || best.equality && !best.bounds.some((b) => b.op === "in")) return null;
+      if (!best || (best.equality && !best.bounds.some((b) => b.op === "in"))) return null;
       field = best.field;
     }
     const on = plan.pushed.find((p) => p.field === field);
@@ -234,7 +301,12 @@ export class Engine {
     return { plan, field, dir: dir as 1 | -1 };
   }
 
-  private indexOrdered(meta: CollectionMeta, o: { plan: Plan; field: string; dir: 1 | -1 }, after: { value: unknown; seq: number } | undefined, max: number): Array<{ row: Row; key: unknown }> {
+  private indexOrdered(
+    meta: CollectionMeta,
+    o: { plan: Plan; field: string; dir: 1 | -1 },
+    after: { value: unknown; seq: number } | undefined,
+    max: number,
+  ): Array<{ row: Row; key: unknown }> {
     const { clauses, params } = this.where(o.plan, 0);
     const expr = sqlExpr(o.field);
     if (after) {
@@ -260,7 +332,13 @@ export class Engine {
     const filter = q.filter ?? {};
     const fingerprint = queryFingerprint(name, filter, q.sort);
     const position = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
-    if (!meta) return { json: "[]", count: 0, total: q.count ? 0 : undefined, explain: q.explain ? { strategy: "scan", docsExamined: 0, nReturned: 0 } : undefined };
+    if (!meta)
+      return {
+        json: "[]",
+        count: 0,
+        total: q.count ? 0 : undefined,
+        explain: q.explain ? { strategy: "scan", docsExamined: 0, nReturned: 0 } : undefined,
+      };
     const stats = { examined: 0, plan: undefined as Plan | undefined };
     let page: Row[] = [];
     let nextCursor: string | undefined;
@@ -271,7 +349,12 @@ export class Engine {
       // The index yields the sort order: read the page and stop, keyed by (sort value, seq) for the next one.
       if (position && position.kind !== "keyed") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
       stats.plan = ordered.plan;
-      const rows = this.indexOrdered(meta, ordered, position?.kind === "keyed" ? position : undefined, skip + limit + 1);
+      const rows = this.indexOrdered(
+        meta,
+        ordered,
+        position?.kind === "keyed" ? position : undefined,
+        skip + limit + 1,
+      );
       stats.examined = rows.length;
       page = rows.slice(skip, skip + limit + 1).map((r) => r.row);
       if (page.length > limit) {
@@ -296,9 +379,16 @@ export class Engine {
       }
     } else {
       const scored = metaFields(q.sort as Doc);
-      const keys = sortKeys(Object.fromEntries(Object.entries(q.sort).map(([k, v]) => (scored.includes(k) ? [SCORE_FIELD, -1] : [k, v]))) as Record<string, 1 | -1>);
+      const keys = sortKeys(
+        Object.fromEntries(
+          Object.entries(q.sort).map(([k, v]) => (scored.includes(k) ? [SCORE_FIELD, -1] : [k, v])),
+        ) as Record<string, 1 | -1>,
+      );
       if (position && position.kind !== "sort") throw badRequest("INVALID_CURSOR", "cursor does not fit this listing");
-      let all = [...this.matches(meta, filter, 0, stats, undefined, plan)].map((row) => ({ row, key: keys.map(([f]) => (f === SCORE_FIELD ? (row.score ?? null) : sortValues(row.doc, [[f, 1]])[0])) }));
+      let all = [...this.matches(meta, filter, 0, stats, undefined, plan)].map((row) => ({
+        row,
+        key: keys.map(([f]) => (f === SCORE_FIELD ? (row.score ?? null) : sortValues(row.doc, [[f, 1]])[0])),
+      }));
       if (position?.kind === "sort") all = all.filter((e) => compareValues(e.key, position.values, keys) > 0);
       all.sort((a, b) => compareValues(a.key, b.key, keys));
       const slice = all.slice(skip, skip + limit + 1);
@@ -316,7 +406,12 @@ export class Engine {
       nextCursor,
       total: q.count ? this.count(name, filter) : undefined,
       explain: q.explain
-        ? { strategy: used.kind, index: used.kind === "index" ? used.index : used.kind === "id" ? "_id_" : undefined, docsExamined: stats.examined, nReturned: texts.length }
+        ? {
+            strategy: used.kind,
+            index: used.kind === "index" ? used.index : used.kind === "id" ? "_id_" : undefined,
+            docsExamined: stats.examined,
+            nReturned: texts.length,
+          }
         : undefined,
     };
   }
@@ -325,9 +420,18 @@ export class Engine {
   private output(page: Row[], projection: Doc | undefined): string[] {
     if (!projection || Object.keys(projection).length === 0) return page.map((r) => r.text);
     const scored = metaFields(projection);
-    if (scored.length === 0) return project(page.map((r) => r.doc), projection).map((d) => stringify(d));
+    if (scored.length === 0)
+      return project(
+        page.map((r) => r.doc),
+        projection,
+      ).map((d) => stringify(d));
     const rest = Object.fromEntries(Object.entries(projection).filter(([k]) => !scored.includes(k)));
-    const docs = Object.keys(rest).length ? project(page.map((r) => r.doc), rest) : page.map((r) => ({ ...r.doc }));
+    const docs = Object.keys(rest).length
+      ? project(
+          page.map((r) => r.doc),
+          rest,
+        )
+      : page.map((r) => ({ ...r.doc }));
     return docs.map((d, i) => {
       for (const f of scored) d[f] = page[i].score ?? null;
       return stringify(d);
@@ -339,7 +443,11 @@ export class Engine {
     const meta = this.catalog.get(name);
     if (!meta) return null;
     for (const row of this.matches(meta, filter, 0, undefined, 1)) {
-      return { ...(projection ? { doc: project([row.doc], projection)[0] } : {}), text: row.text, etag: etagOf(row.text) };
+      return {
+        ...(projection ? { doc: project([row.doc], projection)[0] } : {}),
+        text: row.text,
+        etag: etagOf(row.text),
+      };
     }
     return null;
   }
@@ -356,7 +464,9 @@ export class Engine {
     // `IN (?, ?)` first builds an ephemeral table of the keys.
     const probe = `SELECT seq, doc FROM ${meta.table} WHERE id_key = ?`;
     let first: [number, string] | undefined;
-    for (const row of this.sql.exec(keys.map(() => probe).join(" UNION ALL "), ...keys).raw() as IterableIterator<[number, string]>) {
+    for (const row of this.sql.exec(keys.map(() => probe).join(" UNION ALL "), ...keys).raw() as IterableIterator<
+      [number, string]
+    >) {
       if (!first || row[0] < first[0]) first = row;
     }
     return first ? { text: first[1], etag: etagOf(first[1]) } : null;
@@ -371,7 +481,9 @@ export class Engine {
     const plan = mayHoldText(filter) && extractText(filter).text ? undefined : choosePlan(filter, meta.indexes);
     if (plan?.exact) {
       const { clauses, params } = this.where(plan, 0);
-      return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${meta.table} WHERE ${clauses.join(" AND ")}`, ...params).one().n;
+      return this.sql
+        .exec<{ n: number }>(`SELECT count(*) AS n FROM ${meta.table} WHERE ${clauses.join(" AND ")}`, ...params)
+        .one().n;
     }
     let n = 0;
     for (const _ of this.matches(meta, filter, 0, undefined, undefined, plan)) n++;
@@ -388,7 +500,13 @@ export class Engine {
       duplicateKey(err, meta);
     }
     this.catalog.noteWrite(meta, doc);
-    if (meta.text) this.catalog.texts.put(meta.text, this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq, doc, false);
+    if (meta.text)
+      this.catalog.texts.put(
+        meta.text,
+        this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq,
+        doc,
+        false,
+      );
     return { id: doc._id, text, doc };
   }
 
@@ -421,12 +539,21 @@ export class Engine {
       if (!many) break;
     }
     if (opts.ifMatch !== undefined && rows.length === 1 && !ifMatchSatisfied(opts.ifMatch, etagOf(rows[0].text))) {
-      throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)", { etag: etagOf(rows[0].text) });
+      throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)", {
+        etag: etagOf(rows[0].text),
+      });
     }
     return rows;
   }
 
-  update(name: string, filter: Doc, update: Doc | Doc[], many: boolean, opts: WriteOptions, changes: Change[]): UpdateResult {
+  update(
+    name: string,
+    filter: Doc,
+    update: Doc | Doc[],
+    many: boolean,
+    opts: WriteOptions,
+    changes: Change[],
+  ): UpdateResult {
     const meta = opts.upsert ? this.catalog.ensure(name) : this.catalog.get(name);
     if (!meta) return { matchedCount: 0, modifiedCount: 0 };
     const rows = this.targets(meta, filter, many, opts);
@@ -436,7 +563,12 @@ export class Engine {
       checkDocument(seeded);
       const { id, text, doc } = this.insertRow(meta, seeded);
       changes.push({ op: "insert", id, after: doc });
-      return { matchedCount: 0, modifiedCount: 0, upsertedId: id, ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}) };
+      return {
+        matchedCount: 0,
+        modifiedCount: 0,
+        upsertedId: id,
+        ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}),
+      };
     }
     let modified = 0;
     let last: { doc: Doc; text: string } | undefined;
@@ -466,9 +598,17 @@ export class Engine {
     if (!row) {
       if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
       const seed = upsertSeed(filter);
-      const { id, text, doc } = this.insertRow(meta, { ...(seed._id !== undefined ? { _id: seed._id } : {}), ...replacement });
+      const { id, text, doc } = this.insertRow(meta, {
+        ...(seed._id !== undefined ? { _id: seed._id } : {}),
+        ...replacement,
+      });
       changes.push({ op: "insert", id, after: doc });
-      return { matchedCount: 0, modifiedCount: 0, upsertedId: id, ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}) };
+      return {
+        matchedCount: 0,
+        modifiedCount: 0,
+        upsertedId: id,
+        ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}),
+      };
     }
     if (replacement._id !== undefined && idKey(replacement._id) !== idKey(row.doc._id)) {
       throw badRequest("IMMUTABLE_FIELD", "the replacement would change the immutable field '_id'", { path: "_id" });
@@ -477,7 +617,11 @@ export class Engine {
     const text = this.rewrite(meta, row, doc);
     const modified = text !== row.text ? 1 : 0;
     if (modified) changes.push({ op: "replace", id: row.doc._id, before: row.doc, after: doc });
-    return { matchedCount: 1, modifiedCount: modified, ...(opts.returnDocument ? { document: doc, etag: etagOf(text) } : {}) };
+    return {
+      matchedCount: 1,
+      modifiedCount: modified,
+      ...(opts.returnDocument ? { document: doc, etag: etagOf(text) } : {}),
+    };
   }
 
   delete(name: string, filter: Doc, many: boolean, opts: WriteOptions, changes: Change[]): number {
@@ -485,8 +629,15 @@ export class Engine {
     if (!meta) return 0;
     const rows = this.targets(meta, filter, many, opts);
     if (rows.length === 0) return 0;
-    this.sql.exec(`DELETE FROM ${meta.table} WHERE seq IN (SELECT value FROM json_each(?))`, JSON.stringify(rows.map((r) => r.seq)));
-    if (meta.text) this.catalog.texts.remove(meta.text, rows.map((r) => r.seq));
+    this.sql.exec(
+      `DELETE FROM ${meta.table} WHERE seq IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(rows.map((r) => r.seq)),
+    );
+    if (meta.text)
+      this.catalog.texts.remove(
+        meta.text,
+        rows.map((r) => r.seq),
+      );
     for (const r of rows) changes.push({ op: "delete", id: r.doc._id, before: r.doc });
     return rows.length;
   }
@@ -532,7 +683,9 @@ export class Engine {
   stats(name: string): { count: number; sizeBytes: number } | null {
     const meta = this.catalog.get(name);
     if (!meta) return null;
-    const row = this.sql.exec<{ n: number; size: number | null }>(`SELECT count(*) AS n, sum(length(doc)) AS size FROM ${meta.table}`).one();
+    const row = this.sql
+      .exec<{ n: number; size: number | null }>(`SELECT count(*) AS n, sum(length(doc)) AS size FROM ${meta.table}`)
+      .one();
     return { count: row.n, sizeBytes: row.size ?? 0 };
   }
 
@@ -545,4 +698,3 @@ export class Engine {
       .map((r) => parseEjson(r.doc) as Doc);
   }
 }
-

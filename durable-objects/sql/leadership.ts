@@ -6,7 +6,14 @@ export const leaderLock = (tenant: string) => `${tenant}/docflare:scheduler`;
 
 const LEASE_TTL_MS = 120_000;
 
-type Meta = { tenant: string | null; token: number | null; expires_at: number | null; since: number | null; last_tick: number | null; last_source: string | null };
+type Meta = {
+  tenant: string | null;
+  token: number | null;
+  expires_at: number | null;
+  since: number | null;
+  last_tick: number | null;
+  last_source: string | null;
+};
 
 /**
  * Cron leadership of a SchedulerDO as a lease on a LockDO. A Durable Object is unique by design, but a lease with a
@@ -14,7 +21,10 @@ type Meta = { tenant: string | null; token: number | null; expires_at: number | 
  * The lease is renewed only when half of it is used up, so most ticks need no call to the lock.
  */
 export class Leadership {
-  constructor(private ctx: DurableObjectState, private env: Env) {
+  constructor(
+    private ctx: DurableObjectState,
+    private env: Env,
+  ) {
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS leadership (
       id INTEGER PRIMARY KEY CHECK (id = 1), tenant TEXT, token INTEGER, expires_at INTEGER, since INTEGER, last_tick INTEGER, last_source TEXT)`);
     ctx.storage.sql.exec("INSERT OR IGNORE INTO leadership (id) VALUES (1)");
@@ -25,7 +35,8 @@ export class Leadership {
   }
 
   private set(fields: Partial<Meta>): void {
-    for (const [k, v] of Object.entries(fields)) this.ctx.storage.sql.exec(`UPDATE leadership SET ${k} = ? WHERE id = 1`, v);
+    for (const [k, v] of Object.entries(fields))
+      this.ctx.storage.sql.exec(`UPDATE leadership SET ${k} = ? WHERE id = 1`, v);
   }
 
   remember(tenant: string): void {

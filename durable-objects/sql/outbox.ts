@@ -19,12 +19,19 @@ export class Outbox {
     sql.exec(`CREATE TABLE IF NOT EXISTS _outbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     // sent_at: when the queue accepted the row; the row leaves when the EVENTS consumer confirms it.
-    if (!sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('_outbox')").toArray().some((c) => c.name === "sent_at")) {
+    if (
+      !sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('_outbox')")
+        .toArray()
+        .some((c) => c.name === "sent_at")
+    ) {
       sql.exec("ALTER TABLE _outbox ADD COLUMN sent_at INTEGER");
     }
     // Unsent rows in order, and the oldest unconfirmed one, without scanning rows that wait for confirmation.
     sql.exec("CREATE INDEX IF NOT EXISTS _outbox_sent ON _outbox (sent_at, seq)");
-    sql.exec(`CREATE TABLE IF NOT EXISTS _spill (event_id TEXT PRIMARY KEY, subject TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS _spill (event_id TEXT PRIMARY KEY, subject TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+    );
   }
 
   append(events: ChangeEvent[]): void {
@@ -37,11 +44,19 @@ export class Outbox {
   }
 
   spill(eventId: string, subject: string, now = Date.now()): void {
-    this.sql.exec("INSERT OR REPLACE INTO _spill (event_id, subject, created_at) VALUES (?, ?, ?)", eventId, subject, now);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO _spill (event_id, subject, created_at) VALUES (?, ?, ?)",
+      eventId,
+      subject,
+      now,
+    );
   }
 
   spilled(eventId: string): string | null {
-    return this.sql.exec<{ subject: string }>("SELECT subject FROM _spill WHERE event_id = ?", eventId).toArray()[0]?.subject ?? null;
+    return (
+      this.sql.exec<{ subject: string }>("SELECT subject FROM _spill WHERE event_id = ?", eventId).toArray()[0]
+        ?.subject ?? null
+    );
   }
 
   pruneSpill(now = Date.now()): void {
@@ -50,16 +65,29 @@ export class Outbox {
 
   /** The oldest events not yet sent, or sent and never confirmed; fully read before the caller awaits anything. */
   take(limit: number, now = Date.now()): Array<{ seq: number; body: string }> {
-    const fresh = this.sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM _outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", limit).toArray();
+    const fresh = this.sql
+      .exec<{ seq: number; body: string }>(
+        "SELECT seq, body FROM _outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?",
+        limit,
+      )
+      .toArray();
     if (fresh.length === limit) return fresh;
     const stale = this.sql
-      .exec<{ seq: number; body: string }>("SELECT seq, body FROM _outbox WHERE sent_at < ? ORDER BY sent_at, seq LIMIT ?", now - RESEND_AFTER_MS, limit - fresh.length)
+      .exec<{ seq: number; body: string }>(
+        "SELECT seq, body FROM _outbox WHERE sent_at < ? ORDER BY sent_at, seq LIMIT ?",
+        now - RESEND_AFTER_MS,
+        limit - fresh.length,
+      )
       .toArray();
     return [...stale, ...fresh];
   }
 
   markSent(seqs: number[], now = Date.now()): void {
-    this.sql.exec("UPDATE _outbox SET sent_at = ? WHERE seq IN (SELECT value FROM json_each(?))", now, JSON.stringify(seqs));
+    this.sql.exec(
+      "UPDATE _outbox SET sent_at = ? WHERE seq IN (SELECT value FROM json_each(?))",
+      now,
+      JSON.stringify(seqs),
+    );
   }
 
   /** The EVENTS consumer has fanned these events out: they are done. */
@@ -69,7 +97,9 @@ export class Outbox {
 
   /** When the oldest unconfirmed event falls due for a resend, if any is waiting. */
   nextResendAt(): number | null {
-    const row = this.sql.exec<{ at: number | null }>("SELECT min(sent_at) AS at FROM _outbox WHERE sent_at IS NOT NULL").one();
+    const row = this.sql
+      .exec<{ at: number | null }>("SELECT min(sent_at) AS at FROM _outbox WHERE sent_at IS NOT NULL")
+      .one();
     return row.at === null ? null : row.at + RESEND_AFTER_MS;
   }
 

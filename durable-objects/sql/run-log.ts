@@ -1,10 +1,17 @@
+import { isoTime, percentile } from "../../worker/lib/stats";
 import type { LogLine, ScriptError } from "../../worker/scripts/runner";
 
 export type RunStatus = "running" | "succeeded" | "failed" | "retrying" | "skipped";
 export type RunTrigger = "event" | "cron" | "manual";
 
 /** Retention and the stated truncation sizes of what a run keeps. */
-export const RUN_RETENTION = { runs: 500, maxAgeMs: 7 * 24 * 3600_000, logBytes: 16_384, logLines: 200, resultBytes: 8_192 };
+export const RUN_RETENTION = {
+  runs: 500,
+  maxAgeMs: 7 * 24 * 3600_000,
+  logBytes: 16_384,
+  logLines: 200,
+  resultBytes: 8_192,
+};
 
 export interface RunInfo {
   trigger: RunTrigger;
@@ -23,23 +30,39 @@ export interface RunFinish {
 }
 
 type Row = {
-  run_key: string; trigger: string; event_id: string | null; scheduled_at: number | null; status: string; attempts: number;
-  lease_until: number | null; started_at: number; finished_at: number | null; duration_ms: number | null; logs: string | null;
-  logs_truncated: number; result: string | null; error: string | null; next_attempt_at: number | null;
+  run_key: string;
+  trigger: string;
+  event_id: string | null;
+  scheduled_at: number | null;
+  status: string;
+  attempts: number;
+  lease_until: number | null;
+  started_at: number;
+  finished_at: number | null;
+  duration_ms: number | null;
+  logs: string | null;
+  logs_truncated: number;
+  result: string | null;
+  error: string | null;
+  next_attempt_at: number | null;
 };
 
 /** One run as the executions list shows it. Result and error are JSON texts, parsed by the route. */
 export interface Execution {
-  runKey: string; trigger: string; eventId: string | null; scheduledAt: string | null; status: string; attempts: number;
-  startedAt: string | null; finishedAt: string | null; durationMs: number | null; logs: LogLine[]; logsTruncated: boolean;
-  result: string | null; error: string | null; nextAttemptAt: string | null;
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  runKey: string;
+  trigger: string;
+  eventId: string | null;
+  scheduledAt: string | null;
+  status: string;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  logs: LogLine[];
+  logsTruncated: boolean;
+  result: string | null;
+  error: string | null;
+  nextAttemptAt: string | null;
 }
 
 /** Keeps the first lines up to the byte budget, and says so when it cut. */
@@ -73,22 +96,41 @@ export class RunLog {
     this.sql.exec(
       `INSERT INTO runs (run_key, trigger, event_id, scheduled_at, status, attempts, lease_until, started_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)
        ON CONFLICT (run_key) DO UPDATE SET status = 'running', attempts = excluded.attempts, lease_until = excluded.lease_until, started_at = excluded.started_at`,
-      runKey, info.trigger, info.eventId, info.scheduledAt, info.attempt, leaseUntil, now,
+      runKey,
+      info.trigger,
+      info.eventId,
+      info.scheduledAt,
+      info.attempt,
+      leaseUntil,
+      now,
     );
   }
 
   finish(runKey: string, info: RunInfo, f: RunFinish, now: number): void {
     const { kept, truncated } = truncateLogs(f.logs);
     let result = f.result === undefined ? null : JSON.stringify(f.result);
-    if (result !== null && result.length > RUN_RETENTION.resultBytes) result = JSON.stringify({ truncated: true, preview: result.slice(0, RUN_RETENTION.resultBytes) });
+    if (result !== null && result.length > RUN_RETENTION.resultBytes)
+      result = JSON.stringify({ truncated: true, preview: result.slice(0, RUN_RETENTION.resultBytes) });
     this.sql.exec(
       `INSERT INTO runs (run_key, trigger, event_id, scheduled_at, status, attempts, started_at, finished_at, duration_ms, logs, logs_truncated, result, error, next_attempt_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, lease_until = NULL, finished_at = excluded.finished_at,
          duration_ms = excluded.duration_ms, logs = excluded.logs, logs_truncated = excluded.logs_truncated, result = excluded.result,
          error = excluded.error, next_attempt_at = excluded.next_attempt_at`,
-      runKey, info.trigger, info.eventId, info.scheduledAt, f.status, info.attempt, now, now, f.durationMs, JSON.stringify(kept), truncated ? 1 : 0,
-      result, f.error ? JSON.stringify(f.error) : null, f.nextAttemptAt ?? null,
+      runKey,
+      info.trigger,
+      info.eventId,
+      info.scheduledAt,
+      f.status,
+      info.attempt,
+      now,
+      now,
+      f.durationMs,
+      JSON.stringify(kept),
+      truncated ? 1 : 0,
+      result,
+      f.error ? JSON.stringify(f.error) : null,
+      f.nextAttemptAt ?? null,
     );
     this.prune(now);
   }
@@ -101,18 +143,38 @@ export class RunLog {
     );
   }
 
-  list(status: RunStatus | undefined, limit: number, before?: number): { executions: Execution[]; nextBefore: number | null } {
-    const rows = this.sql.exec<Row>(
-      `SELECT * FROM runs WHERE (? IS NULL OR status = ?) AND (? IS NULL OR started_at < ?) ORDER BY started_at DESC LIMIT ?`,
-      status ?? null, status ?? null, before ?? null, before ?? null, limit + 1,
-    ).toArray();
+  list(
+    status: RunStatus | undefined,
+    limit: number,
+    before?: number,
+  ): { executions: Execution[]; nextBefore: number | null } {
+    const rows = this.sql
+      .exec<Row>(
+        `SELECT * FROM runs WHERE (? IS NULL OR status = ?) AND (? IS NULL OR started_at < ?) ORDER BY started_at DESC LIMIT ?`,
+        status ?? null,
+        status ?? null,
+        before ?? null,
+        before ?? null,
+        limit + 1,
+      )
+      .toArray();
     const page = rows.slice(0, limit);
     return {
       executions: page.map((r) => ({
-        runKey: r.run_key, trigger: r.trigger, eventId: r.event_id, scheduledAt: iso(r.scheduled_at), status: r.status, attempts: r.attempts,
-        startedAt: iso(r.started_at), finishedAt: iso(r.finished_at), durationMs: r.duration_ms,
-        logs: r.logs ? (JSON.parse(r.logs) as LogLine[]) : [], logsTruncated: r.logs_truncated === 1,
-        result: r.result, error: r.error, nextAttemptAt: iso(r.next_attempt_at),
+        runKey: r.run_key,
+        trigger: r.trigger,
+        eventId: r.event_id,
+        scheduledAt: isoTime(r.scheduled_at),
+        status: r.status,
+        attempts: r.attempts,
+        startedAt: isoTime(r.started_at),
+        finishedAt: isoTime(r.finished_at),
+        durationMs: r.duration_ms,
+        logs: r.logs ? (JSON.parse(r.logs) as LogLine[]) : [],
+        logsTruncated: r.logs_truncated === 1,
+        result: r.result,
+        error: r.error,
+        nextAttemptAt: isoTime(r.next_attempt_at),
       })),
       nextBefore: rows.length > limit ? page[page.length - 1].started_at : null,
     };
@@ -120,9 +182,15 @@ export class RunLog {
 
   stats() {
     const counts = Object.fromEntries(
-      this.sql.exec<{ status: string; n: number }>("SELECT status, count(*) AS n FROM runs GROUP BY status").toArray().map((r) => [r.status, r.n]),
+      this.sql
+        .exec<{ status: string; n: number }>("SELECT status, count(*) AS n FROM runs GROUP BY status")
+        .toArray()
+        .map((r) => [r.status, r.n]),
     ) as Record<string, number>;
-    const durations = this.sql.exec<{ d: number }>("SELECT duration_ms AS d FROM runs WHERE duration_ms IS NOT NULL ORDER BY d").toArray().map((r) => r.d);
+    const durations = this.sql
+      .exec<{ d: number }>("SELECT duration_ms AS d FROM runs WHERE duration_ms IS NOT NULL ORDER BY d")
+      .toArray()
+      .map((r) => r.d);
     const settled = (counts.succeeded ?? 0) + (counts.failed ?? 0);
     const last = this.sql.exec<{ at: number }>("SELECT max(started_at) AS at FROM runs").one().at;
     return {
@@ -130,7 +198,7 @@ export class RunLog {
       byStatus: { succeeded: 0, failed: 0, retrying: 0, running: 0, skipped: 0, ...counts },
       successRate: settled ? (counts.succeeded ?? 0) / settled : null,
       durationMs: { p50: percentile(durations, 50), p95: percentile(durations, 95), max: durations.at(-1) ?? null },
-      lastRunAt: iso(last),
+      lastRunAt: isoTime(last),
     };
   }
 }

@@ -27,8 +27,11 @@ export class ScriptTable {
 
   private record(row: Row): ScriptRecord {
     return {
-      id: row.id, ...(JSON.parse(row.config) as ScriptConfig), versionId: row.version_id,
-      createdAt: new Date(row.created_at).toISOString(), updatedAt: new Date(row.updated_at).toISOString(),
+      id: row.id,
+      ...(JSON.parse(row.config) as ScriptConfig),
+      versionId: row.version_id,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
     };
   }
 
@@ -38,7 +41,10 @@ export class ScriptTable {
   }
 
   list(): ScriptRecord[] {
-    return this.sql.exec<Row>("SELECT * FROM scripts ORDER BY created_at, id").toArray().map((r) => this.record(r));
+    return this.sql
+      .exec<Row>("SELECT * FROM scripts ORDER BY created_at, id")
+      .toArray()
+      .map((r) => this.record(r));
   }
 
   snapshot(): { version: number; scripts: ScriptRecord[] } {
@@ -50,7 +56,11 @@ export class ScriptTable {
     this.sql.exec(
       `INSERT INTO scripts (id, config, version_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET config = excluded.config, version_id = excluded.version_id, updated_at = excluded.updated_at`,
-      id, JSON.stringify(config), versionId, now, now,
+      id,
+      JSON.stringify(config),
+      versionId,
+      now,
+      now,
     );
     this.counter.bump();
     return this.get(id)!;

@@ -15,7 +15,10 @@ export class SendWindow {
   /** A slot id, or how long until one frees up (see `waitForSlot` for the accounting). */
   take(now: number, limit: number, windowMs: number, maxInFlightMs: number): { slot: number } | { waitMs: number } {
     this.sql.exec("DELETE FROM sends WHERE coalesce(done_at, at + ?) <= ?", maxInFlightMs, now - windowMs);
-    const spans = this.sql.exec<{ at: number; done_at: number | null }>("SELECT at, done_at FROM sends").toArray().map((r) => ({ at: r.at, doneAt: r.done_at }));
+    const spans = this.sql
+      .exec<{ at: number; done_at: number | null }>("SELECT at, done_at FROM sends")
+      .toArray()
+      .map((r) => ({ at: r.at, doneAt: r.done_at }));
     const waitMs = waitForSlot(spans, now, limit, windowMs, maxInFlightMs);
     if (waitMs > 0) return { waitMs };
     return { slot: this.sql.exec<{ id: number }>("INSERT INTO sends (at) VALUES (?) RETURNING id", now).one().id };

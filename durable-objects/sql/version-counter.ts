@@ -3,7 +3,10 @@
  * per-isolate caches can ask "has it moved?" with one cheap read.
  */
 export class VersionCounter {
-  constructor(private sql: SqlStorage, private key: string) {
+  constructor(
+    private sql: SqlStorage,
+    private key: string,
+  ) {
     sql.exec("CREATE TABLE IF NOT EXISTS registry_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     sql.exec("INSERT OR IGNORE INTO registry_meta (key, value) VALUES (?, 0)", key);
   }

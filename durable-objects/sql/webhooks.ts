@@ -19,7 +19,14 @@ export interface WebhookRuntime extends WebhookRecord {
   secrets: Secret[];
 }
 
-type Row = { id: string; config: string; secrets: string; disabled_reason: string | null; created_at: number; updated_at: number };
+type Row = {
+  id: string;
+  config: string;
+  secrets: string;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+};
 
 /** Webhooks of one tenant, kept in RegistryDO. Every change bumps `version`, which consumers use to refresh caches. */
 export class WebhookTable {
@@ -58,7 +65,11 @@ export class WebhookTable {
     const now = Date.now();
     this.sql.exec(
       "INSERT INTO webhooks (id, config, secrets, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-      id, JSON.stringify(config), JSON.stringify([{ secret, expiresAt: null }] satisfies Secret[]), now, now,
+      id,
+      JSON.stringify(config),
+      JSON.stringify([{ secret, expiresAt: null }] satisfies Secret[]),
+      now,
+      now,
     );
     this.counter.bump();
     return this.record(this.row(id)!);
@@ -70,7 +81,10 @@ export class WebhookTable {
   }
 
   list(): WebhookRecord[] {
-    return this.sql.exec<Row>("SELECT * FROM webhooks ORDER BY created_at, id").toArray().map((r) => this.record(r));
+    return this.sql
+      .exec<Row>("SELECT * FROM webhooks ORDER BY created_at, id")
+      .toArray()
+      .map((r) => this.record(r));
   }
 
   /** Everything the event matcher and the delivery path need, in one read. */
@@ -84,7 +98,13 @@ export class WebhookTable {
     if (!row) return null;
     const config = { ...(JSON.parse(row.config) as WebhookConfig), ...patch };
     const reason = disabledReason !== undefined ? disabledReason : patch.enabled === true ? null : row.disabled_reason;
-    this.sql.exec("UPDATE webhooks SET config = ?, disabled_reason = ?, updated_at = ? WHERE id = ?", JSON.stringify(config), reason, Date.now(), id);
+    this.sql.exec(
+      "UPDATE webhooks SET config = ?, disabled_reason = ?, updated_at = ? WHERE id = ?",
+      JSON.stringify(config),
+      reason,
+      Date.now(),
+      id,
+    );
     this.counter.bump();
     return this.record(this.row(id)!);
   }
@@ -97,7 +117,12 @@ export class WebhookTable {
     const kept = (JSON.parse(row.secrets) as Secret[])
       .map((s) => ({ secret: s.secret, expiresAt: s.expiresAt === null ? now + overlapMs : s.expiresAt }))
       .filter((s) => s.expiresAt > now);
-    this.sql.exec("UPDATE webhooks SET secrets = ?, updated_at = ? WHERE id = ?", JSON.stringify([{ secret, expiresAt: null }, ...kept]), now, id);
+    this.sql.exec(
+      "UPDATE webhooks SET secrets = ?, updated_at = ? WHERE id = ?",
+      JSON.stringify([{ secret, expiresAt: null }, ...kept]),
+      now,
+      id,
+    );
     this.counter.bump();
     return this.record(this.row(id)!);
   }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { formatInZone, missedRuns, previewCron } from "../../dashboard/src/lib/cron-preview";
-import { fieldPaths, tableColumns, validatorFromSchema, type InferredSchema } from "../../dashboard/src/lib/schema-tools";
+import {
+  fieldPaths,
+  tableColumns,
+  validatorFromSchema,
+  type InferredSchema,
+} from "../../dashboard/src/lib/schema-tools";
 import { checkDocumentText } from "../../dashboard/src/lib/document-text";
 
 describe("cron preview", () => {
@@ -9,8 +14,16 @@ describe("cron preview", () => {
   it("gives a 6-field schedule's next runs in the chosen zone, in words", () => {
     const p = previewCron("30 0 12 * * 1", "Asia/Tokyo", 3, from);
     if (!p.ok) throw new Error(p.error);
-    expect(p.next.map((d) => d.toISOString())).toEqual(["2026-11-30T03:00:30.000Z", "2026-12-07T03:00:30.000Z", "2026-12-14T03:00:30.000Z"]);
-    expect(p.next.map((d) => formatInZone(d, "Asia/Tokyo"))).toEqual(["Mon, 30 Nov 2026, 12:00:30", "Mon, 07 Dec 2026, 12:00:30", "Mon, 14 Dec 2026, 12:00:30"]);
+    expect(p.next.map((d) => d.toISOString())).toEqual([
+      "2026-11-30T03:00:30.000Z",
+      "2026-12-07T03:00:30.000Z",
+      "2026-12-14T03:00:30.000Z",
+    ]);
+    expect(p.next.map((d) => formatInZone(d, "Asia/Tokyo"))).toEqual([
+      "Mon, 30 Nov 2026, 12:00:30",
+      "Mon, 07 Dec 2026, 12:00:30",
+      "Mon, 14 Dec 2026, 12:00:30",
+    ]);
     expect(p.description).toMatch(/12:00:30.*Monday/);
   });
 
@@ -21,7 +34,10 @@ describe("cron preview", () => {
   });
 
   it("explains what is wrong with a schedule", () => {
-    expect(previewCron("* *", "UTC")).toEqual({ ok: false, error: "a schedule has 5 or 6 fields (seconds first); this has 2" });
+    expect(previewCron("* *", "UTC")).toEqual({
+      ok: false,
+      error: "a schedule has 5 or 6 fields (seconds first); this has 2",
+    });
     expect(previewCron("99 * * * *", "UTC").ok).toBe(false);
     expect(previewCron("* * * * *", "Not/AZone").ok).toBe(false);
     expect(previewCron("", "UTC")).toEqual({ ok: false, error: "enter a schedule" });

@@ -24,7 +24,9 @@ describe("import mapping", () => {
     expect(coerce("1e3", "number", true)).toEqual({ value: 1000 });
     expect(coerce("yes", "boolean", true)).toEqual({ value: true });
     expect(coerce("2026-01-02", "date", true)).toEqual({ value: { $date: "2026-01-02T00:00:00.000Z" } });
-    expect(coerce("6650C0FFEE0123456789ABCD", "objectId", true)).toEqual({ value: { $oid: "6650c0ffee0123456789abcd" } });
+    expect(coerce("6650C0FFEE0123456789ABCD", "objectId", true)).toEqual({
+      value: { $oid: "6650c0ffee0123456789abcd" },
+    });
     expect(coerce('{"a":[1]}', "json", true)).toEqual({ value: { a: [1] } });
     expect(coerce("", "integer", true)).toEqual({ value: null });
     expect(coerce("", "integer", false).error).toBe("empty value");
@@ -44,12 +46,17 @@ describe("import mapping", () => {
     expect(out.documents).toEqual([{ id: 1, address: { city: "Paris", zip: "75001" }, n: 3 }]);
     expect(out.rowNumbers).toEqual([2]);
     expect(out.errors).toEqual([{ row: 3, reason: 'n: "three" is not an integer' }]);
-    const clash = applyMapping([{ a: "1", b: "2" }], [
-      { column: "a", field: "x", type: "integer", nullIfEmpty: true },
-      { column: "b", field: "x.y", type: "integer", nullIfEmpty: true },
-    ]);
+    const clash = applyMapping(
+      [{ a: "1", b: "2" }],
+      [
+        { column: "a", field: "x", type: "integer", nullIfEmpty: true },
+        { column: "b", field: "x.y", type: "integer", nullIfEmpty: true },
+      ],
+    );
     expect(clash.errors[0].reason).toContain('collides with "x"');
-    expect(applyMapping([{ a: "1" }], [{ column: "a", field: "$set", type: "string", nullIfEmpty: true }]).errors[0].reason).toContain("not a valid path");
+    expect(
+      applyMapping([{ a: "1" }], [{ column: "a", field: "$set", type: "string", nullIfEmpty: true }]).errors[0].reason,
+    ).toContain("not a valid path");
   });
 
   it("reports failed rows as CSV with formula cells neutralised", () => {
@@ -69,27 +76,48 @@ describe("import through the API", () => {
       const lines = ndjson.split("\n").map((l) => JSON.parse(l));
       const bad = lines.map((d, k) => (d.i === 3 ? k + 1 : 0)).filter(Boolean);
       const ok = lines.length - bad.length;
-      return { rows: dryRun ? { valid: ok } : { inserted: ok }, errors: bad.map((row) => ({ row, code: "DUPLICATE_KEY", reason: "duplicate _id" })) };
+      return {
+        rows: dryRun ? { valid: ok } : { inserted: ok },
+        errors: bad.map((row) => ({ row, code: "DUPLICATE_KEY", reason: "duplicate _id" })),
+      };
     };
     const progress: number[] = [];
     const summary = await runImport(docs, rows, send, { chunkSize: 2, onProgress: (done) => progress.push(done) });
-    expect(summary).toEqual({ inserted: 4, failed: [{ row: 5, reason: "DUPLICATE_KEY: duplicate _id", data: { i: 3 } }], cancelled: false });
+    expect(summary).toEqual({
+      inserted: 4,
+      failed: [{ row: 5, reason: "DUPLICATE_KEY: duplicate _id", data: { i: 3 } }],
+      cancelled: false,
+    });
     expect(sent).toEqual(['{"i":0}\n{"i":1}', '{"i":2}\n{"i":3}', '{"i":4}']);
     expect(progress).toEqual([2, 4, 5]);
     expect((await runImport(docs, rows, send, { dryRun: true })).inserted).toBe(4);
   });
 
   it("lets network trouble through instead of marking rows failed, and stops between chunks when cancelled", async () => {
-    await expect(runImport(docs, rows, async () => Promise.reject(new ApiError(0, "NETWORK_ERROR", "down")))).rejects.toMatchObject({ code: "NETWORK_ERROR" });
+    await expect(
+      runImport(docs, rows, async () => Promise.reject(new ApiError(0, "NETWORK_ERROR", "down"))),
+    ).rejects.toMatchObject({ code: "NETWORK_ERROR" });
     const abort = new AbortController();
-    const summary = await runImport(docs, rows, async (nd) => (abort.abort(), { rows: { inserted: nd.split("\n").length }, errors: [] }), { chunkSize: 2, signal: abort.signal });
+    const summary = await runImport(
+      docs,
+      rows,
+      async (nd) => (abort.abort(), { rows: { inserted: nd.split("\n").length }, errors: [] }),
+      { chunkSize: 2, signal: abort.signal },
+    );
     expect(summary).toMatchObject({ inserted: 2, cancelled: true });
   });
 });
 
 describe("re-importing exports", () => {
   const docs = [
-    { _id: { $oid: "6650c0ffee0123456789abcd" }, name: "=cmd", at: { $date: "2026-01-01T00:00:00Z" }, addr: { city: "P", geo: { lat: 1 } }, tags: ["a", "b"], price: { $numberDecimal: "9.99" } },
+    {
+      _id: { $oid: "6650c0ffee0123456789abcd" },
+      name: "=cmd",
+      at: { $date: "2026-01-01T00:00:00Z" },
+      addr: { city: "P", geo: { lat: 1 } },
+      tags: ["a", "b"],
+      price: { $numberDecimal: "9.99" },
+    },
     { _id: 2, name: "plain", n: -3 },
   ];
 
@@ -102,16 +130,32 @@ describe("re-importing exports", () => {
     ].join("\r\n");
     const parsed = Papa.parse<Record<string, unknown>>(csv, { header: true, skipEmptyLines: true });
     const mapping = defaultMapping(parsed.meta.fields!, parsed.data);
-    const types: Record<string, string> = { _id: "string", at: "date", "addr.geo.lat": "integer", tags: "json", price: "string" };
+    const types: Record<string, string> = {
+      _id: "string",
+      at: "date",
+      "addr.geo.lat": "integer",
+      tags: "json",
+      price: "string",
+    };
     for (const m of mapping) if (types[m.column]) m.type = types[m.column] as never;
     const back = applyMapping(parsed.data, mapping);
     expect(back.errors).toEqual([]);
-    expect(back.documents[0]).toMatchObject({ at: { $date: "2026-01-01T00:00:00.000Z" }, addr: { city: "P", geo: { lat: 1 } }, tags: ["a", "b"] });
+    expect(back.documents[0]).toMatchObject({
+      at: { $date: "2026-01-01T00:00:00.000Z" },
+      addr: { city: "P", geo: { lat: 1 } },
+      tags: ["a", "b"],
+    });
     expect(parseJsonRows(docs.map((d) => JSON.stringify(d)).join("\n"), "ndjson").rows).toEqual(docs);
   });
 
   it("detects the format from the name or type, and refuses JSON that is not rows", () => {
-    expect([detectFormat("a.CSV"), detectFormat("a.tsv"), detectFormat("x.jsonl"), detectFormat("x", "application/json"), detectFormat("b.xlsx")]).toEqual(["csv", "tsv", "ndjson", "json", "xlsx"]);
+    expect([
+      detectFormat("a.CSV"),
+      detectFormat("a.tsv"),
+      detectFormat("x.jsonl"),
+      detectFormat("x", "application/json"),
+      detectFormat("b.xlsx"),
+    ]).toEqual(["csv", "tsv", "ndjson", "json", "xlsx"]);
     expect(() => parseJsonRows('{"a":1}', "json")).toThrow("array of documents");
     expect(() => parseJsonRows('{"a":1}\n[1]', "ndjson")).toThrow("row 2 is not a JSON object");
     expect(() => parseJsonRows('{"a":1}\n{oops', "ndjson")).toThrow("line 2 is not JSON");

@@ -1,6 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { asCurl, asDataApi, asSdk, checkQuery, fromSearch, toListParams, toSearch } from "../../dashboard/src/lib/query-state";
-import { displayValue, ejsonKind, formatBytes, formatDuration, formatPercent, getPath, idToPath } from "../../dashboard/src/lib/format";
+import {
+  asCurl,
+  asDataApi,
+  asSdk,
+  checkQuery,
+  fromSearch,
+  toListParams,
+  toSearch,
+} from "../../dashboard/src/lib/query-state";
+import {
+  displayValue,
+  ejsonKind,
+  formatBytes,
+  formatDuration,
+  formatPercent,
+  getPath,
+  idToPath,
+} from "../../dashboard/src/lib/format";
 import { explainInWords } from "../../dashboard/src/lib/explain";
 import { parseMetrics } from "../../dashboard/src/lib/metrics";
 import { percentile, successTrend } from "../../dashboard/src/lib/trend";
@@ -23,13 +39,25 @@ describe("query state in the URL", () => {
 
   it("builds the list API's parameters, and the same query as curl, a Data API call and TypeScript", () => {
     const q = { filter: '{ "status": "open" }', sort: '{"total": -1}', limit: 20 };
-    expect(toListParams(q, { count: "true" })).toEqual({ filter: '{"status":"open"}', sort: '{"total":-1}', limit: "20", count: "true" });
+    expect(toListParams(q, { count: "true" })).toEqual({
+      filter: '{"status":"open"}',
+      sort: '{"total":-1}',
+      limit: "20",
+      count: "true",
+    });
     expect(toListParams({ filter: "{}" })).toEqual({ limit: "50" });
     const curl = asCurl("http://127.0.0.1:8787", "orders", q, "acme");
     expect(curl).toContain("'http://127.0.0.1:8787/api/db/orders?filter=%7B%22status%22%3A%22open%22%7D&sort=");
     expect(curl).toContain("-H 'X-Docflare-Tenant: acme'");
     const body = JSON.parse(/-d '(.*)'$/.exec(asDataApi("http://x", "orders", q))![1]);
-    expect(body).toEqual({ dataSource: "docflare", database: "main", collection: "orders", filter: { status: "open" }, sort: { total: -1 }, limit: 20 });
+    expect(body).toEqual({
+      dataSource: "docflare",
+      database: "main",
+      collection: "orders",
+      filter: { status: "open" },
+      sort: { total: -1 },
+      limit: 20,
+    });
     expect(asSdk("http://x", "orders", q)).toContain('api.GET("/api/db/{collection}"');
     expect(asCurl("http://x", "it's", {})).toContain(`'http://x/api/db/it'\\''s?limit=50'`);
   });
@@ -52,21 +80,35 @@ describe("formatting", () => {
   });
 
   it("formats sizes, rates, durations and ids for paths", () => {
-    expect([formatBytes(0), formatBytes(1536), formatBytes(50 * 1024 * 1024), formatBytes(undefined)]).toEqual(["0 B", "1.5 KB", "50 MB", "—"]);
-    expect([formatPercent(1), formatPercent(0.9876), formatPercent(null)]).toEqual(["100%", "98.8%", "—"]);
-    expect([formatDuration(12.4), formatDuration(2500), formatDuration(125_000)]).toEqual(["12 ms", "2.5 s", "2 min 5 s"]);
-    expect([idToPath({ $oid: "6650c0ffee0123456789abcd" }), idToPath("a/b"), idToPath(42), idToPath({ k: 1 })]).toEqual([
-      "6650c0ffee0123456789abcd", "a%2Fb", "42", "%7B%22k%22%3A1%7D",
+    expect([formatBytes(0), formatBytes(1536), formatBytes(50 * 1024 * 1024), formatBytes(undefined)]).toEqual([
+      "0 B",
+      "1.5 KB",
+      "50 MB",
+      "—",
     ]);
+    expect([formatPercent(1), formatPercent(0.9876), formatPercent(null)]).toEqual(["100%", "98.8%", "—"]);
+    expect([formatDuration(12.4), formatDuration(2500), formatDuration(125_000)]).toEqual([
+      "12 ms",
+      "2.5 s",
+      "2 min 5 s",
+    ]);
+    expect([idToPath({ $oid: "6650c0ffee0123456789abcd" }), idToPath("a/b"), idToPath(42), idToPath({ k: 1 })]).toEqual(
+      ["6650c0ffee0123456789abcd", "a%2Fb", "42", "%7B%22k%22%3A1%7D"],
+    );
   });
 
   it("explains a plan in words", () => {
-    expect(explainInWords({ strategy: "index", index: "age_1", docsExamined: 2, nReturned: 2 }, 2)).toBe("Used index age_1, examined 2 documents, returned 2.");
-    expect(explainInWords({ strategy: "scan", docsExamined: 1, nReturned: 0 }, 0)).toBe("Scanned the collection (no index fits this filter), examined 1 document, returned 0.");
+    expect(explainInWords({ strategy: "index", index: "age_1", docsExamined: 2, nReturned: 2 }, 2)).toBe(
+      "Used index age_1, examined 2 documents, returned 2.",
+    );
+    expect(explainInWords({ strategy: "scan", docsExamined: 1, nReturned: 0 }, 0)).toBe(
+      "Scanned the collection (no index fits this filter), examined 1 document, returned 0.",
+    );
   });
 
   it("reads request and error totals out of Prometheus text", () => {
-    const text = '# HELP x\ndocflare_http_requests_total{method="GET",status="200"} 10\ndocflare_http_requests_total{method="POST",status="201"} 3\ndocflare_http_errors_total{code="X"} 2\ndocflare_locks_held 1\n';
+    const text =
+      '# HELP x\ndocflare_http_requests_total{method="GET",status="200"} 10\ndocflare_http_requests_total{method="POST",status="201"} 3\ndocflare_http_errors_total{code="X"} 2\ndocflare_locks_held 1\n';
     expect(parseMetrics(text)).toEqual({ requests: 13, errors: 2, locksHeld: 1 });
   });
 

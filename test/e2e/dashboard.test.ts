@@ -20,7 +20,11 @@ const consoleErrors: string[] = [];
 async function api(method: string, path: string, body?: unknown, token = stack.admin) {
   const res = await fetch(`${stack.base}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${token}`, "X-Docflare-Tenant": tenant, ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      "X-Docflare-Tenant": tenant,
+      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -75,9 +79,15 @@ async function axe(name: string) {
   const source = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
   // Evaluated over the DevTools protocol: the dashboard's CSP (rightly) refuses inline script tags.
   await page.evaluate(source);
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ["violations"] })`)) as { violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] };
+  const result = (await page.evaluate(`axe.run(document, { resultTypes: ["violations"] })`)) as {
+    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+  };
   const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+  expect(
+    serious.map(
+      (v) => `${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    ),
+  ).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -119,7 +129,14 @@ describe("dashboard", () => {
 
   it("an expired or revoked session sends the user to sign in, then back to where they were", async () => {
     await page.goto(`${stack.base}/signin`);
-    await page.evaluate((base) => sessionStorage.setItem("docflare.session", JSON.stringify({ apiUrl: base, tenant: "x", kind: "token", token: "dfk_revoked" })), stack.base);
+    await page.evaluate(
+      (base) =>
+        sessionStorage.setItem(
+          "docflare.session",
+          JSON.stringify({ apiUrl: base, tenant: "x", kind: "token", token: "dfk_revoked" }),
+        ),
+      stack.base,
+    );
     await page.goto(`${stack.base}/webhooks`);
     await page.waitForURL(/\/signin\?next=%2Fwebhooks/);
     expect(await page.getByText("Your session ended").count()).toBe(1);
@@ -131,7 +148,10 @@ describe("dashboard", () => {
   });
 
   it("signs in with email and password (refresh token in an HttpOnly cookie) and sees the identity", async () => {
-    expect((await api("POST", "/api/users", { email: "ana@example.com", password: "correct horse 1", role: "admin" })).status).toBe(201);
+    expect(
+      (await api("POST", "/api/users", { email: "ana@example.com", password: "correct horse 1", role: "admin" }))
+        .status,
+    ).toBe(201);
     await page.goto(`${stack.base}/signin?next=%2Fsettings`);
     await page.getByRole("textbox", { name: "Tenant" }).first().fill(tenant);
     await page.getByRole("textbox", { name: "Email" }).fill("ana@example.com");
@@ -155,22 +175,42 @@ describe("dashboard", () => {
     await page.goto(`${stack.base}/collections`);
     await page.getByRole("button", { name: "New collection" }).click();
     await page.getByRole("textbox", { name: "Name" }).fill("people");
-    await setEditor("validator", JSON.stringify({ type: "object", required: ["name"], properties: { name: { type: "string" }, age: { type: "integer" } } }));
+    await setEditor(
+      "validator",
+      JSON.stringify({
+        type: "object",
+        required: ["name"],
+        properties: { name: { type: "string" }, age: { type: "integer" } },
+      }),
+    );
     await page.getByRole("button", { name: "Create", exact: true }).click();
     await page.waitForURL(/\/collections\/people/);
     const info = await api("GET", "/api/management/collections/people");
     expect(info.json.validator.required).toEqual(["name"]);
     expect((await api("POST", "/api/db/people", { age: 3 })).json.error.code).toBe("SCHEMA_VALIDATION_FAILED");
-    await api("POST", "/api/db/people", [{ name: "Ada", age: 36 }, { name: "Bo", age: 41 }]);
+    await api("POST", "/api/db/people", [
+      { name: "Ada", age: 36 },
+      { name: "Bo", age: 41 },
+    ]);
     await page.getByRole("tab", { name: "Indexes" }).click();
     await page.getByRole("textbox", { name: /Keys/ }).fill("age");
     await page.getByRole("button", { name: "Create index" }).click();
-    await expect.poll(async () => (await api("GET", "/api/management/collections/people/indexes")).json.indexes.map((i: { name: string }) => i.name)).toContain("age_1");
+    await expect
+      .poll(async () =>
+        (await api("GET", "/api/management/collections/people/indexes")).json.indexes.map(
+          (i: { name: string }) => i.name,
+        ),
+      )
+      .toContain("age_1");
     await page.getByRole("tab", { name: "Schema" }).click();
-    await expect.poll(() => page.getByRole("meter", { name: "age frequency" }).getAttribute("aria-valuenow")).toBe("100");
+    await expect
+      .poll(() => page.getByRole("meter", { name: "age frequency" }).getAttribute("aria-valuenow"))
+      .toBe("100");
     await page.getByRole("button", { name: "Use as validator" }).click();
     await page.getByRole("button", { name: "Save validator" }).click();
-    await expect.poll(async () => (await api("GET", "/api/management/collections/people")).json.validator.properties.age).toEqual({ type: "integer" });
+    await expect
+      .poll(async () => (await api("GET", "/api/management/collections/people")).json.validator.properties.age)
+      .toEqual({ type: "integer" });
   });
 
   it("collections: dropping one asks for its name typed out", async () => {
@@ -219,7 +259,11 @@ describe("dashboard", () => {
 
   it("documents: bulk delete by filter shows the count first", async () => {
     await ensureSignedIn();
-    await api("POST", "/api/db/temp", Array.from({ length: 30 }, (_, i) => ({ i, odd: i % 2 === 1 })));
+    await api(
+      "POST",
+      "/api/db/temp",
+      Array.from({ length: 30 }, (_, i) => ({ i, odd: i % 2 === 1 })),
+    );
     await page.goto(`${stack.base}/collections/temp/documents?filter=${encodeURIComponent('{"odd":true}')}`);
     await page.getByRole("button", { name: "Delete matching…" }).click();
     await expect.poll(() => page.getByTestId("bulk-count").innerText()).toBe("15");
@@ -240,17 +284,27 @@ describe("dashboard", () => {
 
   it("import: a 1,000-row CSV with three bad rows and two the validator refuses; preview, dry run, import and summary count them", async () => {
     await ensureSignedIn();
-    await api("POST", "/api/management/collections", { name: "stock", validator: { type: "object", properties: { qty: { maximum: 998 } } } });
+    await api("POST", "/api/management/collections", {
+      name: "stock",
+      validator: { type: "object", properties: { qty: { maximum: 998 } } },
+    });
     const lines = ["sku,qty,price,added"];
-    for (let i = 1; i <= 1000; i++) lines.push(`sku-${i},${[17, 500, 901].includes(i) ? "many" : i},${(i * 1.5).toFixed(2)},2026-01-${String((i % 28) + 1).padStart(2, "0")}`);
+    for (let i = 1; i <= 1000; i++)
+      lines.push(
+        `sku-${i},${[17, 500, 901].includes(i) ? "many" : i},${(i * 1.5).toFixed(2)},2026-01-${String((i % 28) + 1).padStart(2, "0")}`,
+      );
     await page.goto(`${stack.base}/import?collection=stock`);
-    await page.getByLabel("file to import").setInputFiles({ name: "stock.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
+    await page
+      .getByLabel("file to import")
+      .setInputFiles({ name: "stock.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
     await expect.poll(() => page.getByTestId("bad-rows").innerText()).toBe("3 bad rows");
-    await expect.poll(() => page.getByTestId("row-error").allInnerTexts()).toEqual([
-      'Row 18: qty: "many" is not an integer',
-      'Row 501: qty: "many" is not an integer',
-      'Row 902: qty: "many" is not an integer',
-    ]);
+    await expect
+      .poll(() => page.getByTestId("row-error").allInnerTexts())
+      .toEqual([
+        'Row 18: qty: "many" is not an integer',
+        'Row 501: qty: "many" is not an integer',
+        'Row 902: qty: "many" is not an integer',
+      ]);
     await page.getByRole("button", { name: "Dry run" }).click();
     await expect.poll(() => page.getByTestId("dry-run").innerText()).toContain("995 documents would be inserted");
     expect(await page.getByTestId("dry-run").innerText()).toContain("the API would refuse 2");
@@ -276,7 +330,9 @@ describe("dashboard", () => {
     const download = page.waitForEvent("download");
     await pick("export format", "Export CSV");
     const file = await download;
-    const text = readFileSync((await file.path())!, "utf8").trim().split(/\r?\n/);
+    const text = readFileSync((await file.path())!, "utf8")
+      .trim()
+      .split(/\r?\n/);
     expect(text[0].split(",").sort()).toEqual(["_id", "added", "price", "qty", "sku"]);
     expect(text.length).toBe(11);
     expect(text.some((l) => l.includes("sku-10,10,15,2026-01-11T00:00:00.000Z"))).toBe(true);
@@ -293,14 +349,33 @@ describe("dashboard", () => {
     await page.getByRole("button", { name: "Create webhook" }).click();
     await expect.poll(() => page.getByTestId("secret").innerText()).toContain("whsec_");
     await api("POST", "/api/db/people", { name: "Dee", age: 50 });
-    await expect.poll(() => page.locator('[data-testid="delivery"][data-status="delivered"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    await fetch(`${receiver.url}/__behaviour`, { method: "POST", body: JSON.stringify({ path: "/ui-hook", steps: [500, 200] }) });
+    await expect
+      .poll(() => page.locator('[data-testid="delivery"][data-status="delivered"]').count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await fetch(`${receiver.url}/__behaviour`, {
+      method: "POST",
+      body: JSON.stringify({ path: "/ui-hook", steps: [500, 200] }),
+    });
     await api("POST", "/api/db/people", { name: "Eve", age: 51 });
-    await expect.poll(() => page.locator('[data-testid="delivery"][data-status="failed"]').count(), { timeout: 30_000 }).toBe(1);
-    await page.locator('[data-testid="delivery"][data-status="failed"]').getByRole("button", { name: "Replay" }).click();
-    await expect.poll(() => page.locator('[data-testid="delivery"][data-status="delivered"]').count(), { timeout: 30_000 }).toBe(2);
-    const got = (await (await fetch(`${receiver.url}/__received?path=/ui-hook`)).json()) as { answered: number; body: string }[];
-    expect(got.filter((r) => r.answered === 200).map((r) => JSON.parse(r.body).fullDocument?.name ?? JSON.parse(r.body).data?.fullDocument?.name)).toEqual(["Dee", "Eve"]);
+    await expect
+      .poll(() => page.locator('[data-testid="delivery"][data-status="failed"]').count(), { timeout: 30_000 })
+      .toBe(1);
+    await page
+      .locator('[data-testid="delivery"][data-status="failed"]')
+      .getByRole("button", { name: "Replay" })
+      .click();
+    await expect
+      .poll(() => page.locator('[data-testid="delivery"][data-status="delivered"]').count(), { timeout: 30_000 })
+      .toBe(2);
+    const got = (await (await fetch(`${receiver.url}/__received?path=/ui-hook`)).json()) as {
+      answered: number;
+      body: string;
+    }[];
+    expect(
+      got
+        .filter((r) => r.answered === 200)
+        .map((r) => JSON.parse(r.body).fullDocument?.name ?? JSON.parse(r.body).data?.fullDocument?.name),
+    ).toEqual(["Dee", "Eve"]);
   });
 
   it("scripts: a syntax error is marked on its line; fixed, test-run, and its execution listed", async () => {
@@ -309,11 +384,16 @@ describe("dashboard", () => {
     await page.getByRole("textbox", { name: "Name" }).fill("greeter");
     await setEditor("script", "export default async function (event, ctx) {\n  let x = ;\n}\n");
     // The editor's own parser marks the line while typing, before anything is sent.
-    await expect.poll(() => page.getByTestId("editor-script").locator(".cm-lintRange-error").count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId("editor-script").locator(".cm-lintRange-error").count())
+      .toBeGreaterThan(0);
     await page.getByRole("button", { name: "Create script" }).click();
     await expect.poll(() => page.getByTestId("editor-script").getAttribute("data-error-line")).toBe("2");
     expect(await page.getByTestId("script-error").innerText()).toContain("Line 2");
-    await setEditor("script", 'export default async function (event, ctx) {\n  ctx.log("hello", event.operationType);\n  return 42;\n}\n');
+    await setEditor(
+      "script",
+      'export default async function (event, ctx) {\n  ctx.log("hello", event.operationType);\n  return 42;\n}\n',
+    );
     await page.getByRole("button", { name: "Create script" }).click();
     await page.waitForURL(/\/scripts\/scr_/);
     await page.getByRole("button", { name: "Run now" }).click();
@@ -344,7 +424,11 @@ describe("dashboard", () => {
       if (!t) throw new Error("no key yet");
       return t[1];
     });
-    expect((await api("GET", "/api/auth/me", undefined, shown)).json).toMatchObject({ tenant, role: "read", collections: ["people"] });
+    expect((await api("GET", "/api/auth/me", undefined, shown)).json).toMatchObject({
+      tenant,
+      role: "read",
+      collections: ["people"],
+    });
     await page.getByTestId("key-row").filter({ hasText: "ui-key" }).getByRole("button", { name: "Revoke" }).click();
     await page.getByRole("alertdialog").getByRole("button", { name: "Revoke" }).click();
     await expect.poll(async () => (await api("GET", "/api/auth/me", undefined, shown)).status).toBe(401);
@@ -357,12 +441,24 @@ describe("dashboard", () => {
     await page.getByRole("textbox", { name: "Password (8+ characters)" }).fill("long enough 1");
     await page.getByRole("button", { name: "Create user" }).click();
     await expect.poll(() => page.getByTestId("user-row").filter({ hasText: "bo@example.com" }).count()).toBe(1);
-    await page.getByTestId("user-row").filter({ hasText: "bo@example.com" }).getByRole("button", { name: "Disable" }).click();
-    await expect.poll(async () => (await api("GET", "/api/users")).json.users.find((u: { email: string }) => u.email === "bo@example.com").disabled).toBe(true);
+    await page
+      .getByTestId("user-row")
+      .filter({ hasText: "bo@example.com" })
+      .getByRole("button", { name: "Disable" })
+      .click();
+    await expect
+      .poll(
+        async () =>
+          (await api("GET", "/api/users")).json.users.find((u: { email: string }) => u.email === "bo@example.com")
+            .disabled,
+      )
+      .toBe(true);
     await page.goto(`${stack.base}/quotas`);
     await setEditor("quotas", '{"perKey": {"requests": 1000, "writes": 100, "windowSeconds": 60}}');
     await page.getByRole("button", { name: "Save quotas" }).click();
-    await expect.poll(async () => (await api("GET", "/api/quotas")).json.quotas?.perKey).toEqual({ requests: 1000, writes: 100, windowSeconds: 60 });
+    await expect
+      .poll(async () => (await api("GET", "/api/quotas")).json.quotas?.perKey)
+      .toEqual({ requests: 1000, writes: 100, windowSeconds: 60 });
     await page.goto(`${stack.base}/audit?action=${encodeURIComponent("PUT /api/quotas")}`);
     await expect.poll(() => page.getByTestId("audit-row").count()).toBeGreaterThan(0);
     expect(await page.getByTestId("audit-row").first().innerText()).toContain("PUT /api/quotas");
@@ -378,18 +474,34 @@ describe("dashboard", () => {
     await page.getByRole("textbox", { name: "Hidden fields" }).fill("secret");
     await setEditor("rule 1 filter", '{"owner": "$$user.id"}');
     await page.getByRole("button", { name: "Save role" }).click();
-    await expect.poll(() => page.getByTestId("role-row").filter({ hasText: "own-notes" }).innerText()).toContain("hides secret");
+    await expect
+      .poll(() => page.getByTestId("role-row").filter({ hasText: "own-notes" }).innerText())
+      .toContain("hides secret");
     const role = (await api("GET", "/api/roles/own-notes")).json;
-    expect(role.rules[0]).toMatchObject({ collection: "notes", actions: ["find", "insert"], hiddenFields: ["secret"], filter: { owner: "$$user.id" } });
+    expect(role.rules[0]).toMatchObject({
+      collection: "notes",
+      actions: ["find", "insert"],
+      hiddenFields: ["secret"],
+      filter: { owner: "$$user.id" },
+    });
     await page.goto(`${stack.base}/users`);
     await page.getByRole("textbox", { name: "Email" }).fill("cy@example.com");
     await page.getByRole("textbox", { name: "Password (8+ characters)" }).fill("long enough 1");
     await pick("user role", "own-notes");
     await page.getByRole("button", { name: "Create user" }).click();
-    await expect.poll(() => page.getByTestId("user-row").filter({ hasText: "cy@example.com" }).innerText()).toContain("own-notes");
+    await expect
+      .poll(() => page.getByTestId("user-row").filter({ hasText: "cy@example.com" }).innerText())
+      .toContain("own-notes");
     const cy = (await api("GET", "/api/users")).json.users.find((u: { email: string }) => u.email === "cy@example.com");
-    await api("POST", "/api/db/notes", [{ owner: cy.id, text: "mine", secret: "s1" }, { owner: "someone", text: "theirs" }]);
-    const login = await fetch(`${stack.base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tenant, email: "cy@example.com", password: "long enough 1" }) });
+    await api("POST", "/api/db/notes", [
+      { owner: cy.id, text: "mine", secret: "s1" },
+      { owner: "someone", text: "theirs" },
+    ]);
+    const login = await fetch(`${stack.base}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ tenant, email: "cy@example.com", password: "long enough 1" }),
+    });
     const token = ((await login.json()) as { accessToken: string }).accessToken;
     const seen = await api("GET", "/api/db/notes", undefined, token);
     expect(seen.json.documents).toEqual([{ _id: expect.anything(), owner: cy.id, text: "mine" }]);
@@ -404,7 +516,12 @@ describe("dashboard", () => {
     await row.waitFor();
     await fetch(`${stack.base}/api/db/events`, {
       method: "POST",
-      headers: { Authorization: `Bearer ${stack.admin}`, "X-Docflare-Tenant": tenant, "X-Docflare-Database": "analytics", "Content-Type": "application/json" },
+      headers: {
+        Authorization: `Bearer ${stack.admin}`,
+        "X-Docflare-Tenant": tenant,
+        "X-Docflare-Database": "analytics",
+        "Content-Type": "application/json",
+      },
       body: JSON.stringify([{ kind: "click" }, { kind: "view" }]),
     });
     await row.getByRole("button", { name: "Use" }).click();
@@ -427,21 +544,33 @@ describe("dashboard", () => {
   it("migrations: the migrations/ files picked, their status, a dry run, applied, then reverted", async () => {
     await ensureSignedIn();
     await page.goto(`${stack.base}/migrations`);
-    await page.getByLabel("migration files").setInputFiles(["migrations/0001_products.js", "migrations/0002_products_search.js", "README.md"]);
+    await page
+      .getByLabel("migration files")
+      .setInputFiles(["migrations/0001_products.js", "migrations/0002_products_search.js", "README.md"]);
     await page.getByText("left out: README.md").waitFor();
     await page.getByRole("button", { name: "Status" }).click();
     const rows = page.getByTestId("migration-row");
-    await expect.poll(async () => (await rows.allTextContents()).join(" | ")).toBe("0001_productspending | 0002_products_searchpending");
+    await expect
+      .poll(async () => (await rows.allTextContents()).join(" | "))
+      .toBe("0001_productspending | 0002_products_searchpending");
     await page.getByRole("button", { name: "Dry run" }).click();
-    await expect.poll(() => page.getByTestId("migration-steps").textContent()).toContain("Would run 0001_products up()");
+    await expect
+      .poll(() => page.getByTestId("migration-steps").textContent())
+      .toContain("Would run 0001_products up()");
     expect((await api("GET", "/api/management/collections/products")).status).toBe(404);
     await page.getByRole("button", { name: "Apply pending" }).click();
-    await expect.poll(async () => (await rows.allTextContents()).map((t) => t.replace(/applied.*/, "applied")).join(" | ")).toBe("0001_productsapplied | 0002_products_searchapplied");
+    await expect
+      .poll(async () => (await rows.allTextContents()).map((t) => t.replace(/applied.*/, "applied")).join(" | "))
+      .toBe("0001_productsapplied | 0002_products_searchapplied");
     expect((await api("GET", "/api/management/collections/products")).status).toBe(200);
     await page.getByRole("button", { name: "Revert last" }).click();
-    await expect.poll(() => page.getByTestId("migration-steps").textContent()).toContain("Ran 0002_products_search down()");
+    await expect
+      .poll(() => page.getByTestId("migration-steps").textContent())
+      .toContain("Ran 0002_products_search down()");
     await page.getByRole("button", { name: "Revert last" }).click();
-    await expect.poll(async () => (await rows.allTextContents()).join(" | ")).toBe("0001_productspending | 0002_products_searchpending");
+    await expect
+      .poll(async () => (await rows.allTextContents()).join(" | "))
+      .toBe("0001_productspending | 0002_products_searchpending");
     expect((await api("GET", "/api/management/collections/products")).status).toBe(404);
   });
 
@@ -458,16 +587,39 @@ describe("dashboard", () => {
 
   it("every screen: no serious accessibility violations, no console errors; screenshots in both themes", async () => {
     await ensureSignedIn();
-    if ((await api("GET", "/api/webhooks")).json.webhooks.length === 0) await api("POST", "/api/webhooks", { url: `${receiver.url}/a11y`, collection: "people" });
-    if ((await api("GET", "/api/scripts")).json.scripts.length === 0) await api("POST", "/api/scripts", { name: "a11y", code: "export default async () => 1", trigger: { type: "event", collection: "people" } });
-    if ((await api("GET", "/api/db/people/count")).json.count === 0) await api("POST", "/api/db/people", { name: "Ada", age: 36 });
+    if ((await api("GET", "/api/webhooks")).json.webhooks.length === 0)
+      await api("POST", "/api/webhooks", { url: `${receiver.url}/a11y`, collection: "people" });
+    if ((await api("GET", "/api/scripts")).json.scripts.length === 0)
+      await api("POST", "/api/scripts", {
+        name: "a11y",
+        code: "export default async () => 1",
+        trigger: { type: "event", collection: "people" },
+      });
+    if ((await api("GET", "/api/db/people/count")).json.count === 0)
+      await api("POST", "/api/db/people", { name: "Ada", age: 36 });
     const webhooks = (await api("GET", "/api/webhooks")).json.webhooks;
     const scripts = (await api("GET", "/api/scripts")).json.scripts;
     const screens: [string, string][] = [
-      ["overview", "/"], ["collections", "/collections"], ["collection", "/collections/people?tab=schema"], ["documents", "/collections/people/documents"],
-      ["aggregate", "/collections/people/aggregate"], ["import", "/import"], ["webhooks", "/webhooks"], ["webhook", `/webhooks/${webhooks[0].id}`],
-      ["scripts", "/scripts"], ["script", `/scripts/${scripts[0].id}`], ["schedules", "/schedules"], ["cluster", "/cluster"], ["keys", "/keys"],
-      ["users", "/users"], ["roles", "/roles"], ["quotas", "/quotas"], ["audit", "/audit"], ["databases", "/databases"], ["migrations", "/migrations"], ["settings", "/settings"],
+      ["overview", "/"],
+      ["collections", "/collections"],
+      ["collection", "/collections/people?tab=schema"],
+      ["documents", "/collections/people/documents"],
+      ["aggregate", "/collections/people/aggregate"],
+      ["import", "/import"],
+      ["webhooks", "/webhooks"],
+      ["webhook", `/webhooks/${webhooks[0].id}`],
+      ["scripts", "/scripts"],
+      ["script", `/scripts/${scripts[0].id}`],
+      ["schedules", "/schedules"],
+      ["cluster", "/cluster"],
+      ["keys", "/keys"],
+      ["users", "/users"],
+      ["roles", "/roles"],
+      ["quotas", "/quotas"],
+      ["audit", "/audit"],
+      ["databases", "/databases"],
+      ["migrations", "/migrations"],
+      ["settings", "/settings"],
     ];
     const shots = new Set(["overview", "documents", "webhook", "script", "schedules", "collection"]);
     for (const theme of ["light", "dark"]) {
@@ -478,7 +630,8 @@ describe("dashboard", () => {
         await page.waitForLoadState("networkidle");
         await axe(`${name} (${theme})`);
         // The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
-        if (shots.has(name) && process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: `docs/screenshots/${name}-${theme}.png` });
+        if (shots.has(name) && process.env.UPDATE_SCREENSHOTS)
+          await page.screenshot({ path: `docs/screenshots/${name}-${theme}.png` });
       }
     }
     await page.evaluate(() => localStorage.removeItem("docflare.theme"));

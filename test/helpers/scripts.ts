@@ -11,7 +11,12 @@ export async function createScript(tenant: string, body: Record<string, unknown>
 export async function executions(tenant: string, id: string, query = "") {
   const res = await call("GET", `/api/scripts/${id}/executions${query}`, { tenant });
   expect(res.status).toBe(200);
-  return res.json as { executions: Array<Record<string, any>>; stats: Record<string, any>; nextBefore: number | null; truncation: Record<string, number> };
+  return res.json as {
+    executions: Array<Record<string, any>>;
+    stats: Record<string, any>;
+    nextBefore: number | null;
+    truncation: Record<string, number>;
+  };
 }
 
 /** Waits until the script has `n` runs in the given status (and returns them). */

@@ -4,7 +4,6 @@ import type { Received } from "./received";
 
 export const receiverUrl = () => inject("receiverUrl");
 
-
 export async function behave(path: string, steps: Array<number | string>): Promise<void> {
   await fetch(`${receiverUrl()}/__behaviour`, { method: "POST", body: JSON.stringify({ path, steps }) });
 }
@@ -36,7 +35,8 @@ export async function createWebhook(tenant: string, body: Record<string, unknown
 export function byWebhookId(list: Received[]): Map<string, Received[]> {
   const map = new Map<string, Received[]>();
   for (const r of list) {
-    if (typeof r.answered === "number" && r.answered >= 200 && r.answered < 300) map.set(r.headers["webhook-id"], [...(map.get(r.headers["webhook-id"]) ?? []), r]);
+    if (typeof r.answered === "number" && r.answered >= 200 && r.answered < 300)
+      map.set(r.headers["webhook-id"], [...(map.get(r.headers["webhook-id"]) ?? []), r]);
   }
   return map;
 }

@@ -16,7 +16,13 @@ export async function startFaultProxy(target: string): Promise<{ url: string; cl
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     forwarded++;
     const out = request(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: upstream.host },
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

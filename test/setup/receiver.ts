@@ -10,7 +10,6 @@ export interface Behaviour {
   steps: Array<number | string>;
 }
 
-
 /** A real webhook receiver on 127.0.0.1 that tests can tell to fail. */
 export async function startReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
   const behaviours = new Map<string, Behaviour>();
@@ -41,19 +40,24 @@ export async function startReceiver(): Promise<{ url: string; close: () => Promi
       }
       if (url.pathname === "/__received") {
         const path = url.searchParams.get("path");
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(received.filter((r) => !path || r.path === path)));
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify(received.filter((r) => !path || r.path === path)));
         return;
       }
       const behaviour = behaviours.get(url.pathname);
       const step = behaviour ? (behaviour.steps.length > 1 ? behaviour.steps.shift()! : behaviour.steps[0]) : 200;
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v ?? "")]));
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v ?? "")]),
+      );
       received.push({ path: url.pathname, at: Date.now(), headers, body, answered: step });
       if (step === "drop") return req.socket.destroy();
       if (typeof step === "string" && step.startsWith("slow:")) {
         setTimeout(() => res.writeHead(200).end("late"), Number(step.slice(5))).unref();
         return;
       }
-      if (typeof step === "string" && step.startsWith("retry-after:")) return res.writeHead(429, { "retry-after": step.slice(12) }).end();
+      if (typeof step === "string" && step.startsWith("retry-after:"))
+        return res.writeHead(429, { "retry-after": step.slice(12) }).end();
       if (step === "redirect") return res.writeHead(302, { location: "https://elsewhere.example.com/hook" }).end();
       res.writeHead(Number(step)).end();
     });
@@ -63,6 +67,10 @@ export async function startReceiver(): Promise<{ url: string; close: () => Promi
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

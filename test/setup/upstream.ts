@@ -31,4 +31,3 @@ export default async function setup(project: TestProject) {
     stopProcessTree(upstream.child);
   };
 }
-

@@ -1,6 +1,14 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { BSON, Long, ObjectId, type Document } from "bson";
-import { applyUpdate, compareValues, matcher, project, runPipeline, sortKeys, upsertSeed } from "../../worker/lib/doc-ops";
+import {
+  applyUpdate,
+  compareValues,
+  matcher,
+  project,
+  runPipeline,
+  sortKeys,
+  upsertSeed,
+} from "../../worker/lib/doc-ops";
 import { validateSchema } from "./wire-schema";
 
 /**
@@ -11,7 +19,11 @@ import { validateSchema } from "./wire-schema";
  * transactions, change streams, real concurrency control, or MongoDB's error texts beyond their codes.
  */
 
-type Coll = { docs: Document[]; indexes: Array<{ name: string; key: Document; unique?: boolean }>; validator?: Document };
+type Coll = {
+  docs: Document[];
+  indexes: Array<{ name: string; key: Document; unique?: boolean }>;
+  validator?: Document;
+};
 type Cursor = { ns: string; docs: Document[] };
 
 const OP_REPLY = 1;
@@ -19,7 +31,12 @@ const OP_QUERY = 2004;
 const OP_MSG = 2013;
 
 class CommandError extends Error {
-  constructor(readonly code: number, readonly codeName: string, message: string, readonly extra: Document = {}) {
+  constructor(
+    readonly code: number,
+    readonly codeName: string,
+    message: string,
+    readonly extra: Document = {},
+  ) {
     super(message);
   }
 }
@@ -68,7 +85,13 @@ export async function startWireServer(): Promise<WireServer> {
   }
 
   function keyOf(doc: Document, key: Document): string {
-    return Buffer.from(BSON.serialize({ k: Object.keys(key).map((f) => f.split(".").reduce<unknown>((v, p) => (v as Document | undefined)?.[p], doc) ?? null) })).toString("base64");
+    return Buffer.from(
+      BSON.serialize({
+        k: Object.keys(key).map(
+          (f) => f.split(".").reduce<unknown>((v, p) => (v as Document | undefined)?.[p], doc) ?? null,
+        ),
+      }),
+    ).toString("base64");
   }
 
   /** Unique indexes are checked against every other document, as a fresh insert or an update would be. */
@@ -77,7 +100,12 @@ export async function startWireServer(): Promise<WireServer> {
       const k = keyOf(doc, index.key);
       if (c.docs.some((d) => d !== except && keyOf(d, index.key) === k)) {
         const keyValue = Object.fromEntries(Object.keys(index.key).map((f) => [f, doc[f]]));
-        throw new CommandError(11000, "DuplicateKey", `E11000 duplicate key error collection: ${ns} index: ${index.name} dup key: ${JSON.stringify(keyValue)}`, { keyPattern: index.key, keyValue });
+        throw new CommandError(
+          11000,
+          "DuplicateKey",
+          `E11000 duplicate key error collection: ${ns} index: ${index.name} dup key: ${JSON.stringify(keyValue)}`,
+          { keyPattern: index.key, keyValue },
+        );
       }
     }
   }
@@ -88,25 +116,47 @@ export async function startWireServer(): Promise<WireServer> {
     const rules = $jsonSchema ? validateSchema($jsonSchema as Document, doc) : [];
     const queryFails = Object.keys(query).length > 0 && !matcher(query)(doc);
     if (rules.length || queryFails) {
-      const details = rules.length ? { operatorName: "$jsonSchema", schemaRulesNotSatisfied: rules } : { operatorName: "$and", clausesNotSatisfied: [] };
-      throw new CommandError(121, "DocumentValidationFailure", "Document failed validation", { errInfo: { failingDocumentId: doc._id, details } });
+      const details = rules.length
+        ? { operatorName: "$jsonSchema", schemaRulesNotSatisfied: rules }
+        : { operatorName: "$and", clausesNotSatisfied: [] };
+      throw new CommandError(121, "DocumentValidationFailure", "Document failed validation", {
+        errInfo: { failingDocumentId: doc._id, details },
+      });
     }
   }
 
-  function find(c: Coll | undefined, filter: Document, sort?: Document, skip = 0, limit = 0, projection?: Document): Document[] {
+  function find(
+    c: Coll | undefined,
+    filter: Document,
+    sort?: Document,
+    skip = 0,
+    limit = 0,
+    projection?: Document,
+  ): Document[] {
     // A lookup by a plain _id skips mingo (the bench reads by id; the result is the same).
     const byId = filter && Object.keys(filter).length === 1 && ["string", "number"].includes(typeof filter._id);
-    let docs = byId ? (c?.docs ?? []).filter((d) => d._id === filter._id) : (c?.docs ?? []).filter(matcher(filter ?? {}));
+    let docs = byId
+      ? (c?.docs ?? []).filter((d) => d._id === filter._id)
+      : (c?.docs ?? []).filter(matcher(filter ?? {}));
     if (sort && Object.keys(sort).length) {
       const keys = sortKeys(sort as Record<string, 1 | -1>);
-      const values = (d: Document) => keys.map(([f]) => f.split(".").reduce<unknown>((v, p) => (v as Document | undefined)?.[p], d) ?? null);
-      docs = docs.map((d) => ({ d, v: values(d) })).sort((a, b) => compareValues(a.v, b.v, keys)).map((e) => e.d);
+      const values = (d: Document) =>
+        keys.map(([f]) => f.split(".").reduce<unknown>((v, p) => (v as Document | undefined)?.[p], d) ?? null);
+      docs = docs
+        .map((d) => ({ d, v: values(d) }))
+        .sort((a, b) => compareValues(a.v, b.v, keys))
+        .map((e) => e.d);
     }
     docs = docs.slice(skip, limit ? skip + Math.abs(limit) : undefined);
     return project(docs, projection);
   }
 
-  function write(dbName: string, name: string, cmd: Document, apply: (c: Coll, op: Document, i: number) => Document | void): Document {
+  function write(
+    dbName: string,
+    name: string,
+    cmd: Document,
+    apply: (c: Coll, op: Document, i: number) => Document | void,
+  ): Document {
     const c = coll(dbName, name)!;
     const ops = (cmd.documents ?? cmd.updates ?? cmd.deletes) as Document[];
     const writeErrors: Document[] = [];
@@ -114,7 +164,10 @@ export async function startWireServer(): Promise<WireServer> {
     for (const [i, op] of ops.entries()) {
       try {
         const part = apply(c, op, i) ?? {};
-        for (const [k, v] of Object.entries(part)) result[k] = Array.isArray(v) ? [...((result[k] as unknown[]) ?? []), ...v] : ((result[k] as number) ?? 0) + (v as number);
+        for (const [k, v] of Object.entries(part))
+          result[k] = Array.isArray(v)
+            ? [...((result[k] as unknown[]) ?? []), ...v]
+            : ((result[k] as number) ?? 0) + (v as number);
       } catch (err) {
         if (!(err instanceof CommandError)) throw err;
         writeErrors.push({ index: i, code: err.code, errmsg: err.message, ...err.extra });
@@ -130,7 +183,9 @@ export async function startWireServer(): Promise<WireServer> {
     if (targets.length === 0 && op.upsert) {
       const replacing = !Array.isArray(op.u) && !Object.keys(op.u).some((k) => k.startsWith("$"));
       const seed = upsertSeed(op.q ?? {});
-      const doc = replacing ? { ...(seed._id !== undefined ? { _id: seed._id } : {}), ...op.u } : applyUpdate(seed, op.u, op.arrayFilters, true).doc;
+      const doc = replacing
+        ? { ...(seed._id !== undefined ? { _id: seed._id } : {}), ...op.u }
+        : applyUpdate(seed, op.u, op.arrayFilters, true).doc;
       const inserted = { _id: doc._id ?? new ObjectId(), ...doc };
       checkUnique(c, ns, inserted);
       checkValid(c, inserted);
@@ -160,7 +215,8 @@ export async function startWireServer(): Promise<WireServer> {
     listDatabases: () => ({ databases: [...dbs.keys()].map((name) => ({ name, sizeOnDisk: 0, empty: false })), ok: 1 }),
     dropDatabase: (_cmd, dbName) => (dbs.delete(dbName), { ok: 1 }),
     create: (cmd, dbName) => {
-      if (db(dbName).has(cmd.create)) throw new CommandError(48, "NamespaceExists", `Collection ${dbName}.${cmd.create} already exists.`);
+      if (db(dbName).has(cmd.create))
+        throw new CommandError(48, "NamespaceExists", `Collection ${dbName}.${cmd.create} already exists.`);
       coll(dbName, cmd.create)!.validator = cmd.validator;
       return { ok: 1 };
     },
@@ -175,13 +231,29 @@ export async function startWireServer(): Promise<WireServer> {
       return { ok: 1 };
     },
     listCollections: (cmd, dbName) => {
-      const all = [...db(dbName).entries()].map(([name, c]) => ({ name, type: "collection", options: c.validator ? { validator: c.validator } : {}, info: { readOnly: false } }));
-      return cursorOf(`${dbName}.$cmd.listCollections`, all.filter(matcher(cmd.filter ?? {})), cmd.cursor?.batchSize, true);
+      const all = [...db(dbName).entries()].map(([name, c]) => ({
+        name,
+        type: "collection",
+        options: c.validator ? { validator: c.validator } : {},
+        info: { readOnly: false },
+      }));
+      return cursorOf(
+        `${dbName}.$cmd.listCollections`,
+        all.filter(matcher(cmd.filter ?? {})),
+        cmd.cursor?.batchSize,
+        true,
+      );
     },
     collStats: (cmd, dbName) => {
       const c = coll(dbName, cmd.collStats, false);
       if (!c) throw new CommandError(26, "NamespaceNotFound", `ns not found`);
-      return { ns: `${dbName}.${cmd.collStats}`, count: c.docs.length, size: c.docs.reduce((n, d) => n + BSON.calculateObjectSize(d), 0), nindexes: c.indexes.length, ok: 1 };
+      return {
+        ns: `${dbName}.${cmd.collStats}`,
+        count: c.docs.length,
+        size: c.docs.reduce((n, d) => n + BSON.calculateObjectSize(d), 0),
+        nindexes: c.indexes.length,
+        ok: 1,
+      };
     },
     createIndexes: (cmd, dbName) => {
       const c = coll(dbName, cmd.createIndexes)!;
@@ -193,19 +265,40 @@ export async function startWireServer(): Promise<WireServer> {
           const seen = new Set<string>();
           for (const d of c.docs) {
             const k = keyOf(d, spec.key);
-            if (seen.has(k)) throw new CommandError(11000, "DuplicateKey", `E11000 duplicate key error collection: ${dbName}.${cmd.createIndexes} index: ${spec.name}`, { keyPattern: spec.key });
+            if (seen.has(k))
+              throw new CommandError(
+                11000,
+                "DuplicateKey",
+                `E11000 duplicate key error collection: ${dbName}.${cmd.createIndexes} index: ${spec.name}`,
+                { keyPattern: spec.key },
+              );
             seen.add(k);
           }
         }
-        c.indexes.push({ name: spec.name, key: spec.key, ...(spec.unique ? { unique: true } : {}), ...(spec.weights ? { weights: spec.weights } : {}), ...(spec.default_language ? { default_language: spec.default_language } : {}) });
+        c.indexes.push({
+          name: spec.name,
+          key: spec.key,
+          ...(spec.unique ? { unique: true } : {}),
+          ...(spec.weights ? { weights: spec.weights } : {}),
+          ...(spec.default_language ? { default_language: spec.default_language } : {}),
+        });
       }
-      return { numIndexesBefore: before, numIndexesAfter: c.indexes.length, createdCollectionAutomatically: false, ok: 1 };
+      return {
+        numIndexesBefore: before,
+        numIndexesAfter: c.indexes.length,
+        createdCollectionAutomatically: false,
+        ok: 1,
+      };
     },
     listIndexes: (cmd, dbName) => {
       const c = coll(dbName, cmd.listIndexes, false);
       if (!c) throw new CommandError(26, "NamespaceNotFound", `ns does not exist: ${dbName}.${cmd.listIndexes}`);
       // As MongoDB lists them: the _id index carries no `unique` flag.
-      const listed = c.indexes.map(({ unique, ...i }) => ({ v: 2, ...i, ...(unique && i.name !== "_id_" ? { unique } : {}) }));
+      const listed = c.indexes.map(({ unique, ...i }) => ({
+        v: 2,
+        ...i,
+        ...(unique && i.name !== "_id_" ? { unique } : {}),
+      }));
       return cursorOf(`${dbName}.${cmd.listIndexes}`, listed, cmd.cursor?.batchSize, true);
     },
     dropIndexes: (cmd, dbName) => {
@@ -250,7 +343,8 @@ export async function startWireServer(): Promise<WireServer> {
         c.docs.push(stored);
         return { n: 1 };
       }),
-    update: (cmd, dbName) => write(dbName, cmd.update, cmd, (c, op, i) => updateDocs(c, `${dbName}.${cmd.update}`, op, i)),
+    update: (cmd, dbName) =>
+      write(dbName, cmd.update, cmd, (c, op, i) => updateDocs(c, `${dbName}.${cmd.update}`, op, i)),
     delete: (cmd, dbName) =>
       write(dbName, cmd.delete, cmd, (c, op) => {
         const matches = c.docs.filter(matcher(op.q ?? {}));
@@ -262,12 +356,26 @@ export async function startWireServer(): Promise<WireServer> {
 
   function hello(): Document {
     return {
-      helloOk: true, isWritablePrimary: true, ismaster: true, setName: "rs0", setVersion: 1, hosts: [`127.0.0.1:${port}`],
-      primary: `127.0.0.1:${port}`, me: `127.0.0.1:${port}`, electionId: new ObjectId("7fffffff0000000000000001"),
+      helloOk: true,
+      isWritablePrimary: true,
+      ismaster: true,
+      setName: "rs0",
+      setVersion: 1,
+      hosts: [`127.0.0.1:${port}`],
+      primary: `127.0.0.1:${port}`,
+      me: `127.0.0.1:${port}`,
+      electionId: new ObjectId("7fffffff0000000000000001"),
       topologyVersion: { processId: new ObjectId(), counter: Long.fromNumber(0) },
-      maxBsonObjectSize: 16 * 1024 * 1024, maxMessageSizeBytes: 48_000_000, maxWriteBatchSize: 100_000,
-      localTime: new Date(), logicalSessionTimeoutMinutes: 30, connectionId: ++connections,
-      minWireVersion: 0, maxWireVersion: 21, readOnly: false, ok: 1,
+      maxBsonObjectSize: 16 * 1024 * 1024,
+      maxMessageSizeBytes: 48_000_000,
+      maxWriteBatchSize: 100_000,
+      localTime: new Date(),
+      logicalSessionTimeoutMinutes: 30,
+      connectionId: ++connections,
+      minWireVersion: 0,
+      maxWireVersion: 21,
+      readOnly: false,
+      ok: 1,
     };
   }
 
@@ -278,10 +386,19 @@ export async function startWireServer(): Promise<WireServer> {
     const fault = faults.find((f) => f.command === name && f.left > 0);
     if (fault) {
       fault.left--;
-      return { ok: 0, code: fault.code, codeName: "InjectedFault", errmsg: `injected fault ${fault.code}`, ...(fault.code === 91 || fault.code === 189 ? { errorLabels: ["RetryableWriteError"] } : {}) };
+      return {
+        ok: 0,
+        code: fault.code,
+        codeName: "InjectedFault",
+        errmsg: `injected fault ${fault.code}`,
+        ...(fault.code === 91 || fault.code === 189 ? { errorLabels: ["RetryableWriteError"] } : {}),
+      };
     }
     // A retried write (same session and transaction number) answers what the first attempt did, applying nothing twice.
-    const retryKey = txnNumber !== undefined && lsid ? `${Buffer.from(BSON.serialize(lsid)).toString("base64")}:${txnNumber}` : undefined;
+    const retryKey =
+      txnNumber !== undefined && lsid
+        ? `${Buffer.from(BSON.serialize(lsid)).toString("base64")}:${txnNumber}`
+        : undefined;
     if (retryKey && retried.has(retryKey)) return retried.get(retryKey)!;
     const handler = handlers[name];
     let reply: Document;
@@ -289,7 +406,8 @@ export async function startWireServer(): Promise<WireServer> {
       if (!handler) throw new CommandError(59, "CommandNotFound", `no such command: '${name}'`);
       reply = handler(cmd, String($db ?? "admin"));
     } catch (err) {
-      if (err instanceof CommandError) reply = { ok: 0, code: err.code, codeName: err.codeName, errmsg: err.message, ...err.extra };
+      if (err instanceof CommandError)
+        reply = { ok: 0, code: err.code, codeName: err.codeName, errmsg: err.message, ...err.extra };
       else reply = { ok: 0, code: 2, codeName: "BadValue", errmsg: (err as Error).message };
     }
     if (retryKey) retried.set(retryKey, reply);
@@ -334,7 +452,8 @@ export async function startWireServer(): Promise<WireServer> {
         while (message[idEnd] !== 0) idEnd++;
         const id = message.subarray(at + 4, idEnd).toString();
         const docs: Document[] = [];
-        for (let p = idEnd + 1; p < at + size; p += message.readInt32LE(p)) docs.push(BSON.deserialize(message.subarray(p, p + message.readInt32LE(p)), { promoteLongs: false }));
+        for (let p = idEnd + 1; p < at + size; p += message.readInt32LE(p))
+          docs.push(BSON.deserialize(message.subarray(p, p + message.readInt32LE(p)), { promoteLongs: false }));
         body[id] = docs;
       }
       at += size;
@@ -410,5 +529,8 @@ export async function startWireControl(wire: WireServer): Promise<{ url: string;
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }

@@ -7,7 +7,10 @@ const newTenant = () => `g-${uniqueName("t").replace(/_/g, "-").toLowerCase()}`.
 /** A tenant with two collections, `orders` (reachable) and `secrets` (not), and keys limited to `orders`. */
 async function limitedTenant() {
   const tenant = newTenant();
-  for (const [c, doc] of [["orders", { _id: 1, item: "book", customer: 7 }], ["secrets", { _id: 7, card: "4111" }]] as const) {
+  for (const [c, doc] of [
+    ["orders", { _id: 1, item: "book", customer: 7 }],
+    ["secrets", { _id: 7, card: "4111" }],
+  ] as const) {
     expect((await call("POST", `/api/db/${c}`, { tenant, body: doc })).status).toBe(201);
   }
   const reader = await createKey("read", tenant, ["orders"]);
@@ -20,11 +23,17 @@ const data = (body: object) => ({ dataSource: "x", database: "main", collection:
 describe("one gate: a key's collection list holds on every path", () => {
   const stages: Array<[string, unknown[]]> = [
     ["$lookup", [{ $lookup: { from: "secrets", localField: "customer", foreignField: "_id", as: "s" } }]],
-    ["$lookup.pipeline", [{ $lookup: { from: "orders", pipeline: [{ $lookup: { from: "secrets", pipeline: [], as: "x" } }], as: "s" } }]],
+    [
+      "$lookup.pipeline",
+      [{ $lookup: { from: "orders", pipeline: [{ $lookup: { from: "secrets", pipeline: [], as: "x" } }], as: "s" } }],
+    ],
     ["$unionWith (name)", [{ $unionWith: "secrets" }]],
     ["$unionWith (spec)", [{ $unionWith: { coll: "orders", pipeline: [{ $unionWith: { coll: "secrets" } }] } }]],
     ["$facet", [{ $facet: { a: [{ $lookup: { from: "secrets", pipeline: [], as: "x" } }] } }]],
-    ["$facet in $lookup.pipeline", [{ $lookup: { from: "orders", pipeline: [{ $facet: { a: [{ $unionWith: "secrets" }] } }], as: "x" } }]],
+    [
+      "$facet in $lookup.pipeline",
+      [{ $lookup: { from: "orders", pipeline: [{ $facet: { a: [{ $unionWith: "secrets" }] } }], as: "x" } }],
+    ],
   ];
   it.each(stages)("refuses %s into another collection, on REST and on the Data API", async (_name, pipeline) => {
     const { tenant, reader } = await limitedTenant();
@@ -34,7 +43,10 @@ describe("one gate: a key's collection list holds on every path", () => {
     const api = await call("POST", "/action/aggregate", { token: reader, body: data({ pipeline }) });
     expect(api.status).toBe(403);
     expect(JSON.stringify(api.json)).not.toContain("4111");
-    const own = await call("POST", "/api/db/orders/aggregate", { token: reader, body: [{ $lookup: { from: "orders", pipeline: [], as: "o" } }] });
+    const own = await call("POST", "/api/db/orders/aggregate", {
+      token: reader,
+      body: [{ $lookup: { from: "orders", pipeline: [], as: "o" } }],
+    });
     expect(own.status).toBe(200);
     expect(tenant).toBeTruthy();
   });
@@ -53,7 +65,10 @@ describe("one gate: a key's collection list holds on every path", () => {
     const wide = await call("POST", "/api/keys", { token: admin, body: { name: "wide", role: "admin" } });
     expect(wide.status).toBe(201);
     expect(wide.json.collections).toEqual(["orders"]);
-    const other = await call("POST", "/api/keys", { token: admin, body: { name: "other", role: "read", collections: ["secrets"] } });
+    const other = await call("POST", "/api/keys", {
+      token: admin,
+      body: { name: "other", role: "read", collections: ["secrets"] },
+    });
     expect(other.status).toBe(403);
     expect(other.json.error.code).toBe("GRANT_EXCEEDS_OWN");
     const full = await call("POST", "/api/keys", { tenant, body: { name: "full", role: "admin" } });
@@ -77,14 +92,24 @@ describe("one gate: a key's collection list holds on every path", () => {
     }
     const own = await call("POST", "/api/webhooks", { token: admin, body: { url, collection: "orders" } });
     expect(own.status).toBe(201);
-    const moved = await call("PATCH", `/api/webhooks/${own.json.id}`, { token: admin, body: { collection: "secrets" } });
+    const moved = await call("PATCH", `/api/webhooks/${own.json.id}`, {
+      token: admin,
+      body: { collection: "secrets" },
+    });
     expect(moved.status).toBe(403);
     const everything = await call("POST", "/api/webhooks", { tenant, body: { url, collection: "*" } });
     expect((await call("GET", `/api/webhooks/${everything.json.id}`, { token: admin })).status).toBe(403);
     expect((await call("DELETE", `/api/webhooks/${everything.json.id}`, { token: admin })).status).toBe(403);
     const listed = await call("GET", "/api/webhooks", { token: admin });
     expect(listed.json.webhooks.map((w: { id: string }) => w.id)).toEqual([own.json.id]);
-    const script = await call("POST", "/api/scripts", { token: admin, body: { name: "s", code: "export default async (e, ctx) => ctx.api.find('secrets', {})", trigger: { type: "event", collection: "orders" } } });
+    const script = await call("POST", "/api/scripts", {
+      token: admin,
+      body: {
+        name: "s",
+        code: "export default async (e, ctx) => ctx.api.find('secrets', {})",
+        trigger: { type: "event", collection: "orders" },
+      },
+    });
     expect(script.status).toBe(403);
     expect((await call("GET", "/api/scripts", { token: admin })).status).toBe(403);
   });

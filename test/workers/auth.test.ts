@@ -25,7 +25,8 @@ const ROUTES: Array<[string, (c: string) => string, unknown?]> = [
 ];
 
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const isRead = (method: string, path: string) => !WRITES.has(method) || path.endsWith("/query") || path.endsWith("/aggregate");
+const isRead = (method: string, path: string) =>
+  !WRITES.has(method) || path.endsWith("/query") || path.endsWith("/aggregate");
 
 describe("authentication", () => {
   it.each(ROUTES)("%s %s needs credentials (401), and rejects a wrong token (401)", async (method, path, body) => {
@@ -45,7 +46,8 @@ describe("authentication", () => {
       const res = await call(method, path(uniqueName()), { token: reader, body });
       const mgmtWrite = path("x").startsWith("/api/management") && method !== "GET";
       const keys = path("x").startsWith("/api/keys");
-      if ((isRead(method, path("x")) && !keys) && !mgmtWrite) expect([200, 404], `${method} ${path("x")}`).toContain(res.status);
+      if (isRead(method, path("x")) && !keys && !mgmtWrite)
+        expect([200, 404], `${method} ${path("x")}`).toContain(res.status);
       else expect(res.status, `${method} ${path("x")}`).toBe(403);
     }
   });
@@ -55,7 +57,10 @@ describe("authentication", () => {
     const writer = await createKey("write", tenant);
     const c = uniqueName();
     expect((await call("POST", `/api/db/${c}`, { token: writer, body: { a: 1 } })).status).toBe(201);
-    expect((await call("POST", `/api/management/collections/${c}/indexes`, { token: writer, body: { keys: { a: 1 } } })).status).toBe(403);
+    expect(
+      (await call("POST", `/api/management/collections/${c}/indexes`, { token: writer, body: { keys: { a: 1 } } }))
+        .status,
+    ).toBe(403);
     expect((await call("POST", "/api/keys", { token: writer, body: { name: "x", role: "admin" } })).status).toBe(403);
   });
 
@@ -100,7 +105,10 @@ describe("tenant isolation", () => {
     expect((await call("GET", `/api/management/collections/${c}`, { token: bob })).status).toBe(404);
     expect((await call("GET", "/api/management/collections", { token: bob })).json.collections).toEqual([]);
     expect((await call("GET", "/api/keys?tenant=alice", { token: bob })).status).toBe(403);
-    const dataApi = await call("POST", "/action/findOne", { token: bob, body: { database: "main", collection: c, filter: { _id: "secret" } } });
+    const dataApi = await call("POST", "/action/findOne", {
+      token: bob,
+      body: { database: "main", collection: c, filter: { _id: "secret" } },
+    });
     expect(dataApi.json).toEqual({ document: null });
     expect((await call("GET", `/api/db/${c}/secret`, { token: alice })).json).toEqual({ _id: "secret", v: 1 });
   });

@@ -40,26 +40,62 @@ const ROWS: Row[] = [
 const RANK: Record<Level, number> = { read: 1, write: 2, admin: 3 };
 
 async function credentials(tenant: string) {
-  const keys = { read: await createKey("read", tenant), write: await createKey("write", tenant), admin: await createKey("admin", tenant) };
-  await call("POST", "/api/users", { tenant, body: { email: "w@example.com", password: "correct horse battery", role: "write" } });
-  const user = (await call("POST", "/api/auth/login", { token: null, body: { tenant, email: "w@example.com", password: "correct horse battery" } })).json.accessToken as string;
+  const keys = {
+    read: await createKey("read", tenant),
+    write: await createKey("write", tenant),
+    admin: await createKey("admin", tenant),
+  };
+  await call("POST", "/api/users", {
+    tenant,
+    body: { email: "w@example.com", password: "correct horse battery", role: "write" },
+  });
+  const user = (
+    await call("POST", "/api/auth/login", {
+      token: null,
+      body: { tenant, email: "w@example.com", password: "correct horse battery" },
+    })
+  ).json.accessToken as string;
   // Custom roles: one that reads orders (a key), one that reads and writes orders but manages nothing (a user).
-  await call("PUT", "/api/roles/orders-reader", { tenant, body: { rules: [{ collection: "orders", actions: ["find", "aggregate"] }] } });
-  await call("PUT", "/api/roles/orders-clerk", { tenant, body: { rules: [{ collection: "orders", actions: ["find", "aggregate", "insert", "update", "delete"] }] } });
-  const reader = (await call("POST", "/api/keys", { body: { name: "custom", role: "orders-reader", tenant } })).json.token as string;
-  await call("POST", "/api/users", { tenant, body: { email: "c@example.com", password: "correct horse battery", role: "orders-clerk" } });
-  const clerk = (await call("POST", "/api/auth/login", { token: null, body: { tenant, email: "c@example.com", password: "correct horse battery" } })).json.accessToken as string;
+  await call("PUT", "/api/roles/orders-reader", {
+    tenant,
+    body: { rules: [{ collection: "orders", actions: ["find", "aggregate"] }] },
+  });
+  await call("PUT", "/api/roles/orders-clerk", {
+    tenant,
+    body: { rules: [{ collection: "orders", actions: ["find", "aggregate", "insert", "update", "delete"] }] },
+  });
+  const reader = (await call("POST", "/api/keys", { body: { name: "custom", role: "orders-reader", tenant } })).json
+    .token as string;
+  await call("POST", "/api/users", {
+    tenant,
+    body: { email: "c@example.com", password: "correct horse battery", role: "orders-clerk" },
+  });
+  const clerk = (
+    await call("POST", "/api/auth/login", {
+      token: null,
+      body: { tenant, email: "c@example.com", password: "correct horse battery" },
+    })
+  ).json.accessToken as string;
   return { keys, user, custom: { reader, clerk } };
 }
 
 describe("BOLA matrix", () => {
   it("each role reaches exactly its route families, for keys and users alike, built-in and custom", async () => {
     const tenant = newTenant();
-    await call("POST", "/api/db/orders", { tenant, body: [{ _id: "o1", n: 1 }, { _id: "o2", n: 2 }] });
+    await call("POST", "/api/db/orders", {
+      tenant,
+      body: [
+        { _id: "o1", n: 1 },
+        { _id: "o2", n: 2 },
+      ],
+    });
     const { keys, user, custom } = await credentials(tenant);
     // A custom role's data rules are its own; on the control plane it ranks as read (locks and cluster status only).
     const who: Array<[string, string, Level]> = [
-      ["read key", keys.read, "read"], ["write key", keys.write, "write"], ["admin key", keys.admin, "admin"], ["write user", user, "write"],
+      ["read key", keys.read, "read"],
+      ["write key", keys.write, "write"],
+      ["admin key", keys.admin, "admin"],
+      ["write user", user, "write"],
       ["custom reader key", custom.reader, "read"],
     ];
     const wrong: string[] = [];
@@ -69,7 +105,8 @@ describe("BOLA matrix", () => {
         const res = await call(method, path, { token, body });
         const allowed = RANK[level] >= RANK[needs];
         // Allowed: the request got past the gate (a held lock's 409 is an answer, not a refusal). Denied: 403.
-        if (allowed ? res.status === 401 || res.status === 403 || res.status >= 500 : res.status !== 403) wrong.push(`${name} ${family} ${method} ${path}: ${res.status} ${res.text.slice(0, 120)}`);
+        if (allowed ? res.status === 401 || res.status === 403 || res.status >= 500 : res.status !== 403)
+          wrong.push(`${name} ${family} ${method} ${path}: ${res.status} ${res.text.slice(0, 120)}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -80,7 +117,8 @@ describe("BOLA matrix", () => {
       const res = await call(method, path, { token: custom.clerk, body });
       const dataWrite = needs === "write" && family !== "locks";
       const allowed = needs === "read" || dataWrite;
-      if (allowed ? res.status === 401 || res.status === 403 || res.status >= 500 : res.status !== 403) clerkWrong.push(`clerk ${family} ${method} ${path}: ${res.status} ${res.text.slice(0, 120)}`);
+      if (allowed ? res.status === 401 || res.status === 403 || res.status >= 500 : res.status !== 403)
+        clerkWrong.push(`clerk ${family} ${method} ${path}: ${res.status} ${res.text.slice(0, 120)}`);
     }
     expect(clerkWrong).toEqual([]);
   });
@@ -90,10 +128,18 @@ describe("BOLA matrix", () => {
     await call("POST", "/api/db/secrets", { tenant, body: { _id: "s1", card: "4111" } });
     const limited = await createKey("admin", tenant, ["orders"]);
     const other: Array<[string, string, unknown?]> = [
-      ["GET", "/api/db/secrets"], ["GET", "/api/db/secrets/s1"], ["POST", "/api/db/secrets/query", {}], ["POST", "/api/db/secrets", { x: 1 }],
-      ["POST", "/api/db/orders/aggregate", [{ $unionWith: "secrets" }]], ["POST", "/action/find", { database: "main", collection: "secrets" }],
-      ["GET", "/api/management/collections/secrets"], ["DELETE", "/api/management/collections/secrets"],
-      ["POST", "/api/webhooks", { url: "http://127.0.0.1:9/x", collection: "secrets" }], ["GET", "/api/scripts"], ["GET", "/api/audit"], ["GET", "/api/quotas"],
+      ["GET", "/api/db/secrets"],
+      ["GET", "/api/db/secrets/s1"],
+      ["POST", "/api/db/secrets/query", {}],
+      ["POST", "/api/db/secrets", { x: 1 }],
+      ["POST", "/api/db/orders/aggregate", [{ $unionWith: "secrets" }]],
+      ["POST", "/action/find", { database: "main", collection: "secrets" }],
+      ["GET", "/api/management/collections/secrets"],
+      ["DELETE", "/api/management/collections/secrets"],
+      ["POST", "/api/webhooks", { url: "http://127.0.0.1:9/x", collection: "secrets" }],
+      ["GET", "/api/scripts"],
+      ["GET", "/api/audit"],
+      ["GET", "/api/quotas"],
     ];
     for (const [method, path, body] of other) {
       const res = await call(method, path, { token: limited, body });
@@ -109,9 +155,15 @@ describe("BOLA matrix", () => {
     const bKey = await createKey("read", b);
     const aAdmin = await createKey("admin", a);
     const probes: Array<[string, string, unknown?, Record<string, string>?]> = [
-      ["GET", "/api/db/orders/b1"], ["GET", "/api/db/orders"], ["POST", "/action/find", { database: "main", collection: "orders" }],
-      ["POST", "/action/find", { database: `${b}_main`, collection: "orders" }], ["GET", "/api/db/orders", undefined, { "X-Docflare-Tenant": b }],
-      ["GET", `/api/keys?tenant=${b}`], ["GET", "/api/management/collections"], ["GET", "/api/audit"], ["GET", "/api/users"],
+      ["GET", "/api/db/orders/b1"],
+      ["GET", "/api/db/orders"],
+      ["POST", "/action/find", { database: "main", collection: "orders" }],
+      ["POST", "/action/find", { database: `${b}_main`, collection: "orders" }],
+      ["GET", "/api/db/orders", undefined, { "X-Docflare-Tenant": b }],
+      ["GET", `/api/keys?tenant=${b}`],
+      ["GET", "/api/management/collections"],
+      ["GET", "/api/audit"],
+      ["GET", "/api/users"],
     ];
     for (const [method, path, body, headers] of probes) {
       const res = await call(method, path, { token: aAdmin, body, headers });

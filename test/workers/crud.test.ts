@@ -69,7 +69,11 @@ describe("REST CRUD", () => {
     expect(first.status).toBe(200);
     const newTag = first.headers.get("etag")!;
     expect(newTag).not.toBe(etag);
-    for (const [method, body] of [["PATCH", { v: 3 }], ["PUT", { v: 3 }], ["DELETE", undefined]] as const) {
+    for (const [method, body] of [
+      ["PATCH", { v: 3 }],
+      ["PUT", { v: 3 }],
+      ["DELETE", undefined],
+    ] as const) {
       const stale = await call(method, `/api/db/${c}/d`, { body, headers: { "If-Match": etag } });
       expect(stale.status).toBe(412);
       expect(stale.json.error.code).toBe("PRECONDITION_FAILED");
@@ -82,10 +86,20 @@ describe("REST CRUD", () => {
   it("updates and deletes by filter; an empty filter needs allowEmptyFilter=true", async () => {
     const c = uniqueName();
     await seed(c, [{ k: 1 }, { k: 2 }, { k: 3 }]);
-    const upd = await call("PATCH", `/api/db/${c}`, { body: { filter: { k: { $gte: 2 } }, update: { $set: { big: true } } } });
+    const upd = await call("PATCH", `/api/db/${c}`, {
+      body: { filter: { k: { $gte: 2 } }, update: { $set: { big: true } } },
+    });
     expect(upd.json).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
-    expect((await call("PATCH", `/api/db/${c}`, { body: { filter: {}, update: { $set: { all: 1 } } } })).json.error.code).toBe("EMPTY_FILTER");
-    expect((await call("PATCH", `/api/db/${c}?allowEmptyFilter=true`, { body: { filter: {}, update: { $set: { all: 1 } } } })).json.modifiedCount).toBe(3);
+    expect(
+      (await call("PATCH", `/api/db/${c}`, { body: { filter: {}, update: { $set: { all: 1 } } } })).json.error.code,
+    ).toBe("EMPTY_FILTER");
+    expect(
+      (
+        await call("PATCH", `/api/db/${c}?allowEmptyFilter=true`, {
+          body: { filter: {}, update: { $set: { all: 1 } } },
+        })
+      ).json.modifiedCount,
+    ).toBe(3);
     expect((await call("DELETE", `/api/db/${c}?big=true`)).json).toEqual({ deletedCount: 2 });
     const empty = await call("DELETE", `/api/db/${c}`);
     expect(empty.status).toBe(400);
@@ -116,12 +130,22 @@ describe("REST CRUD", () => {
     const dupId = await call("POST", `/api/db/${c}`, { body: { _id: 1 } });
     expect(dupId.status).toBe(409);
     expect(dupId.json.error).toMatchObject({ code: "DUPLICATE_KEY", details: { index: "_id_" } });
-    expect((await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { email: 1 }, unique: true } })).status).toBe(201);
-    const dup = await call("POST", `/api/db/${c}`, { body: [{ _id: 2, email: "b@x" }, { _id: 3, email: "a@x" }] });
+    expect(
+      (await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { email: 1 }, unique: true } }))
+        .status,
+    ).toBe(201);
+    const dup = await call("POST", `/api/db/${c}`, {
+      body: [
+        { _id: 2, email: "b@x" },
+        { _id: 3, email: "a@x" },
+      ],
+    });
     expect(dup.status).toBe(409);
     expect(dup.json.error.details.index).toBe("email_1");
     expect((await call("GET", `/api/db/${c}/count`)).json.count).toBe(1);
-    const viaUpdate = await call("PATCH", `/api/db/${c}`, { body: { filter: { _id: 1 }, update: { $set: { email: "a@x" } } } });
+    const viaUpdate = await call("PATCH", `/api/db/${c}`, {
+      body: { filter: { _id: 1 }, update: { $set: { email: "a@x" } } },
+    });
     expect(viaUpdate.status).toBe(200);
     await seed(c, [{ _id: 2, email: "b@x" }]);
     const clash = await call("PATCH", `/api/db/${c}/2`, { body: { email: "a@x" } });
@@ -131,9 +155,18 @@ describe("REST CRUD", () => {
 
   it("aggregates and counts", async () => {
     const c = uniqueName();
-    await seed(c, [{ g: "a", v: 1 }, { g: "a", v: 2 }, { g: "b", v: 5 }]);
-    const agg = await call("POST", `/api/db/${c}/aggregate`, { body: [{ $group: { _id: "$g", total: { $sum: "$v" } } }, { $sort: { _id: 1 } }] });
-    expect(agg.json.documents).toEqual([{ _id: "a", total: 3 }, { _id: "b", total: 5 }]);
+    await seed(c, [
+      { g: "a", v: 1 },
+      { g: "a", v: 2 },
+      { g: "b", v: 5 },
+    ]);
+    const agg = await call("POST", `/api/db/${c}/aggregate`, {
+      body: [{ $group: { _id: "$g", total: { $sum: "$v" } } }, { $sort: { _id: 1 } }],
+    });
+    expect(agg.json.documents).toEqual([
+      { _id: "a", total: 3 },
+      { _id: "b", total: 5 },
+    ]);
     expect((await call("GET", `/api/db/${c}/count?g=a`)).json.count).toBe(2);
   });
 

@@ -66,7 +66,10 @@ describe("data-api backend against a real Docflare Data API server", () => {
   it("supports every DocumentStore operation", async () => {
     const store = new RemoteStore(new DataApiClient(config({ format: "json" })), "backend_db", jobs);
     const c = uniqueName();
-    const { insertedIds } = await store.insertMany(c, [1, 2, 3, 4, 5].map((n) => ({ _id: n, n, even: n % 2 === 0, tags: [`t${n % 2}`] })));
+    const { insertedIds } = await store.insertMany(
+      c,
+      [1, 2, 3, 4, 5].map((n) => ({ _id: n, n, even: n % 2 === 0, tags: [`t${n % 2}`] })),
+    );
     expect(insertedIds).toEqual([1, 2, 3, 4, 5]);
     const page1 = await store.find(c, { sort: { n: -1 }, limit: 2, count: true });
     expect(page1.documents.map((d) => d.n)).toEqual([5, 4]);
@@ -75,8 +78,14 @@ describe("data-api backend against a real Docflare Data API server", () => {
     const page3 = await store.find(c, { sort: { n: -1 }, limit: 2, cursor: page2.nextCursor });
     expect([...page2.documents, ...page3.documents].map((d) => d.n)).toEqual([3, 2, 1]);
     expect(page3.nextCursor).toBeUndefined();
-    expect(await store.updateOne(c, { _id: 1 }, { $inc: { n: 10 } })).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
-    expect(await store.updateMany(c, { even: true }, { $set: { flag: true } })).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
+    expect(await store.updateOne(c, { _id: 1 }, { $inc: { n: 10 } })).toMatchObject({
+      matchedCount: 1,
+      modifiedCount: 1,
+    });
+    expect(await store.updateMany(c, { even: true }, { $set: { flag: true } })).toMatchObject({
+      matchedCount: 2,
+      modifiedCount: 2,
+    });
     const up = await store.updateOne(c, { _id: 9 }, { $set: { n: 9 } }, { upsert: true, returnDocument: true });
     expect(up.upsertedId).toBe(9);
     expect(up.document).toEqual({ _id: 9, n: 9 });
@@ -86,7 +95,12 @@ describe("data-api backend against a real Docflare Data API server", () => {
     expect((await store.distinct(c, "tags", {})).sort()).toEqual(["t0", "t1"]);
     expect(await store.aggregate(c, [{ $match: { even: true } }, { $count: "k" }])).toEqual([{ k: 1 }]);
     expect(await store.deleteOne(c, { _id: 9 })).toEqual({ deletedCount: 1 });
-    await expect(policed(store, { tenant: "t", role: "admin", collections: null, keyId: null, superAdmin: true }).deleteMany(c, {})).rejects.toMatchObject({ code: "EMPTY_FILTER" });
+    await expect(
+      policed(store, { tenant: "t", role: "admin", collections: null, keyId: null, superAdmin: true }).deleteMany(
+        c,
+        {},
+      ),
+    ).rejects.toMatchObject({ code: "EMPTY_FILTER" });
     expect(await store.deleteMany(c, { n: { $lt: 5 } })).toEqual({ deletedCount: 3 });
     const index = await store.createIndex(c, { n: 1 }, { unique: true });
     expect(index.name).toBe("n_1");
@@ -107,11 +121,28 @@ describe("data-api backend against a real Docflare Data API server", () => {
     const store = new RemoteStore(new DataApiClient(config()), "backend_db", jobs);
     const c = uniqueName();
     const job = `up_${c}`;
-    await store.importJobs.start(job, c, "ndjson", { mapping: {}, types: {}, nullIfEmpty: true, upsertKeys: [], onError: "skip", events: false, formulas: "reject" });
+    await store.importJobs.start(job, c, "ndjson", {
+      mapping: {},
+      types: {},
+      nullIfEmpty: true,
+      upsertKeys: [],
+      onError: "skip",
+      events: false,
+      formulas: "reject",
+    });
     const rows = [1, 2, 3].map((n) => ({ row: n, doc: { _id: new ObjectId(), n }, generatedId: true }));
     // An attempt that wrote its rows and was lost before recording the chunk:
     await store.insertOne(c, rows[0].doc);
-    const chunk = { job, seq: 0, read: 4, rejected: [], upsertKeys: [], events: false, stopOnError: false, docs: [...rows, { row: 4, doc: { _id: "taken", n: 4 } }] };
+    const chunk = {
+      job,
+      seq: 0,
+      read: 4,
+      rejected: [],
+      upsertKeys: [],
+      events: false,
+      stopOnError: false,
+      docs: [...rows, { row: 4, doc: { _id: "taken", n: 4 } }],
+    };
     await store.insertOne(c, { _id: "taken" });
     const outcome = await store.importChunk(c, chunk);
     expect(outcome).toMatchObject({ inserted: 3, failures: [{ row: 4, code: "DUPLICATE_KEY" }] });
@@ -125,18 +156,28 @@ describe("data-api backend against a real Docflare Data API server", () => {
     const c = uniqueName();
     await store.insertOne(c, { _id: "a", v: 1 });
     const current = await store.findOne(c, { _id: "a" });
-    expect((await store.updateOne(c, { _id: "a" }, { $set: { v: 2 } }, { ifMatch: current!.etag })).modifiedCount).toBe(1);
+    expect((await store.updateOne(c, { _id: "a" }, { $set: { v: 2 } }, { ifMatch: current!.etag })).modifiedCount).toBe(
+      1,
+    );
     const stale = await failure(store.updateOne(c, { _id: "a" }, { $set: { v: 3 } }, { ifMatch: current!.etag }));
     expect(stale.status).toBe(412);
   });
 
   it("authenticates with an apiKey header, a Bearer token or Basic credentials", async () => {
     const c = uniqueName();
-    for (const auth of [{ kind: "apiKey", key: token }, { kind: "bearer", token }, { kind: "basic", username: "u", password: token }] as const) {
+    for (const auth of [
+      { kind: "apiKey", key: token },
+      { kind: "bearer", token },
+      { kind: "basic", username: "u", password: token },
+    ] as const) {
       const store = new RemoteStore(new DataApiClient(config({ auth, baseUrl: upstream })), "backend_db", jobs);
       await store.insertOne(c, { auth: auth.kind });
     }
-    const wrong = new RemoteStore(new DataApiClient(config({ auth: { kind: "apiKey", key: "wrong" }, baseUrl: upstream })), "backend_db", jobs);
+    const wrong = new RemoteStore(
+      new DataApiClient(config({ auth: { kind: "apiKey", key: "wrong" }, baseUrl: upstream })),
+      "backend_db",
+      jobs,
+    );
     const err = await failure(wrong.findOne(c, {}));
     expect(err.status).toBe(502);
     expect(err.code).toBe("UPSTREAM_REJECTED");
@@ -183,7 +224,18 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("opens the circuit after repeated failures, fails fast, and closes after a successful trial", async () => {
-    const store = new RemoteStore(new DataApiClient(config({ baseUrl: `${proxy}/app/circuit/endpoint/data/v1`, failureThreshold: 2, cooldownMs: 400, maxAttempts: 1 })), "backend_db", jobs);
+    const store = new RemoteStore(
+      new DataApiClient(
+        config({
+          baseUrl: `${proxy}/app/circuit/endpoint/data/v1`,
+          failureThreshold: 2,
+          cooldownMs: 400,
+          maxAttempts: 1,
+        }),
+      ),
+      "backend_db",
+      jobs,
+    );
     await fault("error500");
     await failure(store.findOne("things", {}));
     await failure(store.findOne("things", {}));
@@ -198,11 +250,21 @@ describe("data-api backend against a real Docflare Data API server", () => {
   });
 
   it("serves the REST API with STORE_BACKEND=data-api", async () => {
-    const upstreamEnv = { ...env, STORE_BACKEND: "data-api", DATA_API_URL: upstream, DATA_API_KEY: token, DATA_API_AUTH: "bearer" };
+    const upstreamEnv = {
+      ...env,
+      STORE_BACKEND: "data-api",
+      DATA_API_URL: upstream,
+      DATA_API_KEY: token,
+      DATA_API_AUTH: "bearer",
+    };
     const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
     const c = uniqueName();
     const headers = { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" };
-    const ins = await worker.fetch(new Request(`http://x/api/db/${c}`, { method: "POST", headers, body: JSON.stringify({ _id: "k", v: 1 }) }), upstreamEnv, ctx);
+    const ins = await worker.fetch(
+      new Request(`http://x/api/db/${c}`, { method: "POST", headers, body: JSON.stringify({ _id: "k", v: 1 }) }),
+      upstreamEnv,
+      ctx,
+    );
     expect(ins.status).toBe(201);
     const got = await worker.fetch(new Request(`http://x/api/db/${c}/k`, { headers }), upstreamEnv, ctx);
     expect(await got.json()).toEqual({ _id: "k", v: 1 });

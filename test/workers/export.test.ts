@@ -12,12 +12,15 @@ const rich = (i: number) => ({
   at: { $date: `2026-01-0${(i % 9) + 1}T10:00:00.000Z` },
   tags: ["a", { deep: [i] }],
   address: { city: i % 2 ? "Oslo" : "Lima", geo: { lat: i } },
-  note: i === 1 ? "=HYPERLINK(\"x\")" : `plain, "quoted"\nline`,
+  note: i === 1 ? '=HYPERLINK("x")' : `plain, "quoted"\nline`,
 });
 
 async function seed(collection: string, count: number) {
   const docs = Array.from({ length: count }, (_, i) => rich(i));
-  const res = await call("POST", `/api/db/${collection}`, { rawBody: EJSON.stringify(docs, { relaxed: false }), headers: { "content-type": "application/ejson" } });
+  const res = await call("POST", `/api/db/${collection}`, {
+    rawBody: EJSON.stringify(docs, { relaxed: false }),
+    headers: { "content-type": "application/ejson" },
+  });
   expect(res.status, res.text).toBe(201);
 }
 
@@ -30,17 +33,29 @@ describe("export", () => {
   it("streams NDJSON, JSON and EJSON with Content-Disposition; each re-imports to the same documents", async () => {
     const c = uniqueName();
     await seed(c, 25);
-    const original = (await call("GET", `/api/db/${c}?sort=n&limit=100`, { headers: { accept: "application/ejson" } })).json.documents;
+    const original = (await call("GET", `/api/db/${c}?sort=n&limit=100`, { headers: { accept: "application/ejson" } }))
+      .json.documents;
     for (const format of ["ndjson", "json", "ejson"]) {
       const res = await raw(`/api/db/${c}/export?format=${format}&sort=n`);
       expect(res.status, res.text).toBe(200);
       expect(res.headers.get("content-disposition")).toMatch(new RegExp(`attachment; filename="${c}\\.`));
-      const docs = format === "ndjson" ? res.text.trim().split("\n").map((l) => JSON.parse(l)) : JSON.parse(res.text);
+      const docs =
+        format === "ndjson"
+          ? res.text
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l))
+          : JSON.parse(res.text);
       expect(docs).toHaveLength(25);
       const copy = `${c}_${format}`;
-      const back = await call("POST", `/api/db/${copy}`, { rawBody: format === "ejson" ? res.text : JSON.stringify(docs), headers: { "content-type": format === "ejson" ? "application/ejson" : "application/json" } });
+      const back = await call("POST", `/api/db/${copy}`, {
+        rawBody: format === "ejson" ? res.text : JSON.stringify(docs),
+        headers: { "content-type": format === "ejson" ? "application/ejson" : "application/json" },
+      });
       expect(back.status, back.text).toBe(201);
-      const again = (await call("GET", `/api/db/${copy}?sort=n&limit=100`, { headers: { accept: "application/ejson" } })).json.documents;
+      const again = (
+        await call("GET", `/api/db/${copy}?sort=n&limit=100`, { headers: { accept: "application/ejson" } })
+      ).json.documents;
       expect(again, format).toEqual(original);
     }
   });
@@ -50,7 +65,10 @@ describe("export", () => {
     const docs = Array.from({ length: 2500 }, (_, i) => ({ _id: i, n: i, even: i % 2 === 0, secret: "s" }));
     for (let i = 0; i < docs.length; i += 1000) await call("POST", `/api/db/${c}`, { body: docs.slice(i, i + 1000) });
     const res = await raw(`/api/db/${c}/export?format=ndjson&even=true&sort=-n&fields=n`);
-    const lines = res.text.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = res.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1250);
     expect(lines[0]).toEqual({ _id: 2498, n: 2498 });
     expect(lines.at(-1)).toEqual({ _id: 0, n: 0 });
@@ -65,12 +83,16 @@ describe("export", () => {
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     const [header, ...rows] = res.text.split("\r\n");
     expect(header).toBe("_id,n,price,big,at,tags,address.city,address.geo.lat,note");
-    expect(rows[0]).toBe(`65f000000000000000000000,0,0.10,9007199254740993,2026-01-01T10:00:00.000Z,"[""a"",{""deep"":[0]}]",Lima,0,"plain, ""quoted""\nline"`);
+    expect(rows[0]).toBe(
+      `65f000000000000000000000,0,0.10,9007199254740993,2026-01-01T10:00:00.000Z,"[""a"",{""deep"":[0]}]",Lima,0,"plain, ""quoted""\nline"`,
+    );
     expect(rows[1]).toContain(`"'=HYPERLINK(""x"")"`);
     expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
     expect(csvCell(-3)).toBe("-3");
     const wide = new Set<string>();
-    expect(() => collectColumns(Object.fromEntries(Array.from({ length: MAX_CSV_COLUMNS + 1 }, (_, i) => [`f${i}`, i])), wide)).toThrow(/at most/);
+    expect(() =>
+      collectColumns(Object.fromEntries(Array.from({ length: MAX_CSV_COLUMNS + 1 }, (_, i) => [`f${i}`, i])), wide),
+    ).toThrow(/at most/);
   });
 
   it("refuses before streaming: a bad format, a bad filter, and what the credential may not read", async () => {

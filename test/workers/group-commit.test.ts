@@ -11,7 +11,11 @@ describe("group commit", () => {
     const origin = { tenant, database: "main", chainDepth: 0 };
     const before = await stub.commitStats();
     // 30 inserts sent at once, one of them a duplicate of another's _id.
-    const results = await Promise.all([...Array.from({ length: 29 }, (_, i) => ({ _id: i, n: i })), { _id: 7, n: "dup" }].map((d) => stub.insert("items", stringify([d]), origin)));
+    const results = await Promise.all(
+      [...Array.from({ length: 29 }, (_, i) => ({ _id: i, n: i })), { _id: 7, n: "dup" }].map((d) =>
+        stub.insert("items", stringify([d]), origin),
+      ),
+    );
     const after = await stub.commitStats();
     expect(after.writes - before.writes).toBe(30);
     expect(after.commits - before.commits).toBeLessThan(30);
@@ -24,8 +28,13 @@ describe("group commit", () => {
 
   it("a refused write in a group rolls back alone, over HTTP as well", async () => {
     const tenant = uniqueName("gh").replaceAll("_", "-").toLowerCase();
-    await call("POST", "/api/management/collections", { tenant, body: { name: "v", validator: { type: "object", required: ["n"] } } });
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => call("POST", "/api/db/v", { tenant, body: i === 10 ? { m: 1 } : { n: i } })));
+    await call("POST", "/api/management/collections", {
+      tenant,
+      body: { name: "v", validator: { type: "object", required: ["n"] } },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call("POST", "/api/db/v", { tenant, body: i === 10 ? { m: 1 } : { n: i } })),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([...Array(19).fill(201), 400].sort());
     expect((await call("GET", "/api/db/v/count", { tenant })).json.count).toBe(19);
   });

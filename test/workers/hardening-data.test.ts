@@ -7,7 +7,15 @@ const EJSON_HEADERS = { "Content-Type": "application/ejson", Accept: "applicatio
 describe("exact numbers on every input path", () => {
   it("keeps a 64-bit integer, a Decimal128 and awkward doubles exact through REST", async () => {
     const c = uniqueName();
-    const doc = { _id: "n", long: { $numberLong: BIG }, neg: { $numberLong: "-9223372036854775808" }, dec: { $numberDecimal: "0.1000000000000000000000000000000001" }, negZero: { $numberDouble: "-0.0" }, small: { $numberLong: "42" }, third: 1 / 3 };
+    const doc = {
+      _id: "n",
+      long: { $numberLong: BIG },
+      neg: { $numberLong: "-9223372036854775808" },
+      dec: { $numberDecimal: "0.1000000000000000000000000000000001" },
+      negZero: { $numberDouble: "-0.0" },
+      small: { $numberLong: "42" },
+      third: 1 / 3,
+    };
     expect((await call("POST", `/api/db/${c}`, { body: doc })).status).toBe(201);
     const got = await call("GET", `/api/db/${c}/n`);
     expect(got.json.long).toEqual({ $numberLong: BIG });
@@ -29,12 +37,18 @@ describe("exact numbers on every input path", () => {
   it("keeps a 64-bit integer exact through the Data API in JSON and in EJSON", async () => {
     const c = uniqueName();
     const base = { dataSource: "x", database: "main", collection: c };
-    expect((await call("POST", "/action/insertOne", { body: { ...base, document: { _id: 1, v: { $numberLong: BIG } } } })).status).toBe(201);
+    expect(
+      (await call("POST", "/action/insertOne", { body: { ...base, document: { _id: 1, v: { $numberLong: BIG } } } }))
+        .status,
+    ).toBe(201);
     const json = await call("POST", "/action/findOne", { body: { ...base, filter: { _id: 1 } } });
     expect(json.json.document.v).toBe(BIG);
     const raw = JSON.stringify({ ...base, document: { _id: 2, v: { $numberLong: BIG } } });
     expect((await call("POST", "/action/insertOne", { rawBody: raw, headers: EJSON_HEADERS })).status).toBe(201);
-    const ejson = await call("POST", "/action/findOne", { rawBody: JSON.stringify({ ...base, filter: { _id: 2 } }), headers: EJSON_HEADERS });
+    const ejson = await call("POST", "/action/findOne", {
+      rawBody: JSON.stringify({ ...base, filter: { _id: 2 } }),
+      headers: EJSON_HEADERS,
+    });
     expect(ejson.json.document.v).toEqual({ $numberLong: BIG });
   });
 });
@@ -109,10 +123,14 @@ describe("MongoDB's rules for _id and field names", () => {
   it("keeps the _id through an update pipeline that drops it", async () => {
     const c = uniqueName();
     await call("POST", `/api/db/${c}`, { body: { _id: "p", inner: { x: 1 } } });
-    const res = await call("PATCH", `/api/db/${c}`, { body: { filter: { _id: "p" }, update: [{ $replaceRoot: { newRoot: "$inner" } }] } });
+    const res = await call("PATCH", `/api/db/${c}`, {
+      body: { filter: { _id: "p" }, update: [{ $replaceRoot: { newRoot: "$inner" } }] },
+    });
     expect(res.status).toBe(200);
     expect((await call("GET", `/api/db/${c}/p`)).json).toEqual({ _id: "p", x: 1 });
-    const project = await call("PATCH", `/api/db/${c}`, { body: { filter: { _id: "p" }, update: [{ $project: { _id: 0, x: 1 } }] } });
+    const project = await call("PATCH", `/api/db/${c}`, {
+      body: { filter: { _id: "p" }, update: [{ $project: { _id: 0, x: 1 } }] },
+    });
     expect(project.status).toBe(200);
     expect((await call("GET", `/api/db/${c}/p`)).json).toEqual({ _id: "p", x: 1 });
   });
@@ -125,11 +143,17 @@ describe("MongoDB's rules for _id and field names", () => {
     const nested = await call("POST", `/api/db/${c}`, { body: { _id: { a: { $b: 1 } } } });
     expect(nested.json.error.code).toBe("INVALID_ID");
     expect((await call("POST", `/api/db/${c}`, { body: { $top: 1 } })).status).toBe(400);
-    expect((await call("POST", "/action/insertOne", { body: { database: "main", collection: c, document: { $top: 1 } } })).status).toBe(400);
+    expect(
+      (await call("POST", "/action/insertOne", { body: { database: "main", collection: c, document: { $top: 1 } } }))
+        .status,
+    ).toBe(400);
     await call("POST", `/api/db/${c}`, { body: { _id: "x" } });
     expect((await call("PUT", `/api/db/${c}/x`, { body: { $top: 1 } })).status).toBe(400);
     const pipeline = await call("PATCH", `/api/db/${c}`, {
-      body: { filter: { _id: "x" }, update: [{ $replaceWith: { $setField: { field: { $literal: "$top" }, input: "$$ROOT", value: 1 } } }] },
+      body: {
+        filter: { _id: "x" },
+        update: [{ $replaceWith: { $setField: { field: { $literal: "$top" }, input: "$$ROOT", value: 1 } } }],
+      },
     });
     expect(pipeline.status).toBe(400);
     expect((await call("GET", `/api/db/${c}/x`)).json).toEqual({ _id: "x" });
@@ -146,7 +170,10 @@ describe("MongoDB's rules for _id and field names", () => {
     const bad = await call("POST", `/api/db/${c}`, { rawBody: bytes, headers: { "Content-Type": "application/json" } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe("INVALID_UTF8");
-    const control = await call("POST", "/api/webhooks", { rawBody: bytes, headers: { "Content-Type": "application/json" } });
+    const control = await call("POST", "/api/webhooks", {
+      rawBody: bytes,
+      headers: { "Content-Type": "application/json" },
+    });
     expect(control.json.error.code).toBe("INVALID_UTF8");
   });
 });

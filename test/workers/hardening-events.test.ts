@@ -22,7 +22,10 @@ async function filteredHooks(tenant: string, collection: string) {
 
 describe("events over the queue limit", () => {
   it("are measured in bytes, not UTF-16 units", () => {
-    const event = buildEvent({ tenant: "t", database: "main" }, "c", "insert", "x", undefined, { _id: "x", text: "é".repeat(70_000) });
+    const event = buildEvent({ tenant: "t", database: "main" }, "c", "insert", "x", undefined, {
+      _id: "x",
+      text: "é".repeat(70_000),
+    });
     expect(JSON.stringify(event).length).toBeLessThan(MAX_EVENT_BYTES);
     const wire = encodeEvent(event);
     expect(utf8Bytes(wire.body)).toBeLessThanOrEqual(MAX_EVENT_BYTES);
@@ -36,9 +39,17 @@ describe("events over the queue limit", () => {
     const tenant = newTenant();
     const coll = uniqueName("orders");
     const { paid, unpaid } = await filteredHooks(tenant, coll);
-    const script = await createScript(tenant, { name: "on-paid", code: "export default async (e) => e.documentKey._id", trigger: { type: "event", collection: coll, filter: { status: "paid" } } });
-    expect((await call("POST", `/api/db/${coll}`, { tenant, body: { _id: "big", status: "paid", blob: bulky() } })).status).toBe(201);
-    expect((await call("POST", `/api/db/${coll}`, { tenant, body: { _id: "small", status: "open" } })).status).toBe(201);
+    const script = await createScript(tenant, {
+      name: "on-paid",
+      code: "export default async (e) => e.documentKey._id",
+      trigger: { type: "event", collection: coll, filter: { status: "paid" } },
+    });
+    expect(
+      (await call("POST", `/api/db/${coll}`, { tenant, body: { _id: "big", status: "paid", blob: bulky() } })).status,
+    ).toBe(201);
+    expect((await call("POST", `/api/db/${coll}`, { tenant, body: { _id: "small", status: "open" } })).status).toBe(
+      201,
+    );
     const got = await eventually(async () => {
       const list = await bodies(paid);
       expect(list.length).toBe(1);
@@ -53,11 +64,18 @@ describe("events over the queue limit", () => {
   it("are sent truncated by the data-api backend, after the upstream acknowledged, and filtered the same", async () => {
     const tenant = newTenant();
     const { paid, unpaid } = await filteredHooks(tenant, "remote");
-    const upstreamEnv = { ...env, STORE_BACKEND: "data-api", DATA_API_URL: `${inject("upstreamUrl")}/app/x/endpoint/data/v1`, DATA_API_KEY: inject("upstreamToken") } as Env;
+    const upstreamEnv = {
+      ...env,
+      STORE_BACKEND: "data-api",
+      DATA_API_URL: `${inject("upstreamUrl")}/app/x/endpoint/data/v1`,
+      DATA_API_KEY: inject("upstreamToken"),
+    } as Env;
     const store = storeFor(upstreamEnv, tenant);
     await store.insertOne("remote", { _id: "big", status: "paid", blob: bulky() });
     await store.insertOne("remote", { _id: "small", status: "open" });
-    await eventually(async () => expect((await bodies(paid)).map((e) => [e.documentKey._id, e.truncated])).toEqual([["big", true]]));
+    await eventually(async () =>
+      expect((await bodies(paid)).map((e) => [e.documentKey._id, e.truncated])).toEqual([["big", true]]),
+    );
     await eventually(async () => expect((await bodies(unpaid)).map((e) => e.documentKey._id)).toEqual(["small"]));
     expect((await store.findOne("remote", { _id: "big" }))?.doc.status).toBe("paid");
   });

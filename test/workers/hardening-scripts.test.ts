@@ -8,7 +8,11 @@ const RECURSION = "const f = (n) => f(n + 1) + 1; export default async () => f(0
 describe("scripts that fail, fail cleanly", () => {
   it("runaway recursion is SCRIPT_STACK on a test run, not a 500", async () => {
     const tenant = newTenant();
-    const script = await createScript(tenant, { name: "rec", code: RECURSION, trigger: { type: "event", collection: "c" } });
+    const script = await createScript(tenant, {
+      name: "rec",
+      code: RECURSION,
+      trigger: { type: "event", collection: "c" },
+    });
     const res = await call("POST", `/api/scripts/${script.id}/run`, { tenant });
     expect(res.status).toBe(200);
     expect(res.json.ok).toBe(false);
@@ -18,7 +22,12 @@ describe("scripts that fail, fail cleanly", () => {
   it("a run that kills its runner counts as an attempt and ends failed after maxAttempts", async () => {
     const tenant = newTenant();
     const coll = uniqueName("c");
-    const script = await createScript(tenant, { name: "rec", code: RECURSION, maxAttempts: 1, trigger: { type: "event", collection: coll } });
+    const script = await createScript(tenant, {
+      name: "rec",
+      code: RECURSION,
+      maxAttempts: 1,
+      trigger: { type: "event", collection: coll },
+    });
     expect((await call("POST", `/api/db/${coll}`, { tenant, body: { x: 1 } })).status).toBe(201);
     const [run] = await waitForRuns(tenant, script.id, "failed", 1);
     expect(run.attempts ?? run.attempt).toBe(1);
@@ -29,7 +38,10 @@ describe("scripts that fail, fail cleanly", () => {
     const tenant = newTenant();
     for (const memoryLimitMb of [8, 32]) {
       const script = await createScript(tenant, {
-        name: `bomb${memoryLimitMb}`, memoryLimitMb, timeoutMs: 5000, trigger: { type: "event", collection: "c" },
+        name: `bomb${memoryLimitMb}`,
+        memoryLimitMb,
+        timeoutMs: 5000,
+        trigger: { type: "event", collection: "c" },
         code: "export default async () => { const a = []; for (let i = 0; i < 1e7; i++) a.push({ i, s: 'abcdefgh' + i, n: [i, i, i] }); return a.length; }",
       });
       const res = await call("POST", `/api/scripts/${script.id}/run`, { tenant });
@@ -40,7 +52,9 @@ describe("scripts that fail, fail cleanly", () => {
   it("memoryLimitMb holds for strings: a script cannot build 50 MB under a 1 MB limit", async () => {
     const tenant = newTenant();
     const script = await createScript(tenant, {
-      name: "strings", memoryLimitMb: 1, trigger: { type: "event", collection: "c" },
+      name: "strings",
+      memoryLimitMb: 1,
+      trigger: { type: "event", collection: "c" },
       code: "export default async () => { const a = []; for (let i = 0; i < 50; i++) a.push('x'.repeat(1 << 20) + i); return a.length; }",
     });
     const res = await call("POST", `/api/scripts/${script.id}/run`, { tenant });
@@ -50,7 +64,10 @@ describe("scripts that fail, fail cleanly", () => {
   it("refuses an 8 MiB script before parsing it", async () => {
     const tenant = newTenant();
     const code = `export default async () => "${"x".repeat(8 * 1024 * 1024)}";`;
-    const res = await call("POST", "/api/scripts", { tenant, body: { name: "big", code, trigger: { type: "event", collection: "c" } } });
+    const res = await call("POST", "/api/scripts", {
+      tenant,
+      body: { name: "big", code, trigger: { type: "event", collection: "c" } },
+    });
     expect(res.status).toBe(413);
   });
 });
@@ -59,7 +76,9 @@ describe("ctx.fetch failures say what failed", () => {
   it("a refused connection names the host and the failure, in the run and its history", async () => {
     const tenant = newTenant();
     const script = await createScript(tenant, {
-      name: "fetcher", allowedHosts: ["127.0.0.1"], trigger: { type: "event", collection: "c" },
+      name: "fetcher",
+      allowedHosts: ["127.0.0.1"],
+      trigger: { type: "event", collection: "c" },
       code: "export default async (e, ctx) => { await ctx.fetch('http://127.0.0.1:1/x'); }",
     });
     const res = await call("POST", `/api/scripts/${script.id}/run`, { tenant });
@@ -76,7 +95,9 @@ describe("ctx.fetch failures say what failed", () => {
     expect(fetchFailure(url, new DOMException("signal timed out", "TimeoutError")).code).toBe("SCRIPT_FETCH_TIMEOUT");
     expect(fetchFailure(url, new Error("DNS lookup failed")).code).toBe("SCRIPT_FETCH_DNS");
     expect(fetchFailure(url, new Error("TLS peer's certificate is not trusted")).code).toBe("SCRIPT_FETCH_TLS");
-    expect(fetchFailure(url, new Error("internal error; reference = abc")).message).toBe("could not reach api.example.com: the connection was refused, reset or could not be made");
+    expect(fetchFailure(url, new Error("internal error; reference = abc")).message).toBe(
+      "could not reach api.example.com: the connection was refused, reset or could not be made",
+    );
   });
 });
 
@@ -86,8 +107,21 @@ describe("nothing vanishes from the script-run queue", () => {
     const { env } = await import("cloudflare:workers");
     const { consumeDeadLetters } = await import("../../worker/queues/deliveries");
     const tenant = newTenant();
-    const script = await createScript(tenant, { name: "lost", code: "export default async () => 1", trigger: { type: "event", collection: "c" } });
-    const body = { kind: "script-run", tenant, scriptId: script.id, runKey: `${script.id}:evt_lost`, trigger: "event", event: "{}", chainDepth: 0, attempt: 9 };
+    const script = await createScript(tenant, {
+      name: "lost",
+      code: "export default async () => 1",
+      trigger: { type: "event", collection: "c" },
+    });
+    const body = {
+      kind: "script-run",
+      tenant,
+      scriptId: script.id,
+      runKey: `${script.id}:evt_lost`,
+      trigger: "event",
+      event: "{}",
+      chainDepth: 0,
+      attempt: 9,
+    };
     const batch = createMessageBatch("docflare-dead-letters", [{ id: "m1", timestamp: new Date(), attempts: 1, body }]);
     const ctx = createExecutionContext();
     await consumeDeadLetters(batch, env);
@@ -105,11 +139,25 @@ describe("script memory is shared fairly within an isolate", () => {
     const { execute, reservedScriptMemory } = await import("../../worker/scripts/execute");
     const { SCRIPT_ISOLATE_MEMORY_MB } = await import("../../worker/lib/script-config");
     const tenant = newTenant();
-    const script = await createScript(tenant, { name: "hold", memoryLimitMb: 48, code: "export default async () => { await new Promise((r) => setTimeout(r, 50)); return 1; }", trigger: { type: "event", collection: "c" } });
-    const record = { ...(script as any), code: "export default async () => 1", versionId: script.versionId, memoryLimitMb: 48, timeoutMs: 5000, allowedHosts: [] };
+    const script = await createScript(tenant, {
+      name: "hold",
+      memoryLimitMb: 48,
+      code: "export default async () => { await new Promise((r) => setTimeout(r, 50)); return 1; }",
+      trigger: { type: "event", collection: "c" },
+    });
+    const record = {
+      ...(script as any),
+      code: "export default async () => 1",
+      versionId: script.versionId,
+      memoryLimitMb: 48,
+      timeoutMs: 5000,
+      allowedHosts: [],
+    };
     let peak = 0;
     let done = false;
-    const all = Promise.all(Array.from({ length: 4 }, () => execute(env, tenant, record, "{}", 0))).finally(() => (done = true));
+    const all = Promise.all(Array.from({ length: 4 }, () => execute(env, tenant, record, "{}", 0))).finally(
+      () => (done = true),
+    );
     while (!done) {
       peak = Math.max(peak, reservedScriptMemory());
       await new Promise((r) => setTimeout(r, 0));

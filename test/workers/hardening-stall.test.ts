@@ -9,13 +9,25 @@ let big: string;
 
 beforeAll(async () => {
   big = uniqueName("big");
-  const docs = Array.from({ length: N }, (_, i) => ({ _id: i, s: `${"a".repeat(28)}${i % 7 === 0 ? "!" : ""}`, k: i % 100 }));
-  for (let i = 0; i < N; i += 1000) expect((await call("POST", `/api/db/${big}`, { body: docs.slice(i, i + 1000) })).status).toBe(201);
+  const docs = Array.from({ length: N }, (_, i) => ({
+    _id: i,
+    s: `${"a".repeat(28)}${i % 7 === 0 ? "!" : ""}`,
+    k: i % 100,
+  }));
+  for (let i = 0; i < N; i += 1000)
+    expect((await call("POST", `/api/db/${big}`, { body: docs.slice(i, i + 1000) })).status).toBe(201);
 }, 60_000);
 
 // The 3,000 inserts' events are still being fanned out in the background: let them finish before the runtime closes.
 afterAll(async () => {
-  await eventually(async () => expect(await databaseStub(env.DATABASE, "default", "main").outboxBacklog()).toMatchObject({ pending: 0, inFlight: 0 }), 60_000);
+  await eventually(
+    async () =>
+      expect(await databaseStub(env.DATABASE, "default", "main").outboxBacklog()).toMatchObject({
+        pending: 0,
+        inFlight: 0,
+      }),
+    60_000,
+  );
 }, 90_000);
 
 /** Runs a request and, while it runs, checks that /health keeps answering quickly. */
@@ -49,7 +61,15 @@ describe("no request stalls the runtime", () => {
     expect(agg.status).toBe(200);
     expect(agg.json.documents).toEqual([{ n: N - Math.ceil(N / 7) }]);
     const find = await call("POST", `/api/db/${big}/aggregate`, {
-      body: [{ $match: { _id: 7 } }, { $project: { m: { $regexFind: { input: "$s", regex: "(a+)(!)" } }, all: { $regexFindAll: { input: "a1a2", regex: "a(\\d)" } } } }],
+      body: [
+        { $match: { _id: 7 } },
+        {
+          $project: {
+            m: { $regexFind: { input: "$s", regex: "(a+)(!)" } },
+            all: { $regexFindAll: { input: "a1a2", regex: "a(\\d)" } },
+          },
+        },
+      ],
     });
     expect(find.json.documents[0].m).toEqual({ match: `${"a".repeat(28)}!`, idx: 0, captures: ["a".repeat(28), "!"] });
     expect(find.json.documents[0].all.map((m: { captures: string[] }) => m.captures[0])).toEqual(["1", "2"]);
@@ -62,7 +82,10 @@ describe("no request stalls the runtime", () => {
   });
 
   it("ends a quadratic $lookup with QUERY_BUDGET_EXCEEDED, and honours a client's smaller maxTimeMS", async () => {
-    const pipeline = [{ $lookup: { from: big, pipeline: [{ $match: { k: { $gte: 0 } } }], as: "all" } }, { $count: "n" }];
+    const pipeline = [
+      { $lookup: { from: big, pipeline: [{ $match: { k: { $gte: 0 } } }], as: "all" } },
+      { $count: "n" },
+    ];
     const { res } = await whileHealthy(call("POST", `/api/db/${big}/aggregate`, { body: pipeline }));
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe("QUERY_BUDGET_EXCEEDED");
@@ -75,7 +98,9 @@ describe("no request stalls the runtime", () => {
   });
 
   it("bounds what one expression may build", async () => {
-    const res = await call("POST", `/api/db/${big}/aggregate`, { body: [{ $limit: 1 }, { $project: { r: { $range: [0, 1e9] } } }] });
+    const res = await call("POST", `/api/db/${big}/aggregate`, {
+      body: [{ $limit: 1 }, { $project: { r: { $range: [0, 1e9] } } }],
+    });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe("EXPRESSION_TOO_LARGE");
   });
@@ -83,13 +108,20 @@ describe("no request stalls the runtime", () => {
 
 describe("never a 500 on hostile input", () => {
   /** Built as text: JSON.stringify itself overflows the stack on 10,000 levels. */
-  const nest = (depth: number, open: string, close: string) => `${open.repeat(depth)}[{"$match":{}}]${close.repeat(depth)}`;
+  const nest = (depth: number, open: string, close: string) =>
+    `${open.repeat(depth)}[{"$match":{}}]${close.repeat(depth)}`;
   it("refuses deeply nested $facet and $lookup pipelines", async () => {
     const headers = { "Content-Type": "application/json" };
-    const facet = await call("POST", `/api/db/${big}/aggregate`, { rawBody: nest(10_000, '[{"$facet":{"f":', "}}]"), headers });
+    const facet = await call("POST", `/api/db/${big}/aggregate`, {
+      rawBody: nest(10_000, '[{"$facet":{"f":', "}}]"),
+      headers,
+    });
     expect(facet.status).toBe(400);
     expect(facet.json.error.code).toBe("PIPELINE_TOO_DEEP");
-    const lookup = await call("POST", `/api/db/${big}/aggregate`, { rawBody: nest(2_000, `[{"$lookup":{"from":"${big}","as":"x","pipeline":`, "}}]"), headers });
+    const lookup = await call("POST", `/api/db/${big}/aggregate`, {
+      rawBody: nest(2_000, `[{"$lookup":{"from":"${big}","as":"x","pipeline":`, "}}]"),
+      headers,
+    });
     expect(lookup.status).toBe(400);
     expect(lookup.json.error.code).toBe("PIPELINE_TOO_DEEP");
   });
@@ -106,7 +138,9 @@ describe("never a 500 on hostile input", () => {
     const res = await call("POST", "/api/webhooks", { rawBody: huge, headers: { "Content-Type": "application/json" } });
     expect(res.status).toBe(413);
     expect(res.json.error.code).toBe("BODY_TOO_LARGE");
-    const large = await call("POST", "/api/webhooks", { body: { url: "http://127.0.0.1:9/x", filter: { s: "x".repeat(100_000) } } });
+    const large = await call("POST", "/api/webhooks", {
+      body: { url: "http://127.0.0.1:9/x", filter: { s: "x".repeat(100_000) } },
+    });
     expect(large.status).toBe(400);
     expect(large.json.error.code).toBe("FILTER_TOO_LARGE");
   });

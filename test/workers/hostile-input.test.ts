@@ -5,7 +5,11 @@ const J = { "Content-Type": "application/json" };
 const deepText = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
 
 /** Hostile requests across every route family; each must end in a 4xx with a stable code, never a 5xx. */
-function table(c: string): Array<[string, string, { rawBody?: string | Uint8Array; body?: unknown; headers?: Record<string, string>; token?: null }]> {
+function table(
+  c: string,
+): Array<
+  [string, string, { rawBody?: string | Uint8Array; body?: unknown; headers?: Record<string, string>; token?: null }]
+> {
   const q = (f: string) => encodeURIComponent(f);
   return [
     ["POST", `/api/db/${c}`, { rawBody: "{not json", headers: J }],
@@ -42,7 +46,11 @@ function table(c: string): Array<[string, string, { rawBody?: string | Uint8Arra
     ["PUT", `/api/db/${c}/x`, { body: { $set: 1 } }],
     ["POST", `/api/db/${c}/aggregate`, { body: [{ $out: "elsewhere" }] }],
     ["POST", `/api/db/${c}/aggregate`, { body: [{ $merge: { into: "x" } }] }],
-    ["POST", `/api/db/${c}/aggregate`, { body: [{ $group: { _id: null, f: { $function: { body: "1", args: [], lang: "js" } } } }] }],
+    [
+      "POST",
+      `/api/db/${c}/aggregate`,
+      { body: [{ $group: { _id: null, f: { $function: { body: "1", args: [], lang: "js" } } } }] },
+    ],
     ["POST", `/api/db/${c}/aggregate`, { body: [{ $match: {}, $limit: 1 }] }],
     ["POST", `/api/db/${c}/aggregate`, { body: { pipeline: "nope" } }],
     ["POST", `/api/db/${c}/aggregate`, { body: [{ $project: { x: { $divide: [1, 0] } } }] }],
@@ -70,8 +78,16 @@ function table(c: string): Array<[string, string, { rawBody?: string | Uint8Arra
     ["GET", "/api/auth/me", { token: null, headers: { Authorization: "Bearer a.b.c" } }],
     ["GET", `/api/db/${c}`, { token: null, headers: { Authorization: "Bearer eyJhbGciOiJub25lIn0.e30." } }],
     ["POST", "/api/users", { body: { email: "not-an-email", password: "short", role: "root" } }],
-    ["POST", "/api/scripts", { body: { name: "s", code: "export default (", trigger: { type: "event", collection: c } } }],
-    ["POST", "/api/scripts", { body: { name: "s", code: "export default async () => 1", trigger: { type: "cron", schedule: "99 99 * * *" } } }],
+    [
+      "POST",
+      "/api/scripts",
+      { body: { name: "s", code: "export default (", trigger: { type: "event", collection: c } } },
+    ],
+    [
+      "POST",
+      "/api/scripts",
+      { body: { name: "s", code: "export default async () => 1", trigger: { type: "cron", schedule: "99 99 * * *" } } },
+    ],
   ];
 }
 
@@ -83,7 +99,8 @@ describe("hostile input", () => {
     for (const [method, path, options] of table(c)) {
       const res = await call(method, path, options);
       if (res.status >= 500) fives.push(`${method} ${path.slice(0, 80)} -> ${res.status} ${res.text.slice(0, 200)}`);
-      else if (res.status >= 400) expect(res.json?.error?.code ?? res.json?.error_code, `${method} ${path.slice(0, 60)}`).toBeTruthy();
+      else if (res.status >= 400)
+        expect(res.json?.error?.code ?? res.json?.error_code, `${method} ${path.slice(0, 60)}`).toBeTruthy();
     }
     expect(fives).toEqual([]);
     expect((await call("GET", "/health", { token: null })).status).toBe(200);

@@ -9,7 +9,11 @@ import { AUDIENCE, ISSUER } from "../../worker/auth/tokens";
 const newTenant = () => `id-${uniqueName("t").replace(/_/g, "-").toLowerCase()}`.slice(0, 40);
 const PASSWORD = "correct horse battery";
 
-async function userIn(tenant: string, role: "read" | "write" | "admin" = "read", email = `${uniqueName("u")}@example.com`) {
+async function userIn(
+  tenant: string,
+  role: "read" | "write" | "admin" = "read",
+  email = `${uniqueName("u")}@example.com`,
+) {
   const res = await call("POST", "/api/users", { tenant, body: { email, password: PASSWORD, role } });
   expect(res.status).toBe(201);
   return { id: res.json.id as string, email };
@@ -63,18 +67,60 @@ describe("users and sessions", () => {
     const { kid, key } = await activeKey();
     const claims = { sub: id, tenant, role: "admin", collections: null, sv: 1 };
     const sign = (c: object, header: object = {}, at = key) =>
-      new SignJWT({ ...claims, ...c }).setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt", ...header }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime("10m").sign(at as never);
+      new SignJWT({ ...claims, ...c })
+        .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt", ...header })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime("10m")
+        .sign(at as never);
     const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
     const [h, p, s] = good.split(".");
     const cases: Array<[string, string]> = [
-      ["TOKEN_EXPIRED", await new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key)],
+      [
+        "TOKEN_EXPIRED",
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+          .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+          .sign(key),
+      ],
       ["TOKEN_NOT_YET_VALID", await sign({ nbf: Math.floor(Date.now() / 1000) + 600 })],
-      ["TOKEN_CLAIM_INVALID", await new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" }).setIssuer("someone-else").setAudience(AUDIENCE).setExpirationTime("10m").sign(key)],
-      ["TOKEN_CLAIM_INVALID", await new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" }).setIssuer(ISSUER).setAudience("another-api").setExpirationTime("10m").sign(key)],
+      [
+        "TOKEN_CLAIM_INVALID",
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
+          .setIssuer("someone-else")
+          .setAudience(AUDIENCE)
+          .setExpirationTime("10m")
+          .sign(key),
+      ],
+      [
+        "TOKEN_CLAIM_INVALID",
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
+          .setIssuer(ISSUER)
+          .setAudience("another-api")
+          .setExpirationTime("10m")
+          .sign(key),
+      ],
       ["TOKEN_ALGORITHM_REFUSED", `${b64({ alg: "none", kid, typ: "at+jwt" })}.${p}.`],
-      ["TOKEN_ALGORITHM_REFUSED", await new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid, typ: "at+jwt" }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime("10m").sign(new TextEncoder().encode("a-shared-secret-of-32-bytes-long!"))],
+      [
+        "TOKEN_ALGORITHM_REFUSED",
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: "HS256", kid, typ: "at+jwt" })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime("10m")
+          .sign(new TextEncoder().encode("a-shared-secret-of-32-bytes-long!")),
+      ],
       ["TOKEN_UNKNOWN_KEY", await sign({}, { kid: "k_nobody" })],
-      ["TOKEN_SIGNATURE_INVALID", `${h}.${b64({ ...JSON.parse(atob(p.replace(/-/g, "+").replace(/_/g, "/"))), role: "admin" })}.${s}`],
+      [
+        "TOKEN_SIGNATURE_INVALID",
+        `${h}.${b64({ ...JSON.parse(atob(p.replace(/-/g, "+").replace(/_/g, "/"))), role: "admin" })}.${s}`,
+      ],
     ];
     for (const [code, token] of cases) {
       const res = await call("GET", "/api/auth/me", { token });
@@ -91,12 +137,17 @@ describe("users and sessions", () => {
     const tenant = newTenant();
     const { email } = await userIn(tenant);
     const first = (await signIn(tenant, email)).json.refreshToken as string;
-    const [a, b] = await Promise.all([1, 2].map(() => call("POST", "/api/auth/refresh", { token: null, body: { refreshToken: first } })));
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => call("POST", "/api/auth/refresh", { token: null, body: { refreshToken: first } })),
+    );
     expect([a.status, b.status].sort()).toEqual([200, 401]);
     const loser = a.status === 401 ? a : b;
     const winner = a.status === 200 ? a : b;
     expect(loser.json.error.code).toBe("REFRESH_REUSED");
-    const next = await call("POST", "/api/auth/refresh", { token: null, body: { refreshToken: winner.json.refreshToken } });
+    const next = await call("POST", "/api/auth/refresh", {
+      token: null,
+      body: { refreshToken: winner.json.refreshToken },
+    });
     expect(next.status).toBe(401);
     expect(next.json.error.code).toBe("REFRESH_REVOKED");
     // A fresh sign-in is a new family, unaffected.
@@ -124,13 +175,28 @@ describe("users and sessions", () => {
     const tenant = newTenant();
     const { email } = await userIn(tenant);
     const dashboard = "https://dash.example.com";
-    const preflight = await call("OPTIONS", "/api/auth/login", { token: null, headers: { Origin: dashboard, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" } });
+    const preflight = await call("OPTIONS", "/api/auth/login", {
+      token: null,
+      headers: {
+        Origin: dashboard,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+      },
+    });
     expect(preflight.headers.get("access-control-allow-origin")).toBe(dashboard);
     expect(preflight.headers.get("access-control-allow-credentials")).toBe("true");
-    const fromDashboard = await call("POST", "/api/auth/login", { token: null, headers: { Origin: dashboard }, body: { email, password: PASSWORD, tenant, refreshIn: "cookie" } });
+    const fromDashboard = await call("POST", "/api/auth/login", {
+      token: null,
+      headers: { Origin: dashboard },
+      body: { email, password: PASSWORD, tenant, refreshIn: "cookie" },
+    });
     expect(fromDashboard.headers.get("set-cookie")).toMatch(/SameSite=None/);
     expect(fromDashboard.headers.get("access-control-allow-origin")).toBe(dashboard);
-    const elsewhere = await call("POST", "/api/auth/login", { token: null, headers: { Origin: "https://evil.example.com" }, body: { email, password: PASSWORD, tenant, refreshIn: "cookie" } });
+    const elsewhere = await call("POST", "/api/auth/login", {
+      token: null,
+      headers: { Origin: "https://evil.example.com" },
+      body: { email, password: PASSWORD, tenant, refreshIn: "cookie" },
+    });
     expect(elsewhere.headers.get("set-cookie")).toMatch(/SameSite=Strict/);
     expect(elsewhere.headers.get("access-control-allow-origin")).toBeNull();
   });
@@ -177,18 +243,29 @@ describe("users and sessions", () => {
     const session = (await signIn(tenant, email)).json;
     expect((await call("PATCH", `/api/users/${id}`, { tenant, body: { disabled: true } })).status).toBe(200);
     expect((await call("GET", "/api/auth/me", { token: session.accessToken })).json.error.code).toBe("TOKEN_REVOKED");
-    expect((await call("POST", "/api/auth/refresh", { token: null, body: { refreshToken: session.refreshToken } })).status).toBe(401);
+    expect(
+      (await call("POST", "/api/auth/refresh", { token: null, body: { refreshToken: session.refreshToken } })).status,
+    ).toBe(401);
     expect((await signIn(tenant, email)).json.error.code).toBe("INVALID_LOGIN");
   });
 
   it("an admin user cannot create users beyond what it holds", async () => {
     const tenant = newTenant();
-    const limited = await call("POST", "/api/users", { tenant, body: { email: "lim@example.com", password: PASSWORD, role: "admin", collections: ["orders"] } });
+    const limited = await call("POST", "/api/users", {
+      tenant,
+      body: { email: "lim@example.com", password: PASSWORD, role: "admin", collections: ["orders"] },
+    });
     const token = (await signIn(tenant, "lim@example.com")).json.accessToken;
-    const wide = await call("POST", "/api/users", { token, body: { email: "w@example.com", password: PASSWORD, role: "admin", collections: null } });
+    const wide = await call("POST", "/api/users", {
+      token,
+      body: { email: "w@example.com", password: PASSWORD, role: "admin", collections: null },
+    });
     expect(wide.status).toBe(403);
     expect(wide.json.error.code).toBe("GRANT_EXCEEDS_OWN");
-    const inherits = await call("POST", "/api/users", { token, body: { email: "r@example.com", password: PASSWORD, role: "read" } });
+    const inherits = await call("POST", "/api/users", {
+      token,
+      body: { email: "r@example.com", password: PASSWORD, role: "read" },
+    });
     expect(inherits.json.collections).toEqual(["orders"]);
     expect(limited.status).toBe(201);
   });

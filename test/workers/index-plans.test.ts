@@ -7,19 +7,30 @@ async function twins() {
   const plain = `${c}_plain`;
   const docs = Array.from({ length: 3000 }, (_, i) => ({
     _id: i,
-    qty: i % 7 === 0 ? String(i) : i % 11 === 0 ? true : i % 13 === 0 ? { $date: "2026-01-01T00:00:00Z" } : i % 17 === 0 ? null : i,
+    qty:
+      i % 7 === 0
+        ? String(i)
+        : i % 11 === 0
+          ? true
+          : i % 13 === 0
+            ? { $date: "2026-01-01T00:00:00Z" }
+            : i % 17 === 0
+              ? null
+              : i,
     category: `c${i % 30}`,
     tag: i % 3 === 0 ? "red" : "blue",
   }));
   for (const target of [c, plain]) {
-    for (let i = 0; i < docs.length; i += 1000) expect((await call("POST", `/api/db/${target}`, { body: docs.slice(i, i + 1000) })).status).toBe(201);
+    for (let i = 0; i < docs.length; i += 1000)
+      expect((await call("POST", `/api/db/${target}`, { body: docs.slice(i, i + 1000) })).status).toBe(201);
   }
   await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { qty: 1 } } });
   await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { category: 1, qty: -1 } } });
   return { c, plain };
 }
 
-const list = (c: string, filter: unknown, extra = "") => call("GET", `/api/db/${c}?filter=${encodeURIComponent(JSON.stringify(filter))}${extra}`);
+const list = (c: string, filter: unknown, extra = "") =>
+  call("GET", `/api/db/${c}?filter=${encodeURIComponent(JSON.stringify(filter))}${extra}`);
 
 /** Every page of a listing, following nextCursor. */
 async function all(c: string, filter: unknown, extra: string) {
@@ -27,7 +38,11 @@ async function all(c: string, filter: unknown, extra: string) {
   let cursor = "";
   for (let i = 0; i < 100; i++) {
     // Later pages drop `skip`, as the Link header's URL does.
-    const res = await list(c, filter, cursor ? `${extra.replace(/&skip=\d+/, "")}&cursor=${encodeURIComponent(cursor)}` : extra);
+    const res = await list(
+      c,
+      filter,
+      cursor ? `${extra.replace(/&skip=\d+/, "")}&cursor=${encodeURIComponent(cursor)}` : extra,
+    );
     expect(res.status, res.text).toBe(200);
     ids.push(...res.json.documents.map((d: { _id: unknown }) => d._id));
     if (!res.json.nextCursor) return ids;
@@ -82,7 +97,8 @@ describe("index plans", () => {
       // Ties in a sort go by insertion order here and by _id in a scan: the same, as _id grows with insertion.
       if (extra.includes("sort")) expect(indexed, JSON.stringify(filter) + extra).toEqual(scanned);
       else expect([...indexed].sort(), JSON.stringify(filter)).toEqual([...scanned].sort());
-      const count = async (target: string) => (await call("GET", `/api/db/${target}/count?filter=${encodeURIComponent(JSON.stringify(filter))}`)).json.count;
+      const count = async (target: string) =>
+        (await call("GET", `/api/db/${target}/count?filter=${encodeURIComponent(JSON.stringify(filter))}`)).json.count;
       expect(await count(c), JSON.stringify(filter)).toBe(await count(plain));
     }
   });

@@ -70,7 +70,8 @@ describe("query operators", () => {
 
   it("shorthands in the query string", async () => {
     const c = await withPeople();
-    const get = async (qs: string) => (await call("GET", `/api/db/${c}?${qs}&sort=_id`)).json.documents.map((d: { _id: number }) => d._id);
+    const get = async (qs: string) =>
+      (await call("GET", `/api/db/${c}?${qs}&sort=_id`)).json.documents.map((d: { _id: number }) => d._id);
     expect(await get("name=bob")).toEqual([2]);
     expect(await get("age[$gte]=31")).toEqual([1, 3]);
     expect(await get("name[$in]=ann,Cy")).toEqual([1, 3]);
@@ -120,18 +121,26 @@ describe("update operators", () => {
   });
 
   it("arrayFilters choose the elements to change", async () => {
-    const doc = await apply({ grades: [85, 95, 100] }, { $set: { "grades.$[g]": 90 } }, { arrayFilters: [{ g: { $gte: 95 } }] });
+    const doc = await apply(
+      { grades: [85, 95, 100] },
+      { $set: { "grades.$[g]": 90 } },
+      { arrayFilters: [{ g: { $gte: 95 } }] },
+    );
     expect(doc.grades).toEqual([85, 90, 90]);
   });
 
   it("upsert builds the document from the filter's equality fields and $setOnInsert", async () => {
     const c = uniqueName("ups");
-    const res = await call("PATCH", `/api/db/${c}`, { body: { filter: { sku: "x1" }, update: { $inc: { qty: 2 }, $setOnInsert: { created: true } }, upsert: true } });
+    const res = await call("PATCH", `/api/db/${c}`, {
+      body: { filter: { sku: "x1" }, update: { $inc: { qty: 2 }, $setOnInsert: { created: true } }, upsert: true },
+    });
     expect(res.json.upsertedId).toBeDefined();
     const docs = (await call("GET", `/api/db/${c}`)).json.documents;
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ sku: "x1", qty: 2, created: true });
-    await call("PATCH", `/api/db/${c}`, { body: { filter: { sku: "x1" }, update: { $inc: { qty: 2 }, $setOnInsert: { created: false } }, upsert: true } });
+    await call("PATCH", `/api/db/${c}`, {
+      body: { filter: { sku: "x1" }, update: { $inc: { qty: 2 }, $setOnInsert: { created: false } }, upsert: true },
+    });
     expect((await call("GET", `/api/db/${c}`)).json.documents[0]).toMatchObject({ qty: 4, created: true });
   });
 

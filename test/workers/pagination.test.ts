@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { call, uniqueName } from "../helpers/api";
 
 async function seed(c: string, n: number) {
-  const docs = Array.from({ length: n }, (_, i) => ({ _id: i, rank: (i * 7) % 13, group: i % 3 === 0 ? "a" : "b", label: `d${i}` }));
+  const docs = Array.from({ length: n }, (_, i) => ({
+    _id: i,
+    rank: (i * 7) % 13,
+    group: i % 3 === 0 ? "a" : "b",
+    label: `d${i}`,
+  }));
   expect((await call("POST", `/api/db/${c}`, { body: docs })).status).toBe(201);
 }
 
@@ -72,7 +77,12 @@ describe("pagination", () => {
 describe("explain and indexes", () => {
   it("serves an equality or range on an indexed field from the index without scanning", async () => {
     const c = uniqueName();
-    const docs = Array.from({ length: 500 }, (_, i) => ({ _id: i, sku: `s${i}`, price: i, kind: i % 10 === 0 ? "rare" : "common" }));
+    const docs = Array.from({ length: 500 }, (_, i) => ({
+      _id: i,
+      sku: `s${i}`,
+      price: i,
+      kind: i % 10 === 0 ? "rare" : "common",
+    }));
     await call("POST", `/api/db/${c}`, { body: docs });
     const scan = await call("GET", `/api/db/${c}?kind=rare&explain=true`);
     expect(scan.json.explain).toMatchObject({ strategy: "scan", docsExamined: 201, nReturned: 20 });
@@ -80,16 +90,25 @@ describe("explain and indexes", () => {
     await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { price: -1 }, name: "by_price" } });
     const eq = await call("GET", `/api/db/${c}?kind=rare&limit=50&explain=true`);
     expect(eq.json.explain).toMatchObject({ strategy: "index", index: "kind_1", docsExamined: 50, nReturned: 50 });
-    const range = await call("POST", `/api/db/${c}/query`, { body: { filter: { price: { $gte: 100, $lt: 110 } }, explain: true } });
+    const range = await call("POST", `/api/db/${c}/query`, {
+      body: { filter: { price: { $gte: 100, $lt: 110 } }, explain: true },
+    });
     expect(range.json.explain).toMatchObject({ strategy: "index", index: "by_price", docsExamined: 10, nReturned: 10 });
-    const byId = await call("POST", `/api/db/${c}/query`, { body: { filter: { _id: { $in: [3, 4, 999] } }, explain: true } });
+    const byId = await call("POST", `/api/db/${c}/query`, {
+      body: { filter: { _id: { $in: [3, 4, 999] } }, explain: true },
+    });
     expect(byId.json.explain).toMatchObject({ strategy: "id", docsExamined: 2, nReturned: 2 });
   });
 
   it("falls back to a correct scan once an indexed field holds an array", async () => {
     const c = uniqueName();
     await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { tag: 1 } } });
-    await call("POST", `/api/db/${c}`, { body: [{ _id: 1, tag: "x" }, { _id: 2, tag: "y" }] });
+    await call("POST", `/api/db/${c}`, {
+      body: [
+        { _id: 1, tag: "x" },
+        { _id: 2, tag: "y" },
+      ],
+    });
     expect((await call("GET", `/api/db/${c}?tag=x&explain=true`)).json.explain.strategy).toBe("index");
     await call("POST", `/api/db/${c}`, { body: { _id: 3, tag: ["x", "z"] } });
     const res = await call("GET", `/api/db/${c}?tag=x&explain=true&sort=_id`);
@@ -101,8 +120,15 @@ describe("explain and indexes", () => {
     const c = uniqueName();
     await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { v: 1 } } });
     const docs = [
-      { _id: 1, v: 1 }, { _id: 2, v: true }, { _id: 3, v: "1" }, { _id: 4, v: 1.0 }, { _id: 5, v: '{"a":1}' },
-      { _id: 6, v: { a: 1 } }, { _id: 7, v: "c1" }, { _id: 8, v: null }, { _id: 9 },
+      { _id: 1, v: 1 },
+      { _id: 2, v: true },
+      { _id: 3, v: "1" },
+      { _id: 4, v: 1.0 },
+      { _id: 5, v: '{"a":1}' },
+      { _id: 6, v: { a: 1 } },
+      { _id: 7, v: "c1" },
+      { _id: 8, v: null },
+      { _id: 9 },
     ];
     await call("POST", `/api/db/${c}`, { body: docs });
     const ids = async (filter: unknown) => {

@@ -41,24 +41,52 @@ describe("request quotas", () => {
     const writer = await createKey("write", tenant);
     await setQuotas(tenant, { perKey: { requests: 100, writes: 2, windowSeconds: 60 } });
     const writes = [];
-    for (let i = 0; i < 3; i++) writes.push((await call("POST", "/api/db/things", { token: writer, body: { i } })).status);
+    for (let i = 0; i < 3; i++)
+      writes.push((await call("POST", "/api/db/things", { token: writer, body: { i } })).status);
     expect(writes).toEqual([201, 201, 429]);
     expect((await call("GET", "/api/db/things", { token: writer })).status).toBe(200);
     expect((await call("POST", "/api/db/things/query", { token: writer, body: {} })).status).toBe(200);
-    await setQuotas(tenant, { perKey: { requests: 100, windowSeconds: 60 }, roles: { read: { requests: 1, windowSeconds: 60 } }, perClient: { requests: 3, windowSeconds: 60 } });
+    await setQuotas(tenant, {
+      perKey: { requests: 100, windowSeconds: 60 },
+      roles: { read: { requests: 1, windowSeconds: 60 } },
+      perClient: { requests: 3, windowSeconds: 60 },
+    });
     const reader = await createKey("read", tenant);
-    expect((await call("GET", "/api/db/things", { token: reader, headers: { "cf-connecting-ip": "198.51.100.7" } })).status).toBe(200);
-    expect((await call("GET", "/api/db/things", { token: reader, headers: { "cf-connecting-ip": "198.51.100.8" } })).status).toBe(429);
+    expect(
+      (await call("GET", "/api/db/things", { token: reader, headers: { "cf-connecting-ip": "198.51.100.7" } })).status,
+    ).toBe(200);
+    expect(
+      (await call("GET", "/api/db/things", { token: reader, headers: { "cf-connecting-ip": "198.51.100.8" } })).status,
+    ).toBe(429);
     const fromOne = [];
-    for (let i = 0; i < 4; i++) fromOne.push((await call("GET", "/api/db/things", { token: await createKey("write", tenant), headers: { "cf-connecting-ip": "198.51.100.9" } })).status);
+    for (let i = 0; i < 4; i++)
+      fromOne.push(
+        (
+          await call("GET", "/api/db/things", {
+            token: await createKey("write", tenant),
+            headers: { "cf-connecting-ip": "198.51.100.9" },
+          })
+        ).status,
+      );
     expect(fromOne).toEqual([200, 200, 200, 429]);
   });
 
   it("applies to users' access tokens and to the Data API, costs nothing once removed, and spares the admin token", async () => {
     const tenant = newTenant();
-    await call("POST", "/api/users", { tenant, body: { email: "q@example.com", password: "correct horse battery", role: "read" } });
-    const token = (await call("POST", "/api/auth/login", { token: null, body: { tenant, email: "q@example.com", password: "correct horse battery" } })).json.accessToken;
-    await setQuotas(tenant, { perUser: { requests: 2, windowSeconds: 60 }, perKey: { requests: 1, windowSeconds: 60 } });
+    await call("POST", "/api/users", {
+      tenant,
+      body: { email: "q@example.com", password: "correct horse battery", role: "read" },
+    });
+    const token = (
+      await call("POST", "/api/auth/login", {
+        token: null,
+        body: { tenant, email: "q@example.com", password: "correct horse battery" },
+      })
+    ).json.accessToken;
+    await setQuotas(tenant, {
+      perUser: { requests: 2, windowSeconds: 60 },
+      perKey: { requests: 1, windowSeconds: 60 },
+    });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await call("GET", "/api/db/things", { token })).status);
     expect(statuses).toEqual([200, 200, 429]);
@@ -75,7 +103,9 @@ describe("request quotas", () => {
 
   it("refuses an invalid quota and a non-admin", async () => {
     const tenant = newTenant();
-    expect((await call("PUT", "/api/quotas", { tenant, body: { perKey: { requests: 0, windowSeconds: 60 } } })).status).toBe(400);
+    expect(
+      (await call("PUT", "/api/quotas", { tenant, body: { perKey: { requests: 0, windowSeconds: 60 } } })).status,
+    ).toBe(400);
     expect((await call("PUT", "/api/quotas", { token: await createKey("write", tenant), body: {} })).status).toBe(403);
   });
 });

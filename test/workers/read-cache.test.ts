@@ -46,11 +46,17 @@ describe("ReadCache", () => {
 
 /** Every write path must be seen by the very next read of the same query, whichever route made it. */
 describe("cached reads stay coherent with writes", () => {
-  const list = async (c: string, query = "category=a&limit=10") => (await call("GET", `/api/db/${c}?${query}`)).json.documents;
+  const list = async (c: string, query = "category=a&limit=10") =>
+    (await call("GET", `/api/db/${c}?${query}`)).json.documents;
 
   it("a list reflects inserts, updates, replaces and deletes made between two identical reads", async () => {
     const c = uniqueName();
-    await call("POST", `/api/db/${c}`, { body: [{ _id: 1, category: "a", v: 1 }, { _id: 2, category: "b", v: 2 }] });
+    await call("POST", `/api/db/${c}`, {
+      body: [
+        { _id: 1, category: "a", v: 1 },
+        { _id: 2, category: "b", v: 2 },
+      ],
+    });
     await call("POST", `/api/management/collections/${c}/indexes`, { body: { keys: { category: 1 } } });
     expect(await list(c)).toEqual([{ _id: 1, category: "a", v: 1 }]);
     expect(await list(c)).toEqual([{ _id: 1, category: "a", v: 1 }]);
@@ -95,7 +101,12 @@ describe("cached reads stay coherent with writes", () => {
     const c = uniqueName();
     await call("POST", `/api/db/${c}`, { body: [{ _id: 1, category: "a" }] });
     expect(await list(c)).toHaveLength(1);
-    const dup = await call("POST", `/api/db/${c}`, { body: [{ _id: 2, category: "a" }, { _id: 1, category: "a" }] });
+    const dup = await call("POST", `/api/db/${c}`, {
+      body: [
+        { _id: 2, category: "a" },
+        { _id: 1, category: "a" },
+      ],
+    });
     expect(dup.status).toBe(409);
     expect(await list(c)).toEqual([{ _id: 1, category: "a" }]);
 

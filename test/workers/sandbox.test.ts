@@ -9,7 +9,11 @@ import type { ScriptRunner } from "../../worker/scripts/runner";
 const limits = { timeoutMs: 1500, memoryBytes: 16 << 20, stackBytes: 256 << 10 };
 const tenantName = () => uniqueName("sb").replaceAll("_", "-");
 
-function runWith(runner: ScriptRunner, code: string, opts: { tenant?: string; allowedHosts?: string[]; event?: unknown; timeoutMs?: number } = {}) {
+function runWith(
+  runner: ScriptRunner,
+  code: string,
+  opts: { tenant?: string; allowedHosts?: string[]; event?: unknown; timeoutMs?: number } = {},
+) {
   const tenant = opts.tenant ?? tenantName();
   return runner.run({
     versionId: uniqueName("v"),
@@ -25,17 +29,25 @@ describe.each(["quickjs", "dynamic-worker"] as const)("sandbox: %s", (kind) => {
   const runner = scriptRunner(env, kind);
 
   it("runs the default export with the event and ctx, returns its result and captures ctx.log", async () => {
-    const out = await runWith(runner, `export default async (event, ctx) => { ctx.log("got", event.hello); ctx.log.warn({ n: 1 }); return { echo: event.hello, n: 2 }; }`);
+    const out = await runWith(
+      runner,
+      `export default async (event, ctx) => { ctx.log("got", event.hello); ctx.log.warn({ n: 1 }); return { echo: event.hello, n: 2 }; }`,
+    );
     expect(out.ok).toBe(true);
     expect(out.result).toEqual({ echo: "world", n: 2 });
-    expect(out.logs.map((l) => [l.level, l.message])).toEqual([["info", "got world"], ["warn", '{"n":1}']]);
+    expect(out.logs.map((l) => [l.level, l.message])).toEqual([
+      ["info", "got world"],
+      ["warn", '{"n":1}'],
+    ]);
     expect(out.durationMs).toBeGreaterThan(0);
   });
 
   it("reaches the tenant's data through ctx.api, under the HTTP API's query policy", async () => {
     const tenant = tenantName();
     const coll = uniqueName("items");
-    const out = await runWith(runner, `export default async (e, ctx) => {
+    const out = await runWith(
+      runner,
+      `export default async (e, ctx) => {
       await ctx.api.insert("${coll}", { _id: "a", n: 1 });
       await ctx.api.insertMany("${coll}", [{ _id: "b", n: 2 }, { _id: "c", n: 3 }]);
       const upd = await ctx.api.update("${coll}", { _id: "a" }, { $inc: { n: 10 } });
@@ -45,9 +57,17 @@ describe.each(["quickjs", "dynamic-worker"] as const)("sandbox: %s", (kind) => {
       let refused = null;
       try { await ctx.api.find("${coll}", { $where: "1" }); } catch (err) { refused = err.message; }
       return { upd, ids: found.map((d) => d._id), total: agg[0].total, del, count: await ctx.api.count("${coll}", {}), refused };
-    }`, { tenant, timeoutMs: 15_000 });
+    }`,
+      { tenant, timeoutMs: 15_000 },
+    );
     expect(out.error).toBeUndefined();
-    expect(out.result).toMatchObject({ upd: { matchedCount: 1, modifiedCount: 1 }, ids: ["b", "c", "a"], total: 16, del: { deletedCount: 1 }, count: 2 });
+    expect(out.result).toMatchObject({
+      upd: { matchedCount: 1, modifiedCount: 1 },
+      ids: ["b", "c", "a"],
+      total: 16,
+      del: { deletedCount: 1 },
+      count: 2,
+    });
     expect((out.result as { refused: string }).refused).toMatch(/\$where/);
     const viaHttp = await call("GET", `/api/db/${coll}/a`, { tenant });
     expect(viaHttp.json).toMatchObject({ _id: "a", n: 11 });
@@ -56,14 +76,18 @@ describe.each(["quickjs", "dynamic-worker"] as const)("sandbox: %s", (kind) => {
   it("cannot see another tenant's data", async () => {
     const coll = uniqueName("secret");
     const other = tenantName();
-    expect((await call("POST", `/api/db/${coll}`, { tenant: other, body: { _id: "s", secret: true } })).status).toBe(201);
+    expect((await call("POST", `/api/db/${coll}`, { tenant: other, body: { _id: "s", secret: true } })).status).toBe(
+      201,
+    );
     const out = await runWith(runner, `export default async (e, ctx) => ctx.api.find("${coll}", {})`);
     expect(out.ok).toBe(true);
     expect(out.result).toEqual([]);
   });
 
   it("has no network, no host objects and no secrets", async () => {
-    const out = await runWith(runner, `export default async () => {
+    const out = await runWith(
+      runner,
+      `export default async () => {
       const probe = async (f) => { try { const v = await f(); return v === undefined ? "undefined" : typeof v === "object" && v !== null ? "object" : String(v); } catch (e) { return "threw: " + e.message; } };
       return {
         fetch: await probe(() => fetch("https://example.com/")),
@@ -71,7 +95,8 @@ describe.each(["quickjs", "dynamic-worker"] as const)("sandbox: %s", (kind) => {
         fs: await probe(() => import("node:fs")),
         env: await probe(() => typeof env + typeof process + typeof ADMIN_TOKEN + typeof __call),
       };
-    }`);
+    }`,
+    );
     expect(out.ok).toBe(true);
     const r = out.result as Record<string, string>;
     expect(r.fetch).toMatch(/^threw/);
@@ -84,18 +109,25 @@ describe.each(["quickjs", "dynamic-worker"] as const)("sandbox: %s", (kind) => {
   it("fetches an allowed host through the egress path and refuses others", async () => {
     const path = `/${uniqueName("egress")}`;
     const url = `${receiverUrl()}${path}`;
-    const out = await runWith(runner, `export default async (e, ctx) => {
+    const out = await runWith(
+      runner,
+      `export default async (e, ctx) => {
       const ok = await ctx.fetch("${url}", { method: "POST", body: "hi" });
       const outcome = async (u) => { try { await ctx.fetch(u); return "sent"; } catch (err) { return err.message; } };
       return { status: ok.status, other: await outcome("https://example.com/"), metadata: await outcome("https://169.254.169.254/latest") };
-    }`, { allowedHosts: ["127.0.0.1", "169.254.169.254"] });
+    }`,
+      { allowedHosts: ["127.0.0.1", "169.254.169.254"] },
+    );
     expect(out.error).toBeUndefined();
     const r = out.result as Record<string, unknown>;
     expect(r.status).toBe(200);
     expect(r.other).toMatch(/SCRIPT_HOST_NOT_ALLOWED/);
     expect(r.metadata).toMatch(/SCRIPT_URL_REFUSED/);
     expect((await received(path)).map((x) => x.body)).toEqual(["hi"]);
-    const closed = await runWith(runner, `export default async (e, ctx) => { try { await ctx.fetch("${url}"); return "sent"; } catch (err) { return err.message; } }`);
+    const closed = await runWith(
+      runner,
+      `export default async (e, ctx) => { try { await ctx.fetch("${url}"); return "sent"; } catch (err) { return err.message; } }`,
+    );
     expect(closed.result).toMatch(/SCRIPT_NETWORK_OFF/);
   });
 
@@ -130,7 +162,11 @@ describe("sandbox limits (quickjs)", () => {
   });
 
   it("stops a memory bomb with a clear error, and the next run is unaffected", async () => {
-    const out = await runWith(runner, "export default async () => { const a = []; while (true) a.push({ i: a.length, s: 'x'.repeat(64) }); }", { timeoutMs: 10_000 });
+    const out = await runWith(
+      runner,
+      "export default async () => { const a = []; while (true) a.push({ i: a.length, s: 'x'.repeat(64) }); }",
+      { timeoutMs: 10_000 },
+    );
     expect(out.ok).toBe(false);
     expect(out.error).toMatchObject({ code: "SCRIPT_MEMORY" });
     expect(out.error!.message).toMatch(/memory/);

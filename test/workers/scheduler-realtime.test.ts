@@ -5,7 +5,11 @@ import { createScript, executions } from "../helpers/scripts";
 describe("sub-minute schedules in real time", () => {
   it("a 6-field schedule every 10 seconds runs 6 times a minute (±1), driven by the coordinator's alarm", async () => {
     const tenant = uniqueName("rt").replaceAll("_", "-");
-    const s = await createScript(tenant, { name: "every10s", code: "export default async (tick) => tick.scheduledTime", trigger: { type: "cron", schedule: "*/10 * * * * *" } });
+    const s = await createScript(tenant, {
+      name: "every10s",
+      code: "export default async (tick) => tick.scheduledTime",
+      trigger: { type: "cron", schedule: "*/10 * * * * *" },
+    });
     await new Promise((r) => setTimeout(r, 61_000));
     const runs = (await executions(tenant, s.id, "?limit=50")).executions;
     expect(runs.length).toBeGreaterThanOrEqual(5);

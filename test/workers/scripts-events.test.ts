@@ -23,7 +23,14 @@ describe("event scripts", () => {
       code: "export default async (event, ctx) => {\n  await ctx.api.insert('audit', { _id: 'audit-' + event.fullDocument._id, order: event.fullDocument._id, total: event.fullDocument.total });\n  return 'ok';\n};",
       trigger: { type: "event", collection: "orders", events: ["insert"], filter: { total: { $gte: 100 } } },
     });
-    await call("POST", "/api/db/orders", { tenant, body: [{ _id: "small", total: 5 }, { _id: "big1", total: 150 }, { _id: "big2", total: 300 }] });
+    await call("POST", "/api/db/orders", {
+      tenant,
+      body: [
+        { _id: "small", total: 5 },
+        { _id: "big1", total: 150 },
+        { _id: "big2", total: 300 },
+      ],
+    });
     await call("PATCH", "/api/db/orders/big1", { tenant, body: { total: 151 } });
     const runs = await waitForRuns(tenant, script.id, "succeeded", 2);
     expect(runs.every((r) => r.trigger === "event" && r.attempts === 1 && r.eventId.startsWith("evt_"))).toBe(true);
@@ -40,10 +47,30 @@ describe("event scripts", () => {
 
   it("a redelivered run message does not run the script twice", async () => {
     const tenant = tenantName();
-    const script = await createScript(tenant, { name: "counter", code: "export default async (e, ctx) => { await ctx.api.update('counts', { _id: 'c' }, { $inc: { n: 1 } }, { upsert: true }); }", trigger: { type: "event", collection: "things" } });
+    const script = await createScript(tenant, {
+      name: "counter",
+      code: "export default async (e, ctx) => { await ctx.api.update('counts', { _id: 'c' }, { $inc: { n: 1 } }, { upsert: true }); }",
+      trigger: { type: "event", collection: "things" },
+    });
     const msg: ScriptRunMessage = {
-      kind: "script-run", tenant, scriptId: script.id, runKey: `${script.id}:evt_fixed`, trigger: "event", chainDepth: 0, attempt: 0,
-      event: JSON.stringify({ id: "evt_fixed", operationType: "insert", tenant, database: "main", collection: "things", documentKey: { _id: 1 }, fullDocument: { _id: 1 }, clusterTime: new Date().toISOString(), chainDepth: 0 }),
+      kind: "script-run",
+      tenant,
+      scriptId: script.id,
+      runKey: `${script.id}:evt_fixed`,
+      trigger: "event",
+      chainDepth: 0,
+      attempt: 0,
+      event: JSON.stringify({
+        id: "evt_fixed",
+        operationType: "insert",
+        tenant,
+        database: "main",
+        collection: "things",
+        documentKey: { _id: 1 },
+        fullDocument: { _id: 1 },
+        clusterTime: new Date().toISOString(),
+        chainDepth: 0,
+      }),
     };
     await Promise.all([runScriptMessage(env, msg), runScriptMessage(env, msg)]);
     await runScriptMessage(env, msg);
@@ -55,7 +82,12 @@ describe("event scripts", () => {
 
   it("retries a failing run with backoff up to maxAttempts, then records it failed", async () => {
     const tenant = tenantName();
-    const script = await createScript(tenant, { name: "flaky", maxAttempts: 3, code: "export default async () => { throw new Error('boom'); }", trigger: { type: "event", collection: "jobs" } });
+    const script = await createScript(tenant, {
+      name: "flaky",
+      maxAttempts: 3,
+      code: "export default async () => { throw new Error('boom'); }",
+      trigger: { type: "event", collection: "jobs" },
+    });
     await call("POST", "/api/db/jobs", { tenant, body: { _id: "j1" } });
     const [failed] = await waitForRuns(tenant, script.id, "failed", 1, 25_000);
     expect(failed).toMatchObject({ attempts: 3, error: { message: "boom", code: "SCRIPT_ERROR" } });
@@ -79,7 +111,11 @@ describe("event scripts", () => {
 
   it("paused scripts do not run; resumed ones do", async () => {
     const tenant = tenantName();
-    const script = await createScript(tenant, { name: "p", code: "export default async (e, ctx) => { await ctx.api.insert('out', { at: 1 }); }", trigger: { type: "event", collection: "in" } });
+    const script = await createScript(tenant, {
+      name: "p",
+      code: "export default async (e, ctx) => { await ctx.api.insert('out', { at: 1 }); }",
+      trigger: { type: "event", collection: "in" },
+    });
     expect((await call("POST", `/api/scripts/${script.id}/pause`, { tenant })).json.enabled).toBe(false);
     await call("POST", "/api/db/in", { tenant, body: { _id: 1 } });
     await new Promise((r) => setTimeout(r, 1500));

@@ -17,14 +17,27 @@ describe("webhook delivery", () => {
       return list;
     });
     const wh = new Webhook(hook.secret);
-    const headers = { "webhook-id": got.headers["webhook-id"], "webhook-timestamp": got.headers["webhook-timestamp"], "webhook-signature": got.headers["webhook-signature"] };
+    const headers = {
+      "webhook-id": got.headers["webhook-id"],
+      "webhook-timestamp": got.headers["webhook-timestamp"],
+      "webhook-signature": got.headers["webhook-signature"],
+    };
     const event = wh.verify(got.body, headers) as Record<string, any>;
-    expect(event).toMatchObject({ operationType: "insert", tenant, database: "main", collection: "orders", documentKey: { _id: "o1" }, fullDocument: { _id: "o1", total: 42 } });
+    expect(event).toMatchObject({
+      operationType: "insert",
+      tenant,
+      database: "main",
+      collection: "orders",
+      documentKey: { _id: "o1" },
+      fullDocument: { _id: "o1", total: 42 },
+    });
     expect(event.id).toMatch(/^evt_/);
     expect(got.headers["webhook-id"]).toMatch(/^msg_/);
     expect(() => wh.verify(got.body.replace("42", "43"), headers)).toThrow();
     expect(() => wh.verify(got.body, { ...headers, "webhook-id": "msg_other" })).toThrow();
-    expect(() => wh.verify(got.body, { ...headers, "webhook-timestamp": String(Number(headers["webhook-timestamp"]) + 1) })).toThrow();
+    expect(() =>
+      wh.verify(got.body, { ...headers, "webhook-timestamp": String(Number(headers["webhook-timestamp"]) + 1) }),
+    ).toThrow();
     expect(byWebhookId(await received(path)).size).toBe(1);
   });
 });
@@ -33,14 +46,26 @@ async function setup(steps?: Array<number | string>, extra: Record<string, unkno
   const tenant = uniqueName("t").replaceAll("_", "-");
   const path = `/${uniqueName("hook")}`;
   if (steps) await behave(path, steps);
-  const hook = await createWebhook(tenant, { url: `${receiverUrl()}${path}`, collection: "items", maxAttempts: 6, ...extra });
+  const hook = await createWebhook(tenant, {
+    url: `${receiverUrl()}${path}`,
+    collection: "items",
+    maxAttempts: 6,
+    ...extra,
+  });
   return { tenant, path, hook };
 }
 
 async function deliveries(tenant: string, id: string, query = "") {
   const res = await call("GET", `/api/webhooks/${id}/deliveries${query}`, { tenant });
   expect(res.status, res.text).toBe(200);
-  return res.json.deliveries as Array<{ id: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null; log: Array<{ outcome: string; statusCode: number | null; error: string | null }> }>;
+  return res.json.deliveries as Array<{
+    id: string;
+    status: string;
+    attempts: number;
+    lastStatusCode: number | null;
+    lastError: string | null;
+    log: Array<{ outcome: string; statusCode: number | null; error: string | null }>;
+  }>;
 }
 
 /** Every event arrives exactly once after de-duplication by webhook-id, and the log says delivered. */

@@ -18,7 +18,12 @@ export const OidcConfig = z.object({
   jwksUrl: z.string().url().max(2000),
   roleClaim: z.string().min(1).max(200).default("roles"),
   roleMap: z.record(z.string().max(200), z.string().max(40)).default({}),
-  defaultRole: z.string().max(40).nullable().default(null).openapi({ description: "role for tokens whose claim maps to none; null refuses them" }),
+  defaultRole: z
+    .string()
+    .max(40)
+    .nullable()
+    .default(null)
+    .openapi({ description: "role for tokens whose claim maps to none; null refuses them" }),
 });
 export type OidcConfig = z.infer<typeof OidcConfig>;
 
@@ -64,7 +69,8 @@ export function isExternalJwt(token: string, ownIssuer: string): boolean {
 
 function claimAt(payload: JWTPayload, path: string): unknown {
   let cur: unknown = payload;
-  for (const part of path.split(".")) cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[part] : undefined;
+  for (const part of path.split("."))
+    cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[part] : undefined;
   return cur;
 }
 
@@ -88,14 +94,25 @@ export async function verifyExternalToken(env: Env, tenant: string, token: strin
   if (!config) throw new AppError(401, "TOKEN_ISSUER_UNKNOWN", `tenant "${tenant}" trusts no external issuer`);
   let payload: JWTPayload;
   try {
-    payload = (await jwtVerify(token, keySet(config.jwksUrl), { issuer: config.issuer, audience: config.audience, algorithms: ALGORITHMS, requiredClaims: ["sub", "exp"] })).payload;
+    payload = (
+      await jwtVerify(token, keySet(config.jwksUrl), {
+        issuer: config.issuer,
+        audience: config.audience,
+        algorithms: ALGORITHMS,
+        requiredClaims: ["sub", "exp"],
+      })
+    ).payload;
   } catch (err) {
-    if ((err as { code?: string }).code === "ERR_JWKS_TIMEOUT" || (err as { code?: string }).code === "ERR_JOSE_GENERIC") {
+    if (
+      (err as { code?: string }).code === "ERR_JWKS_TIMEOUT" ||
+      (err as { code?: string }).code === "ERR_JOSE_GENERIC"
+    ) {
       throw new AppError(503, "ISSUER_KEYS_UNAVAILABLE", "the issuer's keys could not be fetched; try again");
     }
     throw tokenRefusal(err, "an asymmetric algorithm (RS*, PS*, ES*, EdDSA)");
   }
   const role = mappedRole(config, payload);
-  if (!role) throw new AppError(403, "NO_ROLE_MAPPED", `the token's "${config.roleClaim}" claim maps to no role of this tenant`);
+  if (!role)
+    throw new AppError(403, "NO_ROLE_MAPPED", `the token's "${config.roleClaim}" claim maps to no role of this tenant`);
   return { subject: String(payload.sub), role, claims: payload as Record<string, unknown> };
 }

@@ -18,7 +18,10 @@ const REFRESH_PATTERN = /^dfr_([a-z0-9][a-z0-9-]{0,39})_([A-Za-z0-9_-]{43})$/;
 
 function newRefreshToken(tenant: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `dfr_${tenant}_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+  return `dfr_${tenant}_${btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "")}`;
 }
 
 export interface Session {
@@ -30,8 +33,20 @@ export interface Session {
   tenant: string;
 }
 
-async function issue(env: Env, tenant: string, user: UserRecord, sessionVersion: number, refreshToken: string): Promise<Session> {
-  const accessToken = await issueAccessToken(env, { sub: user.id, tenant, role: user.role, collections: user.collections, sv: sessionVersion });
+async function issue(
+  env: Env,
+  tenant: string,
+  user: UserRecord,
+  sessionVersion: number,
+  refreshToken: string,
+): Promise<Session> {
+  const accessToken = await issueAccessToken(env, {
+    sub: user.id,
+    tenant,
+    role: user.role,
+    collections: user.collections,
+    sv: sessionVersion,
+  });
   return { accessToken, tokenType: "Bearer", expiresIn: ACCESS_TTL_S, refreshToken, user, tenant };
 }
 
@@ -41,7 +56,13 @@ const invalidLogin = () => new AppError(401, "INVALID_LOGIN", "the email or the 
  * Signs a user in. Throttled per account and per client address (429 with Retry-After); an unknown email, a wrong
  * password and a disabled user get the same answer after the same work, so the response says nothing of which.
  */
-export async function login(env: Env, tenantName: string, email: string, password: string, from: ClientInfo): Promise<Session> {
+export async function login(
+  env: Env,
+  tenantName: string,
+  email: string,
+  password: string,
+  from: ClientInfo,
+): Promise<Session> {
   const tenant = checkTenant(tenantName);
   const identity = identityOf(env, tenant);
   const keys = [`account:${email}`, `client:${from.client ?? "local"}`];
@@ -53,13 +74,26 @@ export async function login(env: Env, tenantName: string, email: string, passwor
   const ok = await verifyPassword(password, found?.password ?? DUMMY_HASH);
   if (!found || !ok || found.user.disabled) {
     if ((await identity.loginFailed(keys)) === THROTTLE.lockAfter) {
-      await recordAudit(env, tenant, { actor: "anonymous", ...from, action: "auth.lockout", target: email, status: 429, code: "LOGIN_THROTTLED", details: { lockedForMs: THROTTLE.lockMs } });
+      await recordAudit(env, tenant, {
+        actor: "anonymous",
+        ...from,
+        action: "auth.lockout",
+        target: email,
+        status: 429,
+        code: "LOGIN_THROTTLED",
+        details: { lockedForMs: THROTTLE.lockMs },
+      });
     }
     throw invalidLogin();
   }
   await identity.loginSucceeded(keys);
   const refreshToken = newRefreshToken(tenant);
-  await identity.startFamily(found.user.id, `fam_${crypto.randomUUID().replaceAll("-", "")}`, await sha256Hex(refreshToken), Date.now() + REFRESH_TTL_MS);
+  await identity.startFamily(
+    found.user.id,
+    `fam_${crypto.randomUUID().replaceAll("-", "")}`,
+    await sha256Hex(refreshToken),
+    Date.now() + REFRESH_TTL_MS,
+  );
   const state = await identity.sessionState(found.user.id);
   return issue(env, tenant, found.user, state!.version, refreshToken);
 }
@@ -72,7 +106,10 @@ export function tenantOfRefresh(token: string): string {
 
 const REFUSALS = {
   unknown: ["REFRESH_INVALID", "the refresh token is not valid"],
-  reused: ["REFRESH_REUSED", "the refresh token was already used: every session of its family is revoked; sign in again"],
+  reused: [
+    "REFRESH_REUSED",
+    "the refresh token was already used: every session of its family is revoked; sign in again",
+  ],
   revoked: ["REFRESH_REVOKED", "the session was signed out; sign in again"],
   expired: ["REFRESH_EXPIRED", "the session has expired; sign in again"],
   disabled: ["REFRESH_REVOKED", "the session was signed out; sign in again"],

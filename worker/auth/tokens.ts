@@ -1,4 +1,14 @@
-import { SignJWT, createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from "jose";
+import {
+  SignJWT,
+  createLocalJWKSet,
+  errors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+} from "jose";
 import { AppError } from "../lib/errors";
 import type { SigningKey } from "../../durable-objects/identity";
 import { identityOf, SYSTEM_IDENTITY } from "./identity-stub";
@@ -33,14 +43,19 @@ async function loadKeys(env: Env, force = false): Promise<SigningKey[]> {
   if (cache && !force) return cache.keys;
   if (cache && force && Date.now() - cache.readAt < REFRESH_KEYS_MS) return cache.keys;
   let keys = await identityOf(env, SYSTEM_IDENTITY).signingKeys();
-  if (!keys.some((k) => k.retiredAt === null)) keys = await identityOf(env, SYSTEM_IDENTITY).addSigningKey(await newKey(), false, KEEP_RETIRED_MS);
+  if (!keys.some((k) => k.retiredAt === null))
+    keys = await identityOf(env, SYSTEM_IDENTITY).addSigningKey(await newKey(), false, KEEP_RETIRED_MS);
   cache = { keys, readAt: Date.now(), jwks: createLocalJWKSet({ keys: keys.map(publicJwk) }) };
   return keys;
 }
 
 async function newKey(): Promise<{ kid: string; publicJwk: JsonWebKey; privateJwk: JsonWebKey }> {
   const { publicKey, privateKey } = await generateKeyPair(ALG, { extractable: true });
-  return { kid: `k_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`, publicJwk: (await exportJWK(publicKey)) as JsonWebKey, privateJwk: (await exportJWK(privateKey)) as JsonWebKey };
+  return {
+    kid: `k_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
+    publicJwk: (await exportJWK(publicKey)) as JsonWebKey,
+    privateJwk: (await exportJWK(privateKey)) as JsonWebKey,
+  };
 }
 
 /** A new signing key; the previous one keeps verifying until its tokens have expired, so nobody is logged out. */
@@ -56,7 +71,9 @@ export async function jwks(env: Env): Promise<{ keys: JWK[] }> {
 }
 
 export async function issueAccessToken(env: Env, claims: Omit<AccessClaims, "iat" | "exp">): Promise<string> {
-  const active = (await loadKeys(env)).find((k) => k.retiredAt === null) ?? (await loadKeys(env, true)).find((k) => k.retiredAt === null)!;
+  const active =
+    (await loadKeys(env)).find((k) => k.retiredAt === null) ??
+    (await loadKeys(env, true)).find((k) => k.retiredAt === null)!;
   const key = await importJWK(active.privateJwk as JWK, ALG);
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: ALG, kid: active.kid, typ: "at+jwt" })
@@ -76,7 +93,13 @@ const refused = (code: string, message: string) => new AppError(401, code, messa
  */
 export async function verifyAccessToken(env: Env, token: string): Promise<AccessClaims> {
   await loadKeys(env);
-  const attempt = () => jwtVerify<AccessClaims>(token, cache!.jwks, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALG], typ: "at+jwt" });
+  const attempt = () =>
+    jwtVerify<AccessClaims>(token, cache!.jwks, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: [ALG],
+      typ: "at+jwt",
+    });
   try {
     try {
       return (await attempt()).payload;
@@ -94,11 +117,15 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
 export function tokenRefusal(err: unknown, algorithms: string): AppError {
   if (err instanceof errors.JWTExpired) return refused("TOKEN_EXPIRED", "the access token has expired; refresh it");
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === "nbf" || err.claim === "iat") return refused("TOKEN_NOT_YET_VALID", "the access token is not valid yet");
+    if (err.claim === "nbf" || err.claim === "iat")
+      return refused("TOKEN_NOT_YET_VALID", "the access token is not valid yet");
     return refused("TOKEN_CLAIM_INVALID", `the access token's "${err.claim}" claim is not accepted`);
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return refused("TOKEN_ALGORITHM_REFUSED", `only ${algorithms} tokens are accepted`);
-  if (err instanceof errors.JWKSNoMatchingKey) return refused("TOKEN_UNKNOWN_KEY", "the access token names a signing key that is not known");
-  if (err instanceof errors.JWSSignatureVerificationFailed) return refused("TOKEN_SIGNATURE_INVALID", "the access token's signature does not verify");
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return refused("TOKEN_ALGORITHM_REFUSED", `only ${algorithms} tokens are accepted`);
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return refused("TOKEN_UNKNOWN_KEY", "the access token names a signing key that is not known");
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return refused("TOKEN_SIGNATURE_INVALID", "the access token's signature does not verify");
   return refused("TOKEN_INVALID", "the access token is malformed");
 }

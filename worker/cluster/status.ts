@@ -10,7 +10,9 @@ const MAX_LOCKS = 100;
 /** The tenant's locks that are held now (or all recently used ones), newest first. */
 export async function tenantLocks(env: Env, tenant: string, all = false): Promise<(LockStatus & { name: string })[]> {
   const names = await registryOf(env, tenant).lockNames(MAX_LOCKS);
-  const statuses = await Promise.all(names.map(async (name) => ({ name, ...(await env.LOCK.get(env.LOCK.idFromName(`${tenant}/${name}`)).status()) })));
+  const statuses = await Promise.all(
+    names.map(async (name) => ({ name, ...(await env.LOCK.get(env.LOCK.idFromName(`${tenant}/${name}`)).status()) })),
+  );
   return all ? statuses : statuses.filter((s) => s.held);
 }
 
@@ -19,7 +21,9 @@ export async function tenantWork(env: Env, tenant: string) {
   const registry = registryOf(env, tenant);
   const [scripts, webhooks] = await Promise.all([registry.listScripts(), registry.listWebhooks()]);
   const [scriptStats, webhookStats] = await Promise.all([
-    Promise.all(scripts.map(async (s) => ({ id: s.id, name: s.name, stats: await scriptStub(env, tenant, s.id).stats() }))),
+    Promise.all(
+      scripts.map(async (s) => ({ id: s.id, name: s.name, stats: await scriptStub(env, tenant, s.id).stats() })),
+    ),
     Promise.all(webhooks.map(async (w) => ({ id: w.id, stats: await webhookStub(env, tenant, w.id).stats() }))),
   ]);
   return { scriptStats, webhookStats };
@@ -56,7 +60,11 @@ export async function clusterStatus(env: Env, tenant: string, request: Request) 
     scriptRunner: env.SCRIPT_RUNNER || "quickjs",
     coordinators: [{ kind: "SchedulerDO", role: "cron coordinator", ...leadership }],
     backlog: {
-      outbox: outbox ?? { pending: null, oldestAt: null, note: "the data-api backend has no outbox: events are published after the upstream acknowledges" },
+      outbox: outbox ?? {
+        pending: null,
+        oldestAt: null,
+        note: "the data-api backend has no outbox: events are published after the upstream acknowledges",
+      },
       webhookDeliveries: sum(work.webhookStats.map((w) => w.stats.deliveries.pending + w.stats.deliveries.retrying)),
       scriptRuns: sum(work.scriptStats.map((s) => s.stats.byStatus.running + s.stats.byStatus.retrying)),
       scheduledDispatch: leadership.dispatchBacklog,

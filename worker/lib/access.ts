@@ -8,10 +8,29 @@ import { ruleFor, type RoleRule } from "./row-rules";
  * the policed store for data, through `authorizeControl` for the control plane). Routes never compare roles.
  */
 export type DataAction = "find" | "insert" | "update" | "delete" | "aggregate" | "manage";
-export type ControlResource = "keys" | "users" | "roles" | "identity" | "audit" | "quotas" | "webhooks" | "scripts" | "locks" | "cluster" | "databases" | "migrations";
+export type ControlResource =
+  | "keys"
+  | "users"
+  | "roles"
+  | "identity"
+  | "audit"
+  | "quotas"
+  | "webhooks"
+  | "scripts"
+  | "locks"
+  | "cluster"
+  | "databases"
+  | "migrations";
 export type ControlAction = "read" | "write";
 
-const DATA_ROLE: Record<DataAction, Role> = { find: "read", aggregate: "read", insert: "write", update: "write", delete: "write", manage: "admin" };
+const DATA_ROLE: Record<DataAction, Role> = {
+  find: "read",
+  aggregate: "read",
+  insert: "write",
+  update: "write",
+  delete: "write",
+  manage: "admin",
+};
 
 const CONTROL_ROLE: Record<ControlResource, Record<ControlAction, Role>> = {
   keys: { read: "admin", write: "admin" },
@@ -30,7 +49,10 @@ const CONTROL_ROLE: Record<ControlResource, Record<ControlAction, Role>> = {
 
 function requireRank(p: Principal, role: Role): void {
   if (RANK[p.role] < RANK[role]) {
-    throw new AppError(403, "FORBIDDEN", `this credential has role "${p.role}"; "${role}" is required`, { required: role, role: p.role });
+    throw new AppError(403, "FORBIDDEN", `this credential has role "${p.role}"; "${role}" is required`, {
+      required: role,
+      role: p.role,
+    });
   }
 }
 
@@ -50,14 +72,25 @@ export function authorize(p: Principal, action: DataAction, collection?: string)
   if (p.customRole) authorizeCustom(p.customRole, action, collection);
   else requireRank(p, DATA_ROLE[action]);
   if (collection !== undefined && p.collections !== null && !p.collections.includes(collection)) {
-    throw new AppError(403, "COLLECTION_FORBIDDEN", `this credential may not access collection "${collection}"`, { collection, action });
+    throw new AppError(403, "COLLECTION_FORBIDDEN", `this credential may not access collection "${collection}"`, {
+      collection,
+      action,
+    });
   }
 }
 
 function authorizeCustom(role: { name: string; rules: RoleRule[] }, action: DataAction, collection?: string): void {
-  const allowed = collection === undefined ? role.rules.some((r) => r.actions.includes(action)) : (ruleFor(role.rules, collection)?.actions.includes(action) ?? false);
+  const allowed =
+    collection === undefined
+      ? role.rules.some((r) => r.actions.includes(action))
+      : (ruleFor(role.rules, collection)?.actions.includes(action) ?? false);
   if (!allowed) {
-    throw new AppError(403, "ROLE_FORBIDS", `role "${role.name}" may not ${action}${collection === undefined ? "" : ` in "${collection}"`}`, { role: role.name, action, ...(collection === undefined ? {} : { collection }) });
+    throw new AppError(
+      403,
+      "ROLE_FORBIDS",
+      `role "${role.name}" may not ${action}${collection === undefined ? "" : ` in "${collection}"`}`,
+      { role: role.name, action, ...(collection === undefined ? {} : { collection }) },
+    );
   }
 }
 
@@ -67,15 +100,29 @@ function authorizeCustom(role: { name: string; rules: RoleRule[] }, action: Data
  */
 export function authorizeControl(p: Principal, resource: ControlResource, action: ControlAction): void {
   requireRank(p, CONTROL_ROLE[resource][action]);
-  if ((resource === "scripts" || resource === "audit" || resource === "quotas" || resource === "identity" || resource === "migrations") && p.collections !== null) {
-    throw new AppError(403, "COLLECTION_FORBIDDEN", `${resource} span every collection of the tenant; a credential limited to collections cannot reach them`, { resource });
+  if (
+    (resource === "scripts" ||
+      resource === "audit" ||
+      resource === "quotas" ||
+      resource === "identity" ||
+      resource === "migrations") &&
+    p.collections !== null
+  ) {
+    throw new AppError(
+      403,
+      "COLLECTION_FORBIDDEN",
+      `${resource} span every collection of the tenant; a credential limited to collections cannot reach them`,
+      { resource },
+    );
   }
 }
 
 /** A database the credential may address (a key may be limited to some). */
 export function authorizeDatabase(p: Principal, database: string): void {
   if (p.databases && !p.databases.includes(database)) {
-    throw new AppError(403, "DATABASE_FORBIDDEN", `this credential may not access database "${database}"`, { database });
+    throw new AppError(403, "DATABASE_FORBIDDEN", `this credential may not access database "${database}"`, {
+      database,
+    });
   }
 }
 
@@ -83,7 +130,9 @@ export function authorizeDatabase(p: Principal, database: string): void {
 export function authorizeWebhookCollection(p: Principal, collection: string): void {
   if (p.collections === null) return;
   if (collection === "*" || !p.collections.includes(collection)) {
-    throw new AppError(403, "COLLECTION_FORBIDDEN", `this credential may not register webhooks on "${collection}"`, { collection });
+    throw new AppError(403, "COLLECTION_FORBIDDEN", `this credential may not register webhooks on "${collection}"`, {
+      collection,
+    });
   }
 }
 
@@ -91,10 +140,15 @@ export function authorizeWebhookCollection(p: Principal, collection: string): vo
  * What a credential may grant or revoke: never more than it holds itself, by role or by collections. A custom role
  * is granted by an admin; a credential limited to collections may grant one only if its rules stay inside its list.
  */
-export function authorizeGrant(p: Principal, grant: { role: Role; collections: string[] | null; customRules?: RoleRule[] }): void {
+export function authorizeGrant(
+  p: Principal,
+  grant: { role: Role; collections: string[] | null; customRules?: RoleRule[] },
+): void {
   requireRank(p, "admin");
   if (RANK[grant.role] > RANK[p.role]) {
-    throw new AppError(403, "GRANT_EXCEEDS_OWN", `a "${p.role}" credential cannot grant role "${grant.role}"`, { role: grant.role });
+    throw new AppError(403, "GRANT_EXCEEDS_OWN", `a "${p.role}" credential cannot grant role "${grant.role}"`, {
+      role: grant.role,
+    });
   }
   if (p.collections === null) return;
   if (grant.customRules) {
@@ -103,7 +157,12 @@ export function authorizeGrant(p: Principal, grant: { role: Role; collections: s
   }
   const outside = grant.collections === null ? ["*"] : grant.collections.filter((c) => !p.collections!.includes(c));
   if (outside.length > 0) {
-    throw new AppError(403, "GRANT_EXCEEDS_OWN", "a credential limited to collections can only grant (or revoke) access within its own list", { collections: outside });
+    throw new AppError(
+      403,
+      "GRANT_EXCEEDS_OWN",
+      "a credential limited to collections can only grant (or revoke) access within its own list",
+      { collections: outside },
+    );
   }
 }
 
@@ -113,7 +172,12 @@ export function authorizeRoleRules(p: Principal, rules: RoleRule[]): void {
   if (p.collections === null) return;
   const outside = rules.map((r) => r.collection).filter((c) => c === "*" || !p.collections!.includes(c));
   if (outside.length > 0) {
-    throw new AppError(403, "GRANT_EXCEEDS_OWN", "a credential limited to collections can only define roles within its own list", { collections: outside });
+    throw new AppError(
+      403,
+      "GRANT_EXCEEDS_OWN",
+      "a credential limited to collections can only define roles within its own list",
+      { collections: outside },
+    );
   }
 }
 

@@ -2,7 +2,12 @@
  * Exponential backoff with full jitter: attempt n (1-based) waits a random time in [0, min(cap, base * 2^(n-1))].
  * `random` is injectable so tests can pin it.
  */
-export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling * random());
 }

@@ -26,10 +26,15 @@ export class Budget {
   private check(): void {
     this.nextCheck = this.work + 1024;
     if (this.work > this.maxWork || Date.now() > this.deadline) {
-      throw new AppError(400, "QUERY_BUDGET_EXCEEDED", `the query ran past its budget of ${this.maxTimeMs} ms (maxTimeMS); narrow the filter, add an index, or simplify the pipeline`, {
-        maxTimeMS: this.maxTimeMs,
-        workUnits: this.work,
-      });
+      throw new AppError(
+        400,
+        "QUERY_BUDGET_EXCEEDED",
+        `the query ran past its budget of ${this.maxTimeMs} ms (maxTimeMS); narrow the filter, add an index, or simplify the pipeline`,
+        {
+          maxTimeMS: this.maxTimeMs,
+          workUnits: this.work,
+        },
+      );
     }
   }
 }

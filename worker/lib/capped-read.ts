@@ -1,7 +1,11 @@
 import type { AppError } from "./errors";
 
 /** A stream's bytes, refused with `tooLarge()` as soon as they pass `max` rather than after reading them all. */
-export async function readCapped(stream: ReadableStream<Uint8Array>, max: number, tooLarge: () => AppError): Promise<Uint8Array> {
+export async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  tooLarge: () => AppError,
+): Promise<Uint8Array> {
   const reader = stream.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;

@@ -106,7 +106,10 @@ export function excludeFields(event: ChangeEvent, paths: string[]): ChangeEvent 
   if (out.updateDescription) {
     // Positional paths ("lines.0.cost") are excluded by their array-free form ("lines.cost").
     const under = (field: string) => {
-      const plain = field.split(".").filter((seg) => !/^\d+$/.test(seg)).join(".");
+      const plain = field
+        .split(".")
+        .filter((seg) => !/^\d+$/.test(seg))
+        .join(".");
       return paths.some((p) => plain === p || plain.startsWith(`${p}.`));
     };
     const updatedFields: Doc = {};

@@ -17,7 +17,10 @@ export class CircuitBreaker {
   private trialInFlight = false;
   state: CircuitState = "closed";
 
-  constructor(private options: CircuitOptions, private now: () => number = Date.now) {}
+  constructor(
+    private options: CircuitOptions,
+    private now: () => number = Date.now,
+  ) {}
 
   /** Whether a request may go out now; when it may not, `retryInMs` says when it might. */
   admit(): { allowed: true } | { allowed: false; retryInMs: number } {

@@ -9,7 +9,11 @@ import { inferSchema, type FieldSummary } from "./schema-infer";
 export type JsonSchema = Record<string, unknown>;
 
 const wrapped = (key: string, description: string): JsonSchema => ({
-  type: "object", properties: { [key]: { type: "string" } }, required: [key], additionalProperties: false, description,
+  type: "object",
+  properties: { [key]: { type: "string" } },
+  required: [key],
+  additionalProperties: false,
+  description,
 });
 
 /** JSON Schema of one BSON type as relaxed EJSON shows it. */
@@ -23,9 +27,9 @@ const EJSON_TYPES: Record<string, JsonSchema> = {
   objectId: wrapped("$oid", "an ObjectId"),
   date: wrapped("$date", "a date (ISO 8601)"),
   decimal: wrapped("$numberDecimal", "a Decimal128"),
-  binData: { type: "object", description: "binary data ({\"$binary\"})" },
-  regex: { type: "object", description: "a regular expression ({\"$regularExpression\"})" },
-  timestamp: { type: "object", description: "a timestamp ({\"$timestamp\"})" },
+  binData: { type: "object", description: 'binary data ({"$binary"})' },
+  regex: { type: "object", description: 'a regular expression ({"$regularExpression"})' },
+  timestamp: { type: "object", description: 'a timestamp ({"$timestamp"})' },
 };
 
 function anyOf(schemas: JsonSchema[]): JsonSchema {
@@ -44,7 +48,8 @@ function schemaOf(node: Node, sampled: number): JsonSchema {
   const options: JsonSchema[] = [];
   for (const t of types) {
     if (t === "object") options.push(objectSchema(node, sampled));
-    else if (t === "array") options.push({ type: "array", items: node.items ? schemaOf(node.items, node.items.summary?.count ?? 0) : {} });
+    else if (t === "array")
+      options.push({ type: "array", items: node.items ? schemaOf(node.items, node.items.summary?.count ?? 0) : {} });
     else options.push(EJSON_TYPES[t] ?? {});
   }
   return options.length ? anyOf(options) : {};
@@ -85,13 +90,20 @@ export function schemaFromSample(docs: Doc[]): JsonSchema {
 
 /** A validator as the document schema: the JSON Schema itself (or inside `$jsonSchema`), `_id` always allowed. */
 export function schemaFromValidator(validator: unknown): JsonSchema {
-  const schema = isPlainObject(validator) && isPlainObject((validator as Doc).$jsonSchema) ? ((validator as Doc).$jsonSchema as JsonSchema) : (validator as JsonSchema);
+  const schema =
+    isPlainObject(validator) && isPlainObject((validator as Doc).$jsonSchema)
+      ? ((validator as Doc).$jsonSchema as JsonSchema)
+      : (validator as JsonSchema);
   const properties = isPlainObject(schema.properties) ? (schema.properties as Record<string, JsonSchema>) : {};
   return { ...schema, properties: { _id: {}, ...properties } };
 }
 
 /** A collection name as a TypeScript and OpenAPI identifier: orders → Orders, line_items → LineItems. */
 export function typeName(collection: string): string {
-  const name = collection.split(/[^A-Za-z0-9]+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join("");
+  const name = collection
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join("");
   return /^[A-Za-z]/.test(name) ? name : `C${name}`;
 }

@@ -68,30 +68,34 @@ export function compareValues(a: unknown[], b: unknown[], keys: Array<[string, 1
 }
 
 export function runPipeline(docs: Doc[], pipeline: Doc[], collectionResolver?: (name: string) => Doc[]): Doc[] {
-  return userQuery("pipeline", () =>
-    new Aggregator(nativeRegex(pipeline), collectionResolver ? { ...MINGO_OPTIONS, collectionResolver } : MINGO_OPTIONS).run(docs) as Doc[],
+  return userQuery(
+    "pipeline",
+    () =>
+      new Aggregator(
+        nativeRegex(pipeline),
+        collectionResolver ? { ...MINGO_OPTIONS, collectionResolver } : MINGO_OPTIONS,
+      ).run(docs) as Doc[],
   );
 }
 
 export interface UpdateOutcome {
   doc: Doc;
   changed: boolean;
-  updatedFields: string[];
-  removedFields: string[];
 }
 
-function topLevelDiff(before: Doc, after: Doc): { updated: string[]; removed: string[] } {
-  const updated: string[] = [];
-  const removed: string[] = [];
-  for (const key of Object.keys(after)) {
-    if (!(key in before) || compare(before[key], after[key]) !== 0) updated.push(key);
-  }
-  for (const key of Object.keys(before)) if (!(key in after)) removed.push(key);
-  return { updated, removed };
+/** Whether any top-level field was added, changed or removed. */
+function differs(before: Doc, after: Doc): boolean {
+  for (const key of Object.keys(after)) if (!(key in before) || compare(before[key], after[key]) !== 0) return true;
+  return Object.keys(before).some((key) => !(key in after));
 }
 
-/** Applies update operators or an update pipeline to a copy of `before` and reports what changed. */
-export function applyUpdate(before: Doc, update: Doc | Doc[], arrayFilters: Doc[] | undefined, inserting: boolean): UpdateOutcome {
+/** Applies update operators or an update pipeline to a copy of `before` and says whether anything changed. */
+export function applyUpdate(
+  before: Doc,
+  update: Doc | Doc[],
+  arrayFilters: Doc[] | undefined,
+  inserting: boolean,
+): UpdateOutcome {
   const doc = cloneDoc(before);
   if (!inserting && !Array.isArray(update)) {
     for (const [op, fields] of Object.entries(update)) {
@@ -113,7 +117,12 @@ export function applyUpdate(before: Doc, update: Doc | Doc[], arrayFilters: Doc[
     const { $setOnInsert, ...rest } = update as Doc & { $setOnInsert?: Doc };
     const modifier = inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Doc), ...$setOnInsert } } : rest;
     if (Object.keys(modifier).length > 0) {
-      userQuery("update", () => mingoUpdate(doc, nativeRegex(modifier) as never, nativeRegex(arrayFilters), undefined, { cloneMode: "deep", queryOptions: MINGO_OPTIONS }));
+      userQuery("update", () =>
+        mingoUpdate(doc, nativeRegex(modifier) as never, nativeRegex(arrayFilters), undefined, {
+          cloneMode: "deep",
+          queryOptions: MINGO_OPTIONS,
+        }),
+      );
     }
     after = doc;
   }
@@ -121,13 +130,7 @@ export function applyUpdate(before: Doc, update: Doc | Doc[], arrayFilters: Doc[
     throw badRequest("IMMUTABLE_FIELD", "the update would change the immutable field '_id'", { path: "_id" });
   }
   if (after._id === undefined && before._id !== undefined) after._id = before._id;
-  const diff = topLevelDiff(before, after);
-  return {
-    doc: after,
-    changed: diff.updated.length + diff.removed.length > 0,
-    updatedFields: diff.updated,
-    removedFields: diff.removed,
-  };
+  return { doc: after, changed: differs(before, after) };
 }
 
 /** The document an upsert starts from: the filter's equality conditions, as MongoDB does. */

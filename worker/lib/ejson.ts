@@ -178,7 +178,9 @@ export function toLossyJson(value: unknown): unknown {
       if (keys[0] === "$oid") return o.$oid;
       if (keys[0] === "$date") {
         const d = o.$date as unknown;
-        return typeof d === "string" ? new Date(d).toISOString() : new Date(Number((d as Doc).$numberLong)).toISOString();
+        return typeof d === "string"
+          ? new Date(d).toISOString()
+          : new Date(Number((d as Doc).$numberLong)).toISOString();
       }
       if (keys[0] === "$numberDecimal" || keys[0] === "$numberLong") return String(o[keys[0]]);
     }

@@ -13,5 +13,8 @@ export function etagOf(text: string): string {
 /** True when an If-Match header value (possibly a list, possibly weak) names the given tag. */
 export function ifMatchSatisfied(header: string, etag: string): boolean {
   if (header.trim() === "*") return true;
-  return header.split(",").map((t) => t.trim().replace(/^W\//, "")).includes(etag);
+  return header
+    .split(",")
+    .map((t) => t.trim().replace(/^W\//, ""))
+    .includes(etag);
 }

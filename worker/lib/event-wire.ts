@@ -24,7 +24,11 @@ export function encodeEvent(event: ChangeEvent): { id: string; body: string; sub
   if (utf8Bytes(body) <= MAX_EVENT_BYTES) return { id: event.id, body };
   const { fullDocument, updateDescription: _u, fullDocumentBeforeChange, ...rest } = event;
   const subject = (fullDocument ?? fullDocumentBeforeChange) as Doc | undefined;
-  return { id: event.id, body: stringify({ ...rest, truncated: true }, true), subject: subject ? stringify(subject, true) : undefined };
+  return {
+    id: event.id,
+    body: stringify({ ...rest, truncated: true }, true),
+    subject: subject ? stringify(subject, true) : undefined,
+  };
 }
 
 /** Splits message bodies into sendBatch calls by count and by bytes. */
@@ -47,5 +51,6 @@ export function queueBatches(bodies: string[]): string[][] {
 }
 
 export async function sendEventBodies(queue: Queue, bodies: string[]): Promise<void> {
-  for (const batch of queueBatches(bodies)) await queue.sendBatch(batch.map((body) => ({ body, contentType: "text" as const })));
+  for (const batch of queueBatches(bodies))
+    await queue.sendBatch(batch.map((body) => ({ body, contentType: "text" as const })));
 }

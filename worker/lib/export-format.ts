@@ -30,7 +30,12 @@ export function collectColumns(doc: Doc, columns: Set<string>, prefix = ""): voi
     const path = prefix ? `${prefix}.${k}` : k;
     if (isLeaf(v) || Object.keys(v as Doc).length === 0) {
       if (!columns.has(path)) {
-        if (columns.size >= MAX_CSV_COLUMNS) throw new AppError(400, "TOO_MANY_COLUMNS", `a CSV export has at most ${MAX_CSV_COLUMNS} columns; choose fields with \`fields\`, or export NDJSON`);
+        if (columns.size >= MAX_CSV_COLUMNS)
+          throw new AppError(
+            400,
+            "TOO_MANY_COLUMNS",
+            `a CSV export has at most ${MAX_CSV_COLUMNS} columns; choose fields with \`fields\`, or export NDJSON`,
+          );
         columns.add(path);
       }
     } else collectColumns(v as Doc, columns, path);

@@ -88,7 +88,9 @@ export function upsertFilter(doc: Doc, keys: string[]): Doc | { error: string } 
 }
 
 /** A refusal of the row itself (invalid, a duplicate, too large); anything else (403, 5xx) ends the import. */
-export function isRowProblem(err: unknown): err is { status: number; code: string; message: string; details?: unknown } {
+export function isRowProblem(
+  err: unknown,
+): err is { status: number; code: string; message: string; details?: unknown } {
   const status = (err as { status?: number } | null)?.status;
   return status === 400 || status === 409 || status === 413;
 }

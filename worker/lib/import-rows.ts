@@ -10,7 +10,17 @@ import { isPlainObject, parseEjson, type Doc } from "./ejson";
  */
 export const IMPORT_FORMATS = ["csv", "tsv", "ndjson", "json", "xlsx"] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
-export const FIELD_TYPES = ["auto", "string", "number", "integer", "decimal", "boolean", "date", "objectId", "json"] as const;
+export const FIELD_TYPES = [
+  "auto",
+  "string",
+  "number",
+  "integer",
+  "decimal",
+  "boolean",
+  "date",
+  "objectId",
+  "json",
+] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export const ImportOptions = z.object({
@@ -30,10 +40,12 @@ export const ImportOptions = z.object({
 });
 export type ImportOptions = z.infer<typeof ImportOptions>;
 
-
 export function detectFormat(contentType: string, explicit?: string | null): ImportFormat {
   if (explicit) {
-    if (!(IMPORT_FORMATS as readonly string[]).includes(explicit)) throw badRequest("INVALID_PARAMETER", `format must be one of ${IMPORT_FORMATS.join(", ")}`, { parameter: "format" });
+    if (!(IMPORT_FORMATS as readonly string[]).includes(explicit))
+      throw badRequest("INVALID_PARAMETER", `format must be one of ${IMPORT_FORMATS.join(", ")}`, {
+        parameter: "format",
+      });
     return explicit as ImportFormat;
   }
   const t = contentType.toLowerCase();
@@ -42,7 +54,11 @@ export function detectFormat(contentType: string, explicit?: string | null): Imp
   if (t.includes("json")) return "json";
   if (t.includes("csv") || t.includes("text/plain")) return "csv";
   if (t.includes("spreadsheetml") || t.includes("ms-excel")) return "xlsx";
-  throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "send text/csv, text/tab-separated-values, application/x-ndjson, application/json or an XLSX workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), or name the format with ?format=");
+  throw new AppError(
+    415,
+    "UNSUPPORTED_MEDIA_TYPE",
+    "send text/csv, text/tab-separated-values, application/x-ndjson, application/json or an XLSX workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), or name the format with ?format=",
+  );
 }
 
 const INT = /^-?\d+$/;
@@ -52,20 +68,29 @@ const NUM = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 export function coerce(raw: unknown, type: FieldType, nullIfEmpty: boolean): { value?: unknown; error?: string } {
   if (typeof raw !== "string") {
     if (type === "auto" || raw === null || raw === undefined) return { value: raw ?? null };
-    return coerce(raw instanceof Date ? raw.toISOString() : typeof raw === "object" ? JSON.stringify(raw) : String(raw), type, nullIfEmpty);
+    return coerce(
+      raw instanceof Date ? raw.toISOString() : typeof raw === "object" ? JSON.stringify(raw) : String(raw),
+      type,
+      nullIfEmpty,
+    );
   }
   const text = raw.trim();
-  if (text === "" && type !== "string") return nullIfEmpty ? { value: null } : type === "auto" ? { value: "" } : { error: "empty value" };
+  if (text === "" && type !== "string")
+    return nullIfEmpty ? { value: null } : type === "auto" ? { value: "" } : { error: "empty value" };
   switch (type) {
     case "auto":
     case "string":
       return { value: raw === "" && nullIfEmpty && type === "auto" ? null : raw };
     case "integer":
-      return INT.test(text) && Number.isSafeInteger(Number(text)) ? { value: Number(text) } : { error: `"${text.slice(0, 40)}" is not an integer` };
+      return INT.test(text) && Number.isSafeInteger(Number(text))
+        ? { value: Number(text) }
+        : { error: `"${text.slice(0, 40)}" is not an integer` };
     case "number":
       return NUM.test(text) ? { value: Number(text) } : { error: `"${text.slice(0, 40)}" is not a number` };
     case "decimal":
-      return NUM.test(text) ? { value: Decimal128.fromString(text) } : { error: `"${text.slice(0, 40)}" is not a decimal` };
+      return NUM.test(text)
+        ? { value: Decimal128.fromString(text) }
+        : { error: `"${text.slice(0, 40)}" is not a decimal` };
     case "boolean":
       if (/^(true|yes|1)$/i.test(text)) return { value: true };
       if (/^(false|no|0)$/i.test(text)) return { value: false };
@@ -75,7 +100,9 @@ export function coerce(raw: unknown, type: FieldType, nullIfEmpty: boolean): { v
       return Number.isNaN(d.getTime()) ? { error: `"${text.slice(0, 40)}" is not a date` } : { value: d };
     }
     case "objectId":
-      return /^[0-9a-f]{24}$/i.test(text) ? { value: new ObjectId(text) } : { error: `"${text.slice(0, 40)}" is not an ObjectId` };
+      return /^[0-9a-f]{24}$/i.test(text)
+        ? { value: new ObjectId(text) }
+        : { error: `"${text.slice(0, 40)}" is not an ObjectId` };
     case "json":
       try {
         return { value: parseEjson(text, "value") };
@@ -100,7 +127,10 @@ function setPath(doc: Doc, path: string, value: unknown): string | undefined {
 }
 
 /** A row as a document: each column to its field (dotted paths nest), each field to its type. */
-export function toDocument(values: Doc, options: ImportOptions): { doc?: Doc; error?: { reason: string; path?: string } } {
+export function toDocument(
+  values: Doc,
+  options: ImportOptions,
+): { doc?: Doc; error?: { reason: string; path?: string } } {
   const doc: Doc = {};
   for (const [column, raw] of Object.entries(values)) {
     const field = column in options.mapping ? options.mapping[column] : column;
@@ -150,13 +180,18 @@ const TYPE_TESTS: [Exclude<FieldType, "auto" | "json" | "string">, (v: string) =
 export function inferTypes(rows: { values: Doc }[], columns: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const column of columns) {
-    const values = rows.slice(0, 500).map((r) => r.values[column]).filter((v) => v !== undefined && v !== null && v !== "");
+    const values = rows
+      .slice(0, 500)
+      .map((r) => r.values[column])
+      .filter((v) => v !== undefined && v !== null && v !== "");
     if (values.some((v) => typeof v !== "string")) {
       out[column] = "auto";
       continue;
     }
     const texts = values.map((v) => String(v).trim());
-    const found = texts.length ? TYPE_TESTS.find(([, test]) => texts.filter(test).length / texts.length >= 0.9) : undefined;
+    const found = texts.length
+      ? TYPE_TESTS.find(([, test]) => texts.filter(test).length / texts.length >= 0.9)
+      : undefined;
     out[column] = found?.[0] ?? "string";
   }
   return out;

@@ -29,7 +29,12 @@ export const MAX_IMPORT_COLUMNS = 1000;
 export const MAX_RECORD_CHARS = 2 * LIMITS.maxDocumentBytes;
 
 function recordTooLarge(row: number): AppError {
-  return new AppError(413, "RECORD_TOO_LARGE", `the record starting at row ${row} is longer than ${MAX_RECORD_CHARS} characters (an unclosed quote, or a line that is not one record); nothing after it was read`, { row });
+  return new AppError(
+    413,
+    "RECORD_TOO_LARGE",
+    `the record starting at row ${row} is longer than ${MAX_RECORD_CHARS} characters (an unclosed quote, or a line that is not one record); nothing after it was read`,
+    { row },
+  );
 }
 
 /** Decodes UTF-8 (or UTF-16 when the file starts with its byte-order mark); anything else is refused, not guessed. */
@@ -42,14 +47,23 @@ async function* decode(stream: ReadableStream<Uint8Array>): AsyncGenerator<strin
       const { value, done } = await reader.read();
       if (done) break;
       if (!decoder) {
-        const utf16 = value[0] === 0xff && value[1] === 0xfe ? "utf-16le" : value[0] === 0xfe && value[1] === 0xff ? "utf-16be" : null;
+        const utf16 =
+          value[0] === 0xff && value[1] === 0xfe
+            ? "utf-16le"
+            : value[0] === 0xfe && value[1] === 0xff
+              ? "utf-16be"
+              : null;
         decoder = new TextDecoder(utf16 ?? "utf-8", { fatal: true, ignoreBOM: false });
       }
       try {
         const text = decoder.decode(value, { stream: true });
         if (text) yield text;
       } catch {
-        throw badRequest("INVALID_UTF8", `the file is not valid UTF-8 (near byte ${offset}); save it as UTF-8 and import it again`, { byte: offset });
+        throw badRequest(
+          "INVALID_UTF8",
+          `the file is not valid UTF-8 (near byte ${offset}); save it as UTF-8 and import it again`,
+          { byte: offset },
+        );
       }
       offset += value.byteLength;
     }
@@ -77,7 +91,10 @@ function lastRecordEnd(text: string, from: number, state: { quoted: boolean }): 
   return end;
 }
 
-async function* delimited(pieces: AsyncIterable<string>, format: "csv" | "tsv"): AsyncGenerator<{ columns?: string[]; rows: RawRow[] }> {
+async function* delimited(
+  pieces: AsyncIterable<string>,
+  format: "csv" | "tsv",
+): AsyncGenerator<{ columns?: string[]; rows: RawRow[] }> {
   let pending = "";
   let scanned = 0;
   const state = { quoted: false };
@@ -88,18 +105,30 @@ async function* delimited(pieces: AsyncIterable<string>, format: "csv" | "tsv"):
     const parsed = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: "greedy", header: false });
     if (!delimiter) delimiter = parsed.meta.delimiter || ",";
     const broken = new Map<number, string>();
-    for (const e of parsed.errors) if (e.row !== undefined && e.code !== "UndetectableDelimiter") broken.set(e.row, e.message);
+    for (const e of parsed.errors)
+      if (e.row !== undefined && e.code !== "UndetectableDelimiter") broken.set(e.row, e.message);
     const out: { columns?: string[]; rows: RawRow[] } = { rows: [] };
     parsed.data.forEach((fields, i) => {
       if (!columns) {
-        if (fields.length > MAX_IMPORT_COLUMNS) throw badRequest("TOO_MANY_COLUMNS", `a file has at most ${MAX_IMPORT_COLUMNS} columns; this one has ${fields.length}`);
+        if (fields.length > MAX_IMPORT_COLUMNS)
+          throw badRequest(
+            "TOO_MANY_COLUMNS",
+            `a file has at most ${MAX_IMPORT_COLUMNS} columns; this one has ${fields.length}`,
+          );
         columns = out.columns = fields;
         return;
       }
       const row = ++record;
       if (broken.has(i)) out.rows.push({ row, error: { row, reason: broken.get(i)!, code: "MALFORMED_ROW" } });
       else if (fields.length !== columns.length) {
-        out.rows.push({ row, error: { row, reason: `the row has ${fields.length} fields; the header has ${columns.length}`, code: "MALFORMED_ROW" } });
+        out.rows.push({
+          row,
+          error: {
+            row,
+            reason: `the row has ${fields.length} fields; the header has ${columns.length}`,
+            code: "MALFORMED_ROW",
+          },
+        });
       } else {
         const values: Doc = {};
         columns.forEach((c, j) => (values[c] = fields[j]));
@@ -173,7 +202,8 @@ class ArraySplitter {
     for (let i = 0; i < text.length; i++) {
       const ch = text[i];
       if (this.ended) {
-        if (!/\s/.test(ch)) throw badRequest("INVALID_BODY", "a JSON import is one array of documents; text follows its closing bracket");
+        if (!/\s/.test(ch))
+          throw badRequest("INVALID_BODY", "a JSON import is one array of documents; text follows its closing bracket");
         continue;
       }
       if (!this.started) {
@@ -236,7 +266,10 @@ async function* jsonArray(pieces: AsyncIterable<string>): AsyncGenerator<{ rows:
 }
 
 /** Batches of rows as the stream delivers them; a CSV's first batch carries its columns. */
-export function readRecords(stream: ReadableStream<Uint8Array>, format: TextFormat): AsyncGenerator<{ columns?: string[]; rows: RawRow[] }> {
+export function readRecords(
+  stream: ReadableStream<Uint8Array>,
+  format: TextFormat,
+): AsyncGenerator<{ columns?: string[]; rows: RawRow[] }> {
   const pieces = decode(stream);
   if (format === "csv" || format === "tsv") return delimited(stripBom(pieces), format);
   return format === "ndjson" ? ndjson(stripBom(pieces)) : jsonArray(stripBom(pieces));

@@ -23,6 +23,13 @@ export function enforceSchema(validator: Validator, doc: Doc): void {
   const result = validator.validate(toJson(doc));
   if (result.valid) return;
   const leaves = result.errors.filter((e) => !["properties", "allOf", "anyOf", "items", "$ref"].includes(e.keyword));
-  const errors = (leaves.length ? leaves : result.errors).map((e) => ({ path: dotted(e.instanceLocation), message: e.error }));
-  throw badRequest("SCHEMA_VALIDATION_FAILED", `document failed validation at ${errors[0].path}: ${errors[0].message}`, { errors });
+  const errors = (leaves.length ? leaves : result.errors).map((e) => ({
+    path: dotted(e.instanceLocation),
+    message: e.error,
+  }));
+  throw badRequest(
+    "SCHEMA_VALIDATION_FAILED",
+    `document failed validation at ${errors[0].path}: ${errors[0].message}`,
+    { errors },
+  );
 }

@@ -6,7 +6,17 @@ import { LIMITS } from "./limits";
 
 /** Query-string parameters with a meaning of their own; every other parameter is a filter shorthand. */
 export const RESERVED_PARAMS = new Set([
-  "filter", "sort", "projection", "fields", "limit", "skip", "cursor", "count", "explain", "allowEmptyFilter", "maxTimeMS",
+  "filter",
+  "sort",
+  "projection",
+  "fields",
+  "limit",
+  "skip",
+  "cursor",
+  "count",
+  "explain",
+  "allowEmptyFilter",
+  "maxTimeMS",
 ]);
 
 const SHORTHAND_KEY = /^([^[\]]+)(?:\[(\$[a-zA-Z]+)\])?$/;
@@ -36,7 +46,8 @@ function opValue(op: string, raw: string): unknown {
 
 export function parseJsonParam(name: string, raw: string): Doc {
   const parsed = parseJsonText(raw, name, "INVALID_PARAMETER", { parameter: name });
-  if (!isPlainObject(parsed)) throw badRequest("INVALID_PARAMETER", `${name} must be a JSON object`, { parameter: name });
+  if (!isPlainObject(parsed))
+    throw badRequest("INVALID_PARAMETER", `${name} must be a JSON object`, { parameter: name });
   return parsed;
 }
 
@@ -48,10 +59,14 @@ export function filterFromQuery(params: URLSearchParams): Doc {
   for (const [key, raw] of params) {
     if (RESERVED_PARAMS.has(key)) continue;
     const m = SHORTHAND_KEY.exec(key);
-    if (!m) throw badRequest("INVALID_PARAMETER", `query parameter "${key}" is not a field or field[$op]`, { parameter: key });
+    if (!m)
+      throw badRequest("INVALID_PARAMETER", `query parameter "${key}" is not a field or field[$op]`, {
+        parameter: key,
+      });
     const [, field, op] = m;
     checkRawKeys({ [field]: 1 }, "query");
-    if (field.startsWith("$")) throw badRequest("INVALID_PARAMETER", `query parameter "${key}" must name a field`, { parameter: key });
+    if (field.startsWith("$"))
+      throw badRequest("INVALID_PARAMETER", `query parameter "${key}" must name a field`, { parameter: key });
     parts.push({ [field]: op ? { [op]: opValue(op, raw) } : loose(raw) });
   }
   if (parts.length === 0) return {};
@@ -65,14 +80,21 @@ export function parseSort(raw: string | null | undefined): Record<string, 1 | -1
     const spec = parseJsonParam("sort", raw);
     for (const [k, v] of Object.entries(spec)) {
       const meta = v !== null && typeof v === "object" && (v as Doc).$meta === "textScore";
-      if (v !== 1 && v !== -1 && !meta) throw badRequest("INVALID_SORT", `sort direction for "${k}" must be 1, -1 or {"$meta": "textScore"}`, { field: k });
+      if (v !== 1 && v !== -1 && !meta)
+        throw badRequest("INVALID_SORT", `sort direction for "${k}" must be 1, -1 or {"$meta": "textScore"}`, {
+          field: k,
+        });
     }
     return spec as Record<string, 1 | -1>;
   }
   const out: Record<string, 1 | -1> = {};
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const field = part.replace(/^[-+]/, "");
-    if (!field || field.startsWith("$")) throw badRequest("INVALID_SORT", `sort field "${part}" is not valid`, { field: part });
+    if (!field || field.startsWith("$"))
+      throw badRequest("INVALID_SORT", `sort field "${part}" is not valid`, { field: part });
     out[field] = part.startsWith("-") ? -1 : 1;
   }
   return out;
@@ -83,7 +105,10 @@ export function parseProjection(raw: string | null | undefined): Doc | undefined
   if (!raw) return undefined;
   if (raw.trim().startsWith("{")) return parseJsonParam("projection", raw);
   const out: Doc = {};
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     out[part.replace(/^[-+]/, "")] = part.startsWith("-") ? 0 : 1;
   }
   return out;
@@ -92,7 +117,8 @@ export function parseProjection(raw: string | null | undefined): Doc | undefined
 export function parseCount(raw: string | null | undefined, name: string, fallback: number, max: number): number {
   if (raw === null || raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw badRequest("INVALID_PARAMETER", `${name} must be a non-negative integer`, { parameter: name });
+  if (!Number.isInteger(n) || n < 0)
+    throw badRequest("INVALID_PARAMETER", `${name} must be a non-negative integer`, { parameter: name });
   if (n > max) throw badRequest("LIMIT_TOO_LARGE", `${name} must be at most ${max}`, { parameter: name, max });
   return n;
 }

@@ -13,7 +13,9 @@ export function patchToUpdate(body: Doc): Doc {
   const operators = keys.filter((k) => k.startsWith("$"));
   if (operators.length === keys.length) return body;
   if (operators.length > 0) {
-    throw badRequest("INVALID_UPDATE", "PATCH body mixes update operators and plain fields; use one or the other", { operators });
+    throw badRequest("INVALID_UPDATE", "PATCH body mixes update operators and plain fields; use one or the other", {
+      operators,
+    });
   }
   if ("_id" in body) throw badRequest("IMMUTABLE_FIELD", "_id cannot be changed", { path: "_id" });
   const flat = keys.every((k) => !k.includes(".") && !isPlainObject(body[k]));
@@ -49,10 +51,15 @@ export function mergePatchPipeline(patch: Doc): Doc[] {
     for (const [name, value] of Object.entries(p)) {
       const field = { $literal: name };
       if (value === null) acc = { $unsetField: { field, input: acc } };
-      else if (isPlainObject(value)) acc = { $setField: { field, input: acc, value: merge({ $getField: { field, input: `$$${v}` } }, value, depth + 1) } };
+      else if (isPlainObject(value))
+        acc = {
+          $setField: { field, input: acc, value: merge({ $getField: { field, input: `$$${v}` } }, value, depth + 1) },
+        };
       else acc = { $setField: { field, input: acc, value: { $literal: value } } };
     }
-    return { $let: { vars: { [v]: { $cond: [{ $eq: [{ $type: target }, "object"] }, target, { $literal: {} }] } }, in: acc } };
+    return {
+      $let: { vars: { [v]: { $cond: [{ $eq: [{ $type: target }, "object"] }, target, { $literal: {} }] } }, in: acc },
+    };
   };
   return [{ $replaceWith: merge("$$ROOT", patch, 0) }];
 }

@@ -33,10 +33,16 @@ export interface StatusLine {
 
 /** Files as sent: unique ids of the numbered form, in id order. */
 export function checkFiles(files: MigrationFile[]): MigrationFile[] {
-  if (files.length > MAX_MIGRATIONS) throw badRequest("TOO_MANY_MIGRATIONS", `at most ${MAX_MIGRATIONS} migration files per call`);
+  if (files.length > MAX_MIGRATIONS)
+    throw badRequest("TOO_MANY_MIGRATIONS", `at most ${MAX_MIGRATIONS} migration files per call`);
   const seen = new Set<string>();
   for (const f of files) {
-    if (!MIGRATION_ID.test(f.id)) throw badRequest("INVALID_MIGRATION_ID", `"${f.id}" is not a migration id: a number of 4 or more digits, "_", a name (0001_create_orders)`, { id: f.id });
+    if (!MIGRATION_ID.test(f.id))
+      throw badRequest(
+        "INVALID_MIGRATION_ID",
+        `"${f.id}" is not a migration id: a number of 4 or more digits, "_", a name (0001_create_orders)`,
+        { id: f.id },
+      );
     if (seen.has(f.id)) throw badRequest("DUPLICATE_MIGRATION", `migration "${f.id}" is listed twice`, { id: f.id });
     seen.add(f.id);
   }
@@ -46,15 +52,24 @@ export function checkFiles(files: MigrationFile[]): MigrationFile[] {
 const iso = (v: Date | string) => (v instanceof Date ? v.toISOString() : v);
 
 /** Each file's state against the records, and records whose file is gone. */
-export function statusOf(files: MigrationFile[], checksums: Map<string, string>, records: AppliedRecord[]): StatusLine[] {
+export function statusOf(
+  files: MigrationFile[],
+  checksums: Map<string, string>,
+  records: AppliedRecord[],
+): StatusLine[] {
   const byId = new Map(records.map((r) => [r._id, r]));
   const lines: StatusLine[] = files.map((f) => {
     const r = byId.get(f.id);
     if (!r) return { id: f.id, state: "pending" };
-    return { id: f.id, state: r.checksum === checksums.get(f.id) ? "applied" : "modified", appliedAt: iso(r.appliedAt) };
+    return {
+      id: f.id,
+      state: r.checksum === checksums.get(f.id) ? "applied" : "modified",
+      appliedAt: iso(r.appliedAt),
+    };
   });
   const known = new Set(files.map((f) => f.id));
-  for (const r of records) if (!known.has(r._id)) lines.push({ id: r._id, state: "missing", appliedAt: iso(r.appliedAt) });
+  for (const r of records)
+    if (!known.has(r._id)) lines.push({ id: r._id, state: "missing", appliedAt: iso(r.appliedAt) });
   return lines.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
 }
 
@@ -62,7 +77,12 @@ export function statusOf(files: MigrationFile[], checksums: Map<string, string>,
 export function refuseModified(status: StatusLine[]): void {
   const modified = status.filter((s) => s.state === "modified").map((s) => s.id);
   if (modified.length) {
-    throw new AppError(409, "MIGRATION_MODIFIED", `applied migration${modified.length > 1 ? "s" : ""} ${modified.join(", ")} changed since applied; restore the file or add a new migration`, { ids: modified });
+    throw new AppError(
+      409,
+      "MIGRATION_MODIFIED",
+      `applied migration${modified.length > 1 ? "s" : ""} ${modified.join(", ")} changed since applied; restore the file or add a new migration`,
+      { ids: modified },
+    );
   }
 }
 
@@ -75,10 +95,19 @@ export function pendingFiles(files: MigrationFile[], status: StatusLine[], steps
 
 /** The files `down` reverts: the last applied ones, newest first, `steps` of them (default 1). */
 export function revertFiles(files: MigrationFile[], status: StatusLine[], steps = 1): MigrationFile[] {
-  const applied = status.filter((s) => s.state === "applied" || s.state === "missing").reverse().slice(0, steps);
+  const applied = status
+    .filter((s) => s.state === "applied" || s.state === "missing")
+    .reverse()
+    .slice(0, steps);
   return applied.map((s) => {
     const file = files.find((f) => f.id === s.id);
-    if (!file) throw new AppError(409, "MIGRATION_FILE_MISSING", `migration ${s.id} is applied but its file was not sent; its down() is needed to revert it`, { id: s.id });
+    if (!file)
+      throw new AppError(
+        409,
+        "MIGRATION_FILE_MISSING",
+        `migration ${s.id} is applied but its file was not sent; its down() is needed to revert it`,
+        { id: s.id },
+      );
     return file;
   });
 }

@@ -12,7 +12,6 @@ import { charge } from "./budget";
 import { LIMITS } from "./limits";
 import { compileSafe, searchSafe, toSafe, type SafeMatch } from "./safe-regex";
 
-
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Patterns inside a query operand (`$regex`, `$in: [/a/]`, `$all`, `$not`) become RE2-backed SafeRegExps. */
@@ -23,36 +22,45 @@ function safePatterns(value: unknown): unknown {
 }
 
 /** A query operator compiles once and then tests each document: the test is what gets charged. */
-const queryOp = (op: Fn): Fn => (selector: string, value: unknown, options: Options) => {
-  const test = op(selector, safePatterns(value), options);
-  return (doc: unknown) => {
-    charge();
-    return test(doc);
+const queryOp =
+  (op: Fn): Fn =>
+  (selector: string, value: unknown, options: Options) => {
+    const test = op(selector, safePatterns(value), options);
+    return (doc: unknown) => {
+      charge();
+      return test(doc);
+    };
   };
-};
 
 function tooLarge(what: string): never {
-  throw badRequest("EXPRESSION_TOO_LARGE", `an expression built ${what}; the limits are ${LIMITS.maxExpressionStringLength} characters and ${LIMITS.maxExpressionArrayLength} array items`);
+  throw badRequest(
+    "EXPRESSION_TOO_LARGE",
+    `an expression built ${what}; the limits are ${LIMITS.maxExpressionStringLength} characters and ${LIMITS.maxExpressionArrayLength} array items`,
+  );
 }
 
 /** Every expression evaluation is charged, and none may build a string or array past the limits. */
-const expressionOp = (op: Fn): Fn => (obj: unknown, expr: unknown, options: Options) => {
-  charge();
-  const out = op(obj, expr, options);
-  if (typeof out === "string" && out.length > LIMITS.maxExpressionStringLength) tooLarge("a string too long");
-  if (Array.isArray(out) && out.length > LIMITS.maxExpressionArrayLength) tooLarge("an array too long");
-  return out;
-};
+const expressionOp =
+  (op: Fn): Fn =>
+  (obj: unknown, expr: unknown, options: Options) => {
+    charge();
+    const out = op(obj, expr, options);
+    if (typeof out === "string" && out.length > LIMITS.maxExpressionStringLength) tooLarge("a string too long");
+    if (Array.isArray(out) && out.length > LIMITS.maxExpressionArrayLength) tooLarge("an array too long");
+    return out;
+  };
 
 /** A stage is charged once per run (sub-pipelines run once per outer document) and per document it passes on. */
-const pipelineOp = (op: Fn): Fn => (collection: Iterator, expr: unknown, options: Options) => {
-  charge();
-  const out = op(collection, expr, options) as Iterator;
-  return out.map((doc: unknown) => {
+const pipelineOp =
+  (op: Fn): Fn =>
+  (collection: Iterator, expr: unknown, options: Options) => {
     charge();
-    return doc;
-  });
-};
+    const out = op(collection, expr, options) as Iterator;
+    return out.map((doc: unknown) => {
+      charge();
+      return doc;
+    });
+  };
 
 /** `$range` is checked before it allocates: `{"$range": [0, 1e9]}` would otherwise build the array first. */
 const $range: Fn = (obj: unknown, expr: unknown, options: Options) => {
@@ -65,14 +73,24 @@ const $range: Fn = (obj: unknown, expr: unknown, options: Options) => {
 };
 
 /** mingo's $regexMatch/$regexFind/$regexFindAll compile native (backtracking) RegExps; these run on RE2. */
-function regexSearch(obj: unknown, expr: unknown, options: Options, global: boolean): Array<{ match: string; idx: number; captures: Array<string | null> }> {
+function regexSearch(
+  obj: unknown,
+  expr: unknown,
+  options: Options,
+  global: boolean,
+): Array<{ match: string; idx: number; captures: Array<string | null> }> {
   const val = evalExpr(obj, expr, options) as { input?: unknown; regex?: unknown; options?: unknown };
   if (typeof val?.input !== "string") return [];
   const flags = typeof val.options === "string" ? val.options : val.regex instanceof RegExp ? val.regex.flags : "";
-  if (/[^imsu]/.test(flags.replace("x", ""))) throw badRequest("REGEX_INVALID_OPTIONS", "regex options may only use i, m, s, x");
+  if (/[^imsu]/.test(flags.replace("x", "")))
+    throw badRequest("REGEX_INVALID_OPTIONS", "regex options may only use i, m, s, x");
   const source = val.regex instanceof RegExp ? val.regex.source : String(val.regex ?? "");
   const re = compileSafe(source, flags.replace(/[^ims]/g, ""));
-  return searchSafe(re, val.input, global).map((m: SafeMatch) => ({ match: m.match, idx: m.index, captures: m.captures }));
+  return searchSafe(re, val.input, global).map((m: SafeMatch) => ({
+    match: m.match,
+    idx: m.index,
+    captures: m.captures,
+  }));
 }
 
 const regexOps: Record<string, Fn> = {
@@ -82,7 +100,11 @@ const regexOps: Record<string, Fn> = {
 };
 
 const wrapAll = (ops: Record<string, unknown>, wrap: (op: Fn) => Fn) =>
-  Object.fromEntries(Object.entries(ops).filter(([k]) => k.startsWith("$")).map(([k, op]) => [k, wrap(op as Fn)]));
+  Object.fromEntries(
+    Object.entries(ops)
+      .filter(([k]) => k.startsWith("$"))
+      .map(([k, op]) => [k, wrap(op as Fn)]),
+  );
 
 /**
  * The one mingo context Docflare evaluates with: every operator of mingo's, each charging the work budget of the

@@ -11,11 +11,18 @@ export function checkCollectionName(name: unknown): string {
     throw badRequest("INVALID_COLLECTION_NAME", "collection name is required");
   }
   if (name.length > LIMITS.maxCollectionNameLength) {
-    throw badRequest("INVALID_COLLECTION_NAME", `collection name is longer than ${LIMITS.maxCollectionNameLength} characters`, { collection: name });
+    throw badRequest(
+      "INVALID_COLLECTION_NAME",
+      `collection name is longer than ${LIMITS.maxCollectionNameLength} characters`,
+      { collection: name },
+    );
   }
-  if (name.includes("$")) throw badRequest("INVALID_COLLECTION_NAME", "collection name must not contain $", { collection: name });
+  if (name.includes("$"))
+    throw badRequest("INVALID_COLLECTION_NAME", "collection name must not contain $", { collection: name });
   if (name.startsWith("system.")) {
-    throw badRequest("INVALID_COLLECTION_NAME", 'collection names starting with "system." are reserved', { collection: name });
+    throw badRequest("INVALID_COLLECTION_NAME", 'collection names starting with "system." are reserved', {
+      collection: name,
+    });
   }
   if (!COLLECTION.test(name) || name.includes("..") || name.endsWith(".")) {
     throw badRequest(
@@ -29,7 +36,10 @@ export function checkCollectionName(name: unknown): string {
 
 export function checkTenant(name: unknown): string {
   if (typeof name !== "string" || !TENANT.test(name)) {
-    throw badRequest("INVALID_TENANT", "tenant must be 1-40 lowercase letters, digits or dashes, starting with a letter or digit");
+    throw badRequest(
+      "INVALID_TENANT",
+      "tenant must be 1-40 lowercase letters, digits or dashes, starting with a letter or digit",
+    );
   }
   return name;
 }

@@ -10,7 +10,8 @@ export interface IndexInfo {
   usable: boolean;
 }
 
-export type Bound = { op: "=" | ">" | ">=" | "<" | "<="; value: string | number } | { op: "in"; values: (string | number)[] };
+export type Bound =
+  { op: "=" | ">" | ">=" | "<" | "<="; value: string | number } | { op: "in"; values: (string | number)[] };
 
 /** JSON types (as SQLite's json_type names them) a pushed condition admits. */
 export type JsonType = "text" | "integer" | "real";
@@ -83,9 +84,12 @@ const typesOf = (v: Scalar): JsonType[] => (typeof v === "number" ? ["integer", 
  * Bounds that select a superset of the documents Mongo would match, the JSON types they admit, and whether they are
  * the whole condition (every operator translated), or undefined when SQLite cannot help.
  */
-function boundsFor(cond: unknown): { bounds: Bound[]; types: JsonType[]; equality: boolean; complete: boolean } | undefined {
+function boundsFor(
+  cond: unknown,
+): { bounds: Bound[]; types: JsonType[]; equality: boolean; complete: boolean } | undefined {
   const eq = sqlScalar(cond);
-  if (eq !== undefined && typeof cond !== "boolean") return { bounds: [{ op: "=", value: eq }], types: typesOf(eq), equality: true, complete: true };
+  if (eq !== undefined && typeof cond !== "boolean")
+    return { bounds: [{ op: "=", value: eq }], types: typesOf(eq), equality: true, complete: true };
   if (!isPlainObject(cond)) return undefined;
   const bounds: Bound[] = [];
   const types = new Set<JsonType>();
@@ -173,7 +177,10 @@ export function choosePlan(filter: Doc, indexes: IndexInfo[]): Plan {
     if (!found.complete) exact = false;
     const values = found.bounds.flatMap((b) => (b.op === "in" ? b.values : [b.value]));
     const ranged = found.bounds.some((b) => b.op !== "=" && b.op !== "in");
-    const guard = values.some((v) => typeof v === "number") || (ranged && values.some((v) => v !== "")) || values.some((v) => typeof v === "string" && /^[[{]/.test(v));
+    const guard =
+      values.some((v) => typeof v === "number") ||
+      (ranged && values.some((v) => v !== "")) ||
+      values.some((v) => typeof v === "string" && /^[[{]/.test(v));
     pushed.push({ field, bounds: found.bounds, types: found.types, guard, equality: found.equality && !ranged });
     const score = (found.equality ? 2 : 1) + (index.unique ? 0.5 : 0);
     if (!best || score > best.score) best = { index, field, score };
@@ -185,10 +192,18 @@ export function choosePlan(filter: Doc, indexes: IndexInfo[]): Plan {
 
 /** JSON path for SQLite's json_extract with every segment quoted, so dots and dashes in names stay literal. */
 export function jsonPath(field: string): string {
-  return "$" + field.split(".").map((seg) => `."${seg}"`).join("");
+  return (
+    "$" +
+    field
+      .split(".")
+      .map((seg) => `."${seg}"`)
+      .join("")
+  );
 }
 
 export function validIndexField(field: string): boolean {
   // NUL would end the CREATE INDEX text early; other control characters have no business in a field name either.
-  return field.length > 0 && !field.startsWith("$") && !/["\\\u0000-\u001f]/.test(field) && !field.split(".").includes("");
+  return (
+    field.length > 0 && !field.startsWith("$") && !/["\\\u0000-\u001f]/.test(field) && !field.split(".").includes("")
+  );
 }

@@ -60,8 +60,14 @@ export class Metrics {
           out.push(`${name}${labelText(s.labels)} ${s.value}`);
           continue;
         }
-        f.buckets!.forEach((b, i) => out.push(`${name}_bucket${labelText(s.labels, ["le", String(b)])} ${s.buckets![i]}`));
-        out.push(`${name}_bucket${labelText(s.labels, ["le", "+Inf"])} ${s.count}`, `${name}_sum${labelText(s.labels)} ${s.sum}`, `${name}_count${labelText(s.labels)} ${s.count}`);
+        f.buckets!.forEach((b, i) =>
+          out.push(`${name}_bucket${labelText(s.labels, ["le", String(b)])} ${s.buckets![i]}`),
+        );
+        out.push(
+          `${name}_bucket${labelText(s.labels, ["le", "+Inf"])} ${s.count}`,
+          `${name}_sum${labelText(s.labels)} ${s.sum}`,
+          `${name}_count${labelText(s.labels)} ${s.count}`,
+        );
       }
     }
     return `${out.join("\n")}\n`;

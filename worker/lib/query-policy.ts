@@ -8,36 +8,209 @@ const FORBIDDEN = new Set(["$where", "$function", "$accumulator", "$out", "$merg
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 const QUERY_OPS = [
-  "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$and", "$or", "$nor", "$not", "$exists",
-  "$type", "$expr", "$regex", "$options", "$mod", "$all", "$elemMatch", "$size", "$comment",
-  "$bitsAllSet", "$bitsAnySet", "$bitsAllClear", "$bitsAnyClear",
-  "$text", "$search", "$language", "$caseSensitive", "$diacriticSensitive",
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$in",
+  "$nin",
+  "$and",
+  "$or",
+  "$nor",
+  "$not",
+  "$exists",
+  "$type",
+  "$expr",
+  "$regex",
+  "$options",
+  "$mod",
+  "$all",
+  "$elemMatch",
+  "$size",
+  "$comment",
+  "$bitsAllSet",
+  "$bitsAnySet",
+  "$bitsAllClear",
+  "$bitsAnyClear",
+  "$text",
+  "$search",
+  "$language",
+  "$caseSensitive",
+  "$diacriticSensitive",
 ];
 const EXPRESSION_OPS = [
-  "$abs", "$add", "$ceil", "$divide", "$exp", "$floor", "$ln", "$log", "$log10", "$mod", "$multiply", "$pow",
-  "$round", "$sqrt", "$subtract", "$trunc", "$cmp", "$and", "$or", "$not", "$cond", "$ifNull", "$switch",
-  "$concat", "$indexOfBytes", "$indexOfCP", "$ltrim", "$rtrim", "$trim", "$split", "$strLenBytes", "$strLenCP",
-  "$strcasecmp", "$substr", "$substrBytes", "$substrCP", "$toLower", "$toUpper", "$regexMatch", "$regexFind",
-  "$regexFindAll", "$replaceOne", "$replaceAll", "$arrayElemAt", "$arrayToObject", "$concatArrays", "$filter",
-  "$first", "$last", "$in", "$indexOfArray", "$isArray", "$map", "$objectToArray", "$range", "$reduce",
-  "$reverseArray", "$size", "$slice", "$zip", "$sortArray", "$dateAdd", "$dateDiff", "$dateFromParts",
-  "$dateFromString", "$dateToParts", "$dateToString", "$dateTrunc", "$dayOfMonth", "$dayOfWeek", "$dayOfYear",
-  "$hour", "$isoDayOfWeek", "$isoWeek", "$isoWeekYear", "$millisecond", "$minute", "$month", "$second", "$week",
-  "$year", "$convert", "$toBool", "$toDate", "$toDecimal", "$toDouble", "$toInt", "$toLong", "$toString",
-  "$toObjectId", "$type", "$isNumber", "$allElementsTrue", "$anyElementTrue", "$setDifference", "$setEquals",
-  "$setIntersection", "$setIsSubset", "$setUnion", "$mergeObjects", "$getField", "$setField", "$let", "$literal",
-  "$sum", "$avg", "$min", "$max", "$push", "$addToSet", "$count", "$stdDevPop", "$stdDevSamp", "$top", "$bottom",
-  "$topN", "$bottomN", "$firstN", "$lastN", "$maxN", "$minN", "$rank", "$denseRank", "$documentNumber",
-  "$shift", "$rand", "$meta",
+  "$abs",
+  "$add",
+  "$ceil",
+  "$divide",
+  "$exp",
+  "$floor",
+  "$ln",
+  "$log",
+  "$log10",
+  "$mod",
+  "$multiply",
+  "$pow",
+  "$round",
+  "$sqrt",
+  "$subtract",
+  "$trunc",
+  "$cmp",
+  "$and",
+  "$or",
+  "$not",
+  "$cond",
+  "$ifNull",
+  "$switch",
+  "$concat",
+  "$indexOfBytes",
+  "$indexOfCP",
+  "$ltrim",
+  "$rtrim",
+  "$trim",
+  "$split",
+  "$strLenBytes",
+  "$strLenCP",
+  "$strcasecmp",
+  "$substr",
+  "$substrBytes",
+  "$substrCP",
+  "$toLower",
+  "$toUpper",
+  "$regexMatch",
+  "$regexFind",
+  "$regexFindAll",
+  "$replaceOne",
+  "$replaceAll",
+  "$arrayElemAt",
+  "$arrayToObject",
+  "$concatArrays",
+  "$filter",
+  "$first",
+  "$last",
+  "$in",
+  "$indexOfArray",
+  "$isArray",
+  "$map",
+  "$objectToArray",
+  "$range",
+  "$reduce",
+  "$reverseArray",
+  "$size",
+  "$slice",
+  "$zip",
+  "$sortArray",
+  "$dateAdd",
+  "$dateDiff",
+  "$dateFromParts",
+  "$dateFromString",
+  "$dateToParts",
+  "$dateToString",
+  "$dateTrunc",
+  "$dayOfMonth",
+  "$dayOfWeek",
+  "$dayOfYear",
+  "$hour",
+  "$isoDayOfWeek",
+  "$isoWeek",
+  "$isoWeekYear",
+  "$millisecond",
+  "$minute",
+  "$month",
+  "$second",
+  "$week",
+  "$year",
+  "$convert",
+  "$toBool",
+  "$toDate",
+  "$toDecimal",
+  "$toDouble",
+  "$toInt",
+  "$toLong",
+  "$toString",
+  "$toObjectId",
+  "$type",
+  "$isNumber",
+  "$allElementsTrue",
+  "$anyElementTrue",
+  "$setDifference",
+  "$setEquals",
+  "$setIntersection",
+  "$setIsSubset",
+  "$setUnion",
+  "$mergeObjects",
+  "$getField",
+  "$setField",
+  "$let",
+  "$literal",
+  "$sum",
+  "$avg",
+  "$min",
+  "$max",
+  "$push",
+  "$addToSet",
+  "$count",
+  "$stdDevPop",
+  "$stdDevSamp",
+  "$top",
+  "$bottom",
+  "$topN",
+  "$bottomN",
+  "$firstN",
+  "$lastN",
+  "$maxN",
+  "$minN",
+  "$rank",
+  "$denseRank",
+  "$documentNumber",
+  "$shift",
+  "$rand",
+  "$meta",
 ];
 const STAGES = new Set([
-  "$match", "$project", "$addFields", "$set", "$unset", "$group", "$sort", "$limit", "$skip", "$count",
-  "$unwind", "$lookup", "$facet", "$bucket", "$bucketAuto", "$sortByCount", "$replaceRoot", "$replaceWith",
-  "$sample", "$unionWith", "$redact", "$setWindowFields", "$densify", "$fill",
+  "$match",
+  "$project",
+  "$addFields",
+  "$set",
+  "$unset",
+  "$group",
+  "$sort",
+  "$limit",
+  "$skip",
+  "$count",
+  "$unwind",
+  "$lookup",
+  "$facet",
+  "$bucket",
+  "$bucketAuto",
+  "$sortByCount",
+  "$replaceRoot",
+  "$replaceWith",
+  "$sample",
+  "$unionWith",
+  "$redact",
+  "$setWindowFields",
+  "$densify",
+  "$fill",
 ]);
 const UPDATE_OPS = new Set([
-  "$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename", "$push", "$pull", "$pullAll", "$addToSet",
-  "$pop", "$currentDate", "$setOnInsert", "$bit",
+  "$set",
+  "$unset",
+  "$inc",
+  "$mul",
+  "$min",
+  "$max",
+  "$rename",
+  "$push",
+  "$pull",
+  "$pullAll",
+  "$addToSet",
+  "$pop",
+  "$currentDate",
+  "$setOnInsert",
+  "$bit",
 ]);
 const MODIFIERS = ["$each", "$position", "$slice", "$sort", "$type"];
 /** Stage options that are field names or values rather than operators. */
@@ -76,7 +249,8 @@ function walk(value: unknown, path: string, depth: number, ctx: Ctx, allowed: Se
     refuse("QUERY_TOO_DEEP", `nesting deeper than ${LIMITS.maxFilterDepth} levels at ${path}`, path);
   }
   if (value === null || typeof value !== "object") return;
-  if (value instanceof Code) refuse("JAVASCRIPT_FORBIDDEN", `server-side JavaScript ($code) at ${path} is not allowed`, path, "$code");
+  if (value instanceof Code)
+    refuse("JAVASCRIPT_FORBIDDEN", `server-side JavaScript ($code) at ${path} is not allowed`, path, "$code");
   if (value instanceof BSONRegExp) return checkRegex(value.pattern, value.options, path);
   if (value instanceof RegExp) return checkRegex(value.source, value.flags.replace(/[gyud]/g, ""), path);
   if (Array.isArray(value)) {
@@ -92,7 +266,11 @@ function walk(value: unknown, path: string, depth: number, ctx: Ctx, allowed: Se
     if (key.startsWith("$")) {
       if (FORBIDDEN.has(key)) refuse("OPERATOR_FORBIDDEN", `operator ${key} is not allowed (at ${here})`, here, key);
       if (!allowed.has(key)) refuse("OPERATOR_NOT_ALLOWED", `operator ${key} is not supported (at ${here})`, here, key);
-      if ((key === "$in" || key === "$nin" || key === "$all") && Array.isArray(child) && child.length > LIMITS.maxInItems) {
+      if (
+        (key === "$in" || key === "$nin" || key === "$all") &&
+        Array.isArray(child) &&
+        child.length > LIMITS.maxInItems
+      ) {
         refuse("IN_TOO_LARGE", `${key} at ${here} has more than ${LIMITS.maxInItems} items`, here, key);
       }
       if (key === "$regex" && typeof child === "string") {
@@ -101,7 +279,8 @@ function walk(value: unknown, path: string, depth: number, ctx: Ctx, allowed: Se
       }
       if (key === "$regexMatch" || key === "$regexFind" || key === "$regexFindAll") {
         const spec = child as Record<string, unknown> | null;
-        if (spec && typeof spec.regex === "string") checkRegex(spec.regex, typeof spec.options === "string" ? spec.options : "", here);
+        if (spec && typeof spec.regex === "string")
+          checkRegex(spec.regex, typeof spec.options === "string" ? spec.options : "", here);
       }
       if (key === "$literal") continue;
     }
@@ -115,7 +294,8 @@ const QUERY_ALLOWED = new Set([...QUERY_OPS, ...EXPRESSION_OPS, ...VARIABLES]);
 export function checkStoredFilter(filter: Record<string, unknown>, path: string): void {
   checkFilter(filter, path);
   const bytes = new TextEncoder().encode(JSON.stringify(filter)).length;
-  if (bytes > LIMITS.maxFilterBytes) refuse("FILTER_TOO_LARGE", `${path} is ${bytes} bytes; the limit is ${LIMITS.maxFilterBytes}`, path);
+  if (bytes > LIMITS.maxFilterBytes)
+    refuse("FILTER_TOO_LARGE", `${path} is ${bytes} bytes; the limit is ${LIMITS.maxFilterBytes}`, path);
 }
 
 /** Refuses anything in a filter outside the allow-list: forbidden operators at any depth, oversized inputs, prototype keys. */
@@ -127,7 +307,11 @@ export function checkFilter(filter: unknown, path = "filter"): void {
 
 export function checkPipeline(pipeline: unknown, path = "pipeline", depth = 0): void {
   if (depth > LIMITS.maxPipelineDepth) {
-    refuse("PIPELINE_TOO_DEEP", `pipelines are nested more than ${LIMITS.maxPipelineDepth} levels deep at ${path}`, path);
+    refuse(
+      "PIPELINE_TOO_DEEP",
+      `pipelines are nested more than ${LIMITS.maxPipelineDepth} levels deep at ${path}`,
+      path,
+    );
   }
   if (!Array.isArray(pipeline)) refuse("INVALID_PIPELINE", `${path} must be an array of stages`, path);
   if (pipeline.length > LIMITS.maxPipelineStages) {
@@ -166,27 +350,39 @@ export function checkUpdate(update: unknown, path = "update"): "operators" | "pi
     checkPipeline(update, path);
     return "pipeline";
   }
-  if (!update || typeof update !== "object") refuse("INVALID_UPDATE", `${path} must be an object of update operators`, path);
+  if (!update || typeof update !== "object")
+    refuse("INVALID_UPDATE", `${path} must be an object of update operators`, path);
   const keys = Object.keys(update);
   if (keys.length === 0) refuse("INVALID_UPDATE", `${path} is empty`, path);
   if ("$mergePatch" in update) {
-    if (keys.length !== 1) refuse("INVALID_UPDATE", `${path}: $mergePatch cannot be combined with other operators`, path);
+    if (keys.length !== 1)
+      refuse("INVALID_UPDATE", `${path}: $mergePatch cannot be combined with other operators`, path);
     const patch = (update as Doc).$mergePatch;
-    if (!patch || typeof patch !== "object" || Array.isArray(patch)) refuse("INVALID_UPDATE", `${path}.$mergePatch must be an object`, path);
+    if (!patch || typeof patch !== "object" || Array.isArray(patch))
+      refuse("INVALID_UPDATE", `${path}.$mergePatch must be an object`, path);
     walkDocument(patch, join(path, "$mergePatch"), 0);
     return "merge-patch";
   }
   for (const key of keys) {
     if (!key.startsWith("$")) {
-      refuse("INVALID_UPDATE", `${path} must only contain update operators such as $set (found "${key}"); use PUT to replace`, join(path, key));
+      refuse(
+        "INVALID_UPDATE",
+        `${path} must only contain update operators such as $set (found "${key}"); use PUT to replace`,
+        join(path, key),
+      );
     }
-    if (!UPDATE_OPS.has(key)) refuse("OPERATOR_NOT_ALLOWED", `update operator ${key} is not supported`, join(path, key), key);
+    if (!UPDATE_OPS.has(key))
+      refuse("OPERATOR_NOT_ALLOWED", `update operator ${key} is not supported`, join(path, key), key);
     const fields = (update as Doc)[key];
-    if (fields && typeof fields === "object") for (const field of Object.keys(fields)) checkFieldPath(field, join(path, key));
+    if (fields && typeof fields === "object")
+      for (const field of Object.keys(fields)) checkFieldPath(field, join(path, key));
   }
   const { $set, $setOnInsert, ...rest } = update as Doc;
   // What $set and $setOnInsert write are document values: the document rules apply, counting the path's own depth.
-  for (const [op, fields] of [["$set", $set], ["$setOnInsert", $setOnInsert]] as const) {
+  for (const [op, fields] of [
+    ["$set", $set],
+    ["$setOnInsert", $setOnInsert],
+  ] as const) {
     if (!fields || typeof fields !== "object" || Array.isArray(fields)) {
       if (fields !== undefined) refuse("INVALID_UPDATE", `${path}.${op} must be an object`, join(path, op));
       continue;
@@ -216,9 +412,11 @@ function checkFieldPath(field: string, path: string) {
  * no server-side code.
  */
 export function checkDocument(doc: unknown, path = "document"): void {
-  if (!doc || typeof doc !== "object" || Array.isArray(doc)) refuse("INVALID_DOCUMENT", `${path} must be an object`, path);
+  if (!doc || typeof doc !== "object" || Array.isArray(doc))
+    refuse("INVALID_DOCUMENT", `${path} must be an object`, path);
   for (const key of Object.keys(doc)) {
-    if (key.startsWith("$")) refuse("INVALID_DOCUMENT", `${path} has a field name starting with $ ("${key}")`, join(path, key));
+    if (key.startsWith("$"))
+      refuse("INVALID_DOCUMENT", `${path} has a field name starting with $ ("${key}")`, join(path, key));
   }
   const id = (doc as Doc)._id;
   if (id && typeof id === "object" && hasOperatorKey(id)) {
@@ -229,14 +427,21 @@ export function checkDocument(doc: unknown, path = "document"): void {
 
 function hasOperatorKey(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasOperatorKey);
-  if (value === null || typeof value !== "object" || (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)) return false;
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
+  )
+    return false;
   return Object.entries(value).some(([k, v]) => k.startsWith("$") || hasOperatorKey(v));
 }
 
 function walkDocument(value: unknown, path: string, depth: number) {
-  if (depth > LIMITS.maxDocumentDepth) refuse("DOCUMENT_TOO_DEEP", `${path} is nested more than ${LIMITS.maxDocumentDepth} levels`, path);
+  if (depth > LIMITS.maxDocumentDepth)
+    refuse("DOCUMENT_TOO_DEEP", `${path} is nested more than ${LIMITS.maxDocumentDepth} levels`, path);
   if (value === null || typeof value !== "object") return;
-  if (value instanceof Code) refuse("JAVASCRIPT_FORBIDDEN", `server-side JavaScript ($code) at ${path} is not allowed`, path, "$code");
+  if (value instanceof Code)
+    refuse("JAVASCRIPT_FORBIDDEN", `server-side JavaScript ($code) at ${path} is not allowed`, path, "$code");
   if (Array.isArray(value)) return value.forEach((v, i) => walkDocument(v, join(path, i), depth + 1));
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return;
   for (const key of Object.keys(value)) {

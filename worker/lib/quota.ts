@@ -2,20 +2,27 @@ import { z } from "@hono/zod-openapi";
 import type { Principal, Role } from "./roles";
 
 /** A request quota: at most `requests` per window, of which at most `writes` may change data. */
-export const QuotaRule = z.object({
-  requests: z.number().int().min(1).max(1_000_000),
-  writes: z.number().int().min(1).max(1_000_000).optional(),
-  windowSeconds: z.number().int().min(1).max(86_400),
-}).strict();
+export const QuotaRule = z
+  .object({
+    requests: z.number().int().min(1).max(1_000_000),
+    writes: z.number().int().min(1).max(1_000_000).optional(),
+    windowSeconds: z.number().int().min(1).max(86_400),
+  })
+  .strict();
 export type QuotaRule = z.infer<typeof QuotaRule>;
 
 /** Per tenant: per API key, per user, per client address, and per role (a role's figure replaces the key's or user's). */
-export const QuotaConfig = z.object({
-  perKey: QuotaRule.optional(),
-  perUser: QuotaRule.optional(),
-  perClient: QuotaRule.optional(),
-  roles: z.object({ read: QuotaRule.optional(), write: QuotaRule.optional(), admin: QuotaRule.optional() }).strict().optional(),
-}).strict();
+export const QuotaConfig = z
+  .object({
+    perKey: QuotaRule.optional(),
+    perUser: QuotaRule.optional(),
+    perClient: QuotaRule.optional(),
+    roles: z
+      .object({ read: QuotaRule.optional(), write: QuotaRule.optional(), admin: QuotaRule.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
 export type QuotaConfig = z.infer<typeof QuotaConfig>;
 
 export interface QuotaSubject {
@@ -59,10 +66,14 @@ export function windowOf(now: number, windowSeconds: number): { start: number; r
 }
 
 /** IETF draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy` and `RateLimit`, one item per policy. */
-export function rateLimitHeaders(items: Array<{ subject: QuotaSubject; answer: QuotaAnswer; write: boolean }>): Record<string, string> {
+export function rateLimitHeaders(
+  items: Array<{ subject: QuotaSubject; answer: QuotaAnswer; write: boolean }>,
+): Record<string, string> {
   const name = (i: { subject: QuotaSubject; write: boolean }) => `"${i.subject.name}${i.write ? "-writes" : ""}"`;
   return {
     "RateLimit-Policy": items.map((i) => `${name(i)};q=${i.answer.limit};w=${i.subject.rule.windowSeconds}`).join(", "),
-    RateLimit: items.map((i) => `${name(i)};r=${Math.max(0, i.answer.remaining)};t=${i.answer.resetSeconds}`).join(", "),
+    RateLimit: items
+      .map((i) => `${name(i)};r=${Math.max(0, i.answer.remaining)};t=${i.answer.resetSeconds}`)
+      .join(", "),
   };
 }

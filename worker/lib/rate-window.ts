@@ -10,7 +10,13 @@ export interface SendSpan {
  * `maxInFlightMs` after it started). That way no `windowMs` stretch at the receiver can hold more than `limit`.
  * Returns the wait before a slot frees up, or 0 when one is free now.
  */
-export function waitForSlot(sends: SendSpan[], now: number, limit: number, windowMs: number, maxInFlightMs: number): number {
+export function waitForSlot(
+  sends: SendSpan[],
+  now: number,
+  limit: number,
+  windowMs: number,
+  maxInFlightMs: number,
+): number {
   const frees = sends
     .map((s) => (s.doneAt === null ? s.at + maxInFlightMs + windowMs : s.doneAt + windowMs))
     .filter((t) => t > now)

@@ -7,7 +7,11 @@ export type Role = (typeof ROLES)[number];
 export const RANK: Record<Role, number> = { read: 1, write: 2, admin: 3 };
 
 /** A role a key or user holds: built-in, or the name of one of the tenant's custom roles. */
-export const RoleName = z.string().min(1).max(40).openapi({ description: "read, write, admin, or a custom role's name", example: "write" });
+export const RoleName = z
+  .string()
+  .min(1)
+  .max(40)
+  .openapi({ description: "read, write, admin, or a custom role's name", example: "write" });
 
 export interface Principal {
   tenant: string;

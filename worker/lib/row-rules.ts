@@ -13,14 +13,26 @@ import { ROLES } from "./roles";
 export const ROLE_ACTIONS = ["find", "insert", "update", "delete", "aggregate", "manage"] as const;
 export type RoleAction = (typeof ROLE_ACTIONS)[number];
 
-const FieldPath = z.string().min(1).max(300).regex(/^[^$.][^$]*$/, "a dotted field path, not an operator");
+const FieldPath = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^[^$.][^$]*$/, "a dotted field path, not an operator");
 
 export const RoleRule = z.object({
-  collection: z.string().min(1).max(120).openapi({ description: 'a collection name, or "*" for every other collection' }),
+  collection: z
+    .string()
+    .min(1)
+    .max(120)
+    .openapi({ description: 'a collection name, or "*" for every other collection' }),
   actions: z.array(z.enum(ROLE_ACTIONS)).min(1),
   hiddenFields: z.array(FieldPath).max(100).default([]),
   readOnlyFields: z.array(FieldPath).max(100).default([]),
-  filter: z.record(z.string(), z.unknown()).nullable().default(null).openapi({ description: 'row filter, e.g. {"owner": "$$user.id"}' }),
+  filter: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .default(null)
+    .openapi({ description: 'row filter, e.g. {"owner": "$$user.id"}' }),
 });
 export type RoleRule = z.infer<typeof RoleRule>;
 
@@ -54,7 +66,12 @@ const NOTHING: Doc = { _id: { $in: [] } };
 
 export function checkRoleName(name: string): void {
   if (!ROLE_NAME.test(name) || (ROLES as readonly string[]).includes(name)) {
-    throw new AppError(400, "INVALID_ROLE_NAME", `role names are lower-case letters, digits, - and _, start with a letter, and are not read, write or admin`, { name });
+    throw new AppError(
+      400,
+      "INVALID_ROLE_NAME",
+      `role names are lower-case letters, digits, - and _, start with a letter, and are not read, write or admin`,
+      { name },
+    );
   }
 }
 
@@ -62,9 +79,16 @@ export function checkRoleName(name: string): void {
 export function checkRoleDefinition(def: { rules: RoleRule[] }): void {
   const seen = new Set<string>();
   def.rules.forEach((rule, i) => {
-    if (seen.has(rule.collection)) throw new AppError(400, "INVALID_ROLE", `rules.${i}: collection "${rule.collection}" has two rules`, { path: `rules.${i}.collection` });
+    if (seen.has(rule.collection))
+      throw new AppError(400, "INVALID_ROLE", `rules.${i}: collection "${rule.collection}" has two rules`, {
+        path: `rules.${i}.collection`,
+      });
     seen.add(rule.collection);
-    if (rule.filter) checkFilter(substitute(rule.filter, () => "placeholder"), `rules.${i}.filter`);
+    if (rule.filter)
+      checkFilter(
+        substitute(rule.filter, () => "placeholder"),
+        `rules.${i}.filter`,
+      );
   });
 }
 
@@ -85,7 +109,8 @@ function substitute(value: unknown, resolve: (path: string) => unknown): unknown
     return m ? resolve(m[1]) : value;
   }
   if (Array.isArray(value)) return value.map((v) => substitute(v, resolve));
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, resolve)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, resolve)]));
   return value;
 }
 
@@ -155,7 +180,8 @@ export function mentionedPaths(doc: unknown, prefix = "", out: string[] = []): s
 export function refuseHiddenReferences(scope: RowScope, what: string, doc: unknown): void {
   if (scope.hidden.length === 0 || doc === undefined || doc === null) return;
   const hit = mentionedPaths(doc).find((p) => scope.hidden.some((h) => overlaps(p, h)));
-  if (hit) throw new AppError(403, "FIELD_HIDDEN", `${what} names "${hit}", a field this role cannot read`, { path: hit });
+  if (hit)
+    throw new AppError(403, "FIELD_HIDDEN", `${what} names "${hit}", a field this role cannot read`, { path: hit });
 }
 
 /** Paths an update writes: operator targets ($rename's both ends), or every leaf of a merge patch. */
@@ -188,7 +214,13 @@ export function refuseProtectedWrites(scope: RowScope, paths: string[]): void {
     const ro = scope.readOnly.find((f) => overlaps(p, f));
     if (ro) throw new AppError(403, "FIELD_READ_ONLY", `this role may not write "${ro}"`, { path: p });
     const pin = scope.pinned.find((f) => overlaps(p, f));
-    if (pin) throw new AppError(403, "FIELD_READ_ONLY", `"${pin}" decides which rows this role reaches; it may not change it`, { path: p });
+    if (pin)
+      throw new AppError(
+        403,
+        "FIELD_READ_ONLY",
+        `"${pin}" decides which rows this role reaches; it may not change it`,
+        { path: p },
+      );
   }
 }
 

@@ -20,7 +20,11 @@ export function compileSafe(source: string, flags: string): RE2JS {
   try {
     re = RE2JS.compile(source, bits);
   } catch (err) {
-    throw badRequest("REGEX_UNSUPPORTED", `pattern /${source.slice(0, 80)}/ cannot run in linear time: ${(err as Error).message} (backreferences and lookaround are not supported)`, { pattern: source.slice(0, 200) });
+    throw badRequest(
+      "REGEX_UNSUPPORTED",
+      `pattern /${source.slice(0, 80)}/ cannot run in linear time: ${(err as Error).message} (backreferences and lookaround are not supported)`,
+      { pattern: source.slice(0, 200) },
+    );
   }
   if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
   compiled.set(key, re);
@@ -64,7 +68,10 @@ export class SafeRegExp extends RegExp {
     const text = String(input);
     const [m] = searchSafe(this.#re, text, false);
     if (!m) return null;
-    return Object.assign([m.match, ...m.captures.map((c) => c ?? undefined)], { index: m.index, input: text }) as unknown as RegExpExecArray;
+    return Object.assign([m.match, ...m.captures.map((c) => c ?? undefined)], {
+      index: m.index,
+      input: text,
+    }) as unknown as RegExpExecArray;
   }
 }
 

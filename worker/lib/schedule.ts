@@ -23,7 +23,9 @@ export function nextAfter(schedule: string, timezone: string, after: number): nu
 }
 
 export function upcoming(schedule: string, timezone: string, after: number, n: number): number[] {
-  return parseSchedule(schedule, timezone).nextRuns(n, new Date(after)).map((d) => d.getTime());
+  return parseSchedule(schedule, timezone)
+    .nextRuns(n, new Date(after))
+    .map((d) => d.getTime());
 }
 
 const MAX_COUNTED_MISSES = 1000;
@@ -41,7 +43,11 @@ export function dueRuns(jobs: Job[], now: number): { runs: DueRun[]; next: Map<s
     const cron = parseSchedule(job.schedule, job.timezone);
     let scheduledAt = job.nextAt;
     let missed = 0;
-    for (let t = cron.nextRun(new Date(scheduledAt))?.getTime(); t !== undefined && t <= now; t = cron.nextRun(new Date(t))?.getTime()) {
+    for (
+      let t = cron.nextRun(new Date(scheduledAt))?.getTime();
+      t !== undefined && t <= now;
+      t = cron.nextRun(new Date(t))?.getTime()
+    ) {
       missed += 1;
       scheduledAt = t;
       if (missed >= MAX_COUNTED_MISSES) {

@@ -55,7 +55,12 @@ export function inferSchema(docs: Doc[]): InferredSchema {
   return {
     sampled,
     fields: [...fields.entries()]
-      .map(([path, e]) => ({ path, count: e.docs.size, frequency: sampled ? e.docs.size / sampled : 0, types: e.types }))
+      .map(([path, e]) => ({
+        path,
+        count: e.docs.size,
+        frequency: sampled ? e.docs.size / sampled : 0,
+        types: e.types,
+      }))
       .sort((a, b) => a.path.localeCompare(b.path)),
   };
 }

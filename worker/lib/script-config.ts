@@ -48,22 +48,37 @@ const events = z
   .min(1, "name at least one of insert, update, replace, delete")
   .transform((list) => [...new Set(list)] as OperationType[]);
 
-const EventTriggerInput = z.object({
-  type: z.literal("event"),
-  collection: z.string().min(1).max(120).default("*").openapi({ description: 'a collection name, or "*" for all' }),
-  events: events.default(["insert", "update", "replace", "delete"]),
-  filter: z.record(z.string(), z.unknown()).nullable().default(null).openapi({ description: "MongoDB query on the document" }),
-}).strict();
+const EventTriggerInput = z
+  .object({
+    type: z.literal("event"),
+    collection: z.string().min(1).max(120).default("*").openapi({ description: 'a collection name, or "*" for all' }),
+    events: events.default(["insert", "update", "replace", "delete"]),
+    filter: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .default(null)
+      .openapi({ description: "MongoDB query on the document" }),
+  })
+  .strict();
 
-const CronTriggerInput = z.object({
-  type: z.literal("cron"),
-  schedule: z.string().min(1).max(200).openapi({ description: "5 fields, or 6 with seconds first", example: "*/10 * * * * *" }),
-  timezone: z.string().min(1).max(64).default("UTC"),
-}).strict();
+const CronTriggerInput = z
+  .object({
+    type: z.literal("cron"),
+    schedule: z
+      .string()
+      .min(1)
+      .max(200)
+      .openapi({ description: "5 fields, or 6 with seconds first", example: "*/10 * * * * *" }),
+    timezone: z.string().min(1).max(64).default("UTC"),
+  })
+  .strict();
 
 export const TriggerInput = z.discriminatedUnion("type", [EventTriggerInput, CronTriggerInput]);
 
-const host = z.string().max(253).regex(/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, 'a host name such as "api.example.com" or "*.example.com"');
+const host = z
+  .string()
+  .max(253)
+  .regex(/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, 'a host name such as "api.example.com" or "*.example.com"');
 
 const fields = {
   name: z.string().min(1).max(120),
@@ -76,24 +91,30 @@ const fields = {
   rateLimitPerMinute: z.number().int().min(RATE_LIMIT.min).max(RATE_LIMIT.max),
   maxAttempts: z.number().int().min(SCRIPT_ATTEMPTS.min).max(SCRIPT_ATTEMPTS.max),
   allowedHosts: z.array(host).max(20),
-  database: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -").openapi({ description: 'the tenant database the script works on (default "main")' }),
+  database: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -")
+    .openapi({ description: 'the tenant database the script works on (default "main")' }),
 };
 
-export const CreateScript = z.object({
-  ...fields,
-  description: fields.description.default(""),
-  enabled: fields.enabled.default(true),
-  timeoutMs: fields.timeoutMs.default(TIMEOUT_MS.default),
-  memoryLimitMb: fields.memoryLimitMb.default(MEMORY_MB.default),
-  rateLimitPerMinute: fields.rateLimitPerMinute.default(RATE_LIMIT.default),
-  maxAttempts: fields.maxAttempts.default(SCRIPT_ATTEMPTS.default),
-  allowedHosts: fields.allowedHosts.default([]),
-  database: fields.database.default("main"),
-}).strict();
+export const CreateScript = z
+  .object({
+    ...fields,
+    description: fields.description.default(""),
+    enabled: fields.enabled.default(true),
+    timeoutMs: fields.timeoutMs.default(TIMEOUT_MS.default),
+    memoryLimitMb: fields.memoryLimitMb.default(MEMORY_MB.default),
+    rateLimitPerMinute: fields.rateLimitPerMinute.default(RATE_LIMIT.default),
+    maxAttempts: fields.maxAttempts.default(SCRIPT_ATTEMPTS.default),
+    allowedHosts: fields.allowedHosts.default([]),
+    database: fields.database.default("main"),
+  })
+  .strict();
 
 export const UpdateScript = z.object(fields).partial().strict();
 
-const invalid = (field: string, message: string) => new AppError(400, "VALIDATION_FAILED", `${field}: ${message}`, { field });
+const invalid = (field: string, message: string) =>
+  new AppError(400, "VALIDATION_FAILED", `${field}: ${message}`, { field });
 
 /** Parses a schedule with croner; a bad expression or time zone is a 400 naming the field. */
 export function parseSchedule(schedule: string, timezone: string): Cron {
@@ -103,7 +124,8 @@ export function parseSchedule(schedule: string, timezone: string): Cron {
     throw invalid("trigger.timezone", `"${timezone}" is not an IANA time zone`);
   }
   const fieldsCount = schedule.trim().split(/\s+/).length;
-  if (fieldsCount < 5 || fieldsCount > 6) throw invalid("trigger.schedule", `expected 5 fields (or 6 with seconds), got ${fieldsCount}`);
+  if (fieldsCount < 5 || fieldsCount > 6)
+    throw invalid("trigger.schedule", `expected 5 fields (or 6 with seconds), got ${fieldsCount}`);
   try {
     return new Cron(schedule, { timezone, paused: true, mode: fieldsCount === 6 ? "6-part" : "5-part" });
   } catch (err) {
@@ -118,7 +140,8 @@ export function checkTrigger(trigger: z.infer<typeof TriggerInput>): void {
     return;
   }
   if (trigger.filter) checkStoredFilter(trigger.filter, "trigger.filter");
-  if (trigger.collection !== "*" && /^\$|^system\.|\0/.test(trigger.collection)) throw invalid("trigger.collection", `"${trigger.collection}" is not a valid collection name`);
+  if (trigger.collection !== "*" && /^\$|^system\.|\0/.test(trigger.collection))
+    throw invalid("trigger.collection", `"${trigger.collection}" is not a valid collection name`);
 }
 
 /** `ctx.fetch` may go to `hostname` only when a listed host names it exactly or by a `*.` suffix. */

@@ -10,8 +10,10 @@ const quoteKey = (k: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : JSON
 
 /** A JSON Schema as a TypeScript type (the subset validators and inference produce). */
 export function tsType(schema: JsonSchema, indent = ""): string {
-  if (Array.isArray(schema.anyOf)) return (schema.anyOf as JsonSchema[]).map((s) => tsType(s, indent)).join(" | ") || "unknown";
-  if (Array.isArray(schema.oneOf)) return (schema.oneOf as JsonSchema[]).map((s) => tsType(s, indent)).join(" | ") || "unknown";
+  if (Array.isArray(schema.anyOf))
+    return (schema.anyOf as JsonSchema[]).map((s) => tsType(s, indent)).join(" | ") || "unknown";
+  if (Array.isArray(schema.oneOf))
+    return (schema.oneOf as JsonSchema[]).map((s) => tsType(s, indent)).join(" | ") || "unknown";
   if (Array.isArray(schema.enum)) return (schema.enum as unknown[]).map((v) => JSON.stringify(v)).join(" | ");
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   const types = Array.isArray(schema.type) ? (schema.type as string[]) : schema.type ? [schema.type as string] : [];
@@ -39,7 +41,9 @@ function objectType(schema: JsonSchema, indent: string): string {
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((schema.required ?? []) as string[]);
   const inner = `${indent}  `;
-  const lines = Object.entries(properties).map(([k, v]) => `${inner}${quoteKey(k)}${required.has(k) ? "" : "?"}: ${tsType(v, inner)};`);
+  const lines = Object.entries(properties).map(
+    ([k, v]) => `${inner}${quoteKey(k)}${required.has(k) ? "" : "?"}: ${tsType(v, inner)};`,
+  );
   const open = schema.additionalProperties !== false && Object.keys(properties).length === 0;
   if (open) lines.push(`${inner}[key: string]: unknown;`);
   return lines.length ? `{\n${lines.join("\n")}\n${indent}}` : "Record<string, unknown>";
@@ -176,7 +180,10 @@ export class CollectionClient<T> {
 `;
 
 /** The SDK's source for a tenant database's collections. */
-export function renderSdk(collections: Array<{ name: string; schema: JsonSchema }>, origin: { tenant: string; database: string }): string {
+export function renderSdk(
+  collections: Array<{ name: string; schema: JsonSchema }>,
+  origin: { tenant: string; database: string },
+): string {
   const used = new Set<string>();
   const types = collections.map((c) => {
     let name = typeName(c.name);
@@ -188,7 +195,10 @@ export function renderSdk(collections: Array<{ name: string; schema: JsonSchema 
 // Regenerate it when collections or their schemas change.
 `;
   const interfaces = types
-    .map((c) => `/** A document of "${c.name}"${typeof c.schema.description === "string" ? ` (${c.schema.description})` : ""}. */\nexport type ${c.type} = ${tsType(c.schema)};`)
+    .map(
+      (c) =>
+        `/** A document of "${c.name}"${typeof c.schema.description === "string" ? ` (${c.schema.description})` : ""}. */\nexport type ${c.type} = ${tsType(c.schema)};`,
+    )
     .join("\n\n");
   const map = `export interface Collections {\n${types.map((c) => `  ${JSON.stringify(c.name)}: ${c.type};`).join("\n")}\n}`;
   return `${header}\n${interfaces}\n\n${map}\n${CLIENT}`;

@@ -17,8 +17,17 @@ const refuse = (reason: string, url: string) =>
  * -translated, NAT64, discard-only, documentation...) is refused by its range name.
  */
 const SPECIAL_PURPOSE = [
-  "0.0.0.0/8", "192.0.0.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.175.48.0/24",
-  "::/96", "64:ff9b:1::/48", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16",
+  "0.0.0.0/8",
+  "192.0.0.0/24",
+  "192.31.196.0/24",
+  "192.52.193.0/24",
+  "192.175.48.0/24",
+  "::/96",
+  "64:ff9b:1::/48",
+  "2001::/23",
+  "2001:db8::/32",
+  "3fff::/20",
+  "5f00::/16",
 ].map((cidr) => ipaddr.parseCIDR(cidr));
 
 /** Why an IP address may not be a target, or null when it is an ordinary global unicast address. */
@@ -63,7 +72,8 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy): URL {
   if (blocked) throw refuse(`${blocked} addresses are not allowed`, raw);
   if (!address) {
     if (!host.includes(".")) throw refuse("single-label host names are not allowed", raw);
-    if (/\.(local|internal|localdomain|home\.arpa|lan)$/.test(host)) throw refuse("internal host names are not allowed", raw);
+    if (/\.(local|internal|localdomain|home\.arpa|lan)$/.test(host))
+      throw refuse("internal host names are not allowed", raw);
     if (policy.ownHosts.some((h) => h.toLowerCase() === host)) throw refuse("the API's own host is not allowed", raw);
   }
   return url;

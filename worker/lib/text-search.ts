@@ -6,7 +6,10 @@ import { isPlainObject, type Doc } from "./ejson";
  * MATCH expression (terms OR'd, every "quoted phrase" required, -terms excluded), `{$meta: "textScore"}` reads the
  * BM25 score (weighted per field, higher is better). Pure: the engine runs the SQL.
  */
-export const TEXT_LANGUAGES = { english: "porter unicode61 remove_diacritics 2", none: "unicode61 remove_diacritics 2" } as const;
+export const TEXT_LANGUAGES = {
+  english: "porter unicode61 remove_diacritics 2",
+  none: "unicode61 remove_diacritics 2",
+} as const;
 export type TextLanguage = keyof typeof TEXT_LANGUAGES;
 /** The synthetic field a text query's score travels in while sorting (no stored field can start with $). */
 export const SCORE_FIELD = "$textScore";
@@ -33,31 +36,58 @@ export interface TextIndexOptions {
 }
 
 /** The text index's options from createIndex's keys ({field: "text"}, "$**" for every string) and options. */
-export function textIndexOptions(keys: Record<string, unknown>, weights: Record<string, number> | undefined, language: string | undefined): TextIndexOptions {
-  const fields = Object.entries(keys).filter(([, v]) => v === "text").map(([k]) => k);
-  if (fields.length !== Object.keys(keys).length) throw badRequest("INVALID_INDEX", "a text index names only text fields ({field: \"text\"})");
+export function textIndexOptions(
+  keys: Record<string, unknown>,
+  weights: Record<string, number> | undefined,
+  language: string | undefined,
+): TextIndexOptions {
+  const fields = Object.entries(keys)
+    .filter(([, v]) => v === "text")
+    .map(([k]) => k);
+  if (fields.length !== Object.keys(keys).length)
+    throw badRequest("INVALID_INDEX", 'a text index names only text fields ({field: "text"})');
   const lang = (language ?? "english").toLowerCase();
-  if (!(lang in TEXT_LANGUAGES)) throw badRequest("TEXT_LANGUAGE_UNSUPPORTED", `default_language must be one of ${Object.keys(TEXT_LANGUAGES).join(", ")}`, { language });
+  if (!(lang in TEXT_LANGUAGES))
+    throw badRequest(
+      "TEXT_LANGUAGE_UNSUPPORTED",
+      `default_language must be one of ${Object.keys(TEXT_LANGUAGES).join(", ")}`,
+      { language },
+    );
   for (const [field, w] of Object.entries(weights ?? {})) {
-    if (!fields.includes(field) && !fields.includes("$**")) throw badRequest("INVALID_INDEX", `weights names "${field}", which the index does not`, { field });
-    if (!Number.isInteger(w) || w < 1 || w > 99_999) throw badRequest("INVALID_INDEX", `the weight of "${field}" must be an integer from 1 to 99999`, { field });
+    if (!fields.includes(field) && !fields.includes("$**"))
+      throw badRequest("INVALID_INDEX", `weights names "${field}", which the index does not`, { field });
+    if (!Number.isInteger(w) || w < 1 || w > 99_999)
+      throw badRequest("INVALID_INDEX", `the weight of "${field}" must be an integer from 1 to 99999`, { field });
   }
   return { fields, weights: fields.map((f) => weights?.[f] ?? 1), language: lang as TextLanguage };
 }
 
 function textQuery(value: unknown): TextQuery {
-  if (!isPlainObject(value)) throw badRequest("INVALID_TEXT_QUERY", "$text takes an object: {$search, $language, $caseSensitive, $diacriticSensitive}");
+  if (!isPlainObject(value))
+    throw badRequest(
+      "INVALID_TEXT_QUERY",
+      "$text takes an object: {$search, $language, $caseSensitive, $diacriticSensitive}",
+    );
   const v = value as Doc;
   for (const k of Object.keys(v)) {
-    if (!["$search", "$language", "$caseSensitive", "$diacriticSensitive"].includes(k)) throw badRequest("INVALID_TEXT_QUERY", `$text does not take ${k}`);
+    if (!["$search", "$language", "$caseSensitive", "$diacriticSensitive"].includes(k))
+      throw badRequest("INVALID_TEXT_QUERY", `$text does not take ${k}`);
   }
   if (typeof v.$search !== "string") throw badRequest("INVALID_TEXT_QUERY", "$text needs $search, a string");
-  if (v.$search.length > MAX_SEARCH_CHARS) throw badRequest("INVALID_TEXT_QUERY", `$search is longer than ${MAX_SEARCH_CHARS} characters`);
-  if (v.$language !== undefined && typeof v.$language !== "string") throw badRequest("INVALID_TEXT_QUERY", "$language is a string");
+  if (v.$search.length > MAX_SEARCH_CHARS)
+    throw badRequest("INVALID_TEXT_QUERY", `$search is longer than ${MAX_SEARCH_CHARS} characters`);
+  if (v.$language !== undefined && typeof v.$language !== "string")
+    throw badRequest("INVALID_TEXT_QUERY", "$language is a string");
   for (const k of ["$caseSensitive", "$diacriticSensitive"]) {
-    if (v[k] !== undefined && typeof v[k] !== "boolean") throw badRequest("INVALID_TEXT_QUERY", `${k} is true or false`);
+    if (v[k] !== undefined && typeof v[k] !== "boolean")
+      throw badRequest("INVALID_TEXT_QUERY", `${k} is true or false`);
   }
-  return { search: v.$search, language: v.$language as string | undefined, caseSensitive: v.$caseSensitive === true, diacriticSensitive: v.$diacriticSensitive === true };
+  return {
+    search: v.$search,
+    language: v.$language as string | undefined,
+    caseSensitive: v.$caseSensitive === true,
+    diacriticSensitive: v.$diacriticSensitive === true,
+  };
 }
 
 /** Whether `$text` appears anywhere below the top level (MongoDB allows it only there, or in a top-level $and). */
@@ -82,13 +112,18 @@ export function extractText(filter: Doc): { text: TextQuery | null; rest: Doc } 
           text = inner;
           if (Object.keys(others).length) kept.push(others);
         } else {
-          if (nestedText(clause)) throw badRequest("TEXT_NOT_TOP_LEVEL", "$text must be at the top level of the filter (or in a top-level $and)");
+          if (nestedText(clause))
+            throw badRequest(
+              "TEXT_NOT_TOP_LEVEL",
+              "$text must be at the top level of the filter (or in a top-level $and)",
+            );
           kept.push(clause);
         }
       }
       if (kept.length) rest.$and = kept;
     } else {
-      if (nestedText(v)) throw badRequest("TEXT_NOT_TOP_LEVEL", "$text must be at the top level of the filter (or in a top-level $and)");
+      if (nestedText(v))
+        throw badRequest("TEXT_NOT_TOP_LEVEL", "$text must be at the top level of the filter (or in a top-level $and)");
       rest[k] = v;
     }
   }
@@ -111,7 +146,8 @@ export function parseSearch(search: string): ParsedSearch {
     const list = token.startsWith("-") ? negated : terms;
     list.push(...words(token));
   }
-  if (terms.length + phrases.length + negated.length > MAX_TERMS) throw badRequest("INVALID_TEXT_QUERY", `$search has more than ${MAX_TERMS} terms`);
+  if (terms.length + phrases.length + negated.length > MAX_TERMS)
+    throw badRequest("INVALID_TEXT_QUERY", `$search has more than ${MAX_TERMS} terms`);
   return { terms: [...new Set(terms)], phrases, negated: [...new Set(negated)] };
 }
 
@@ -165,7 +201,13 @@ export function exactMatch(parsed: ParsedSearch, text: string[], q: TextQuery): 
     return t;
   };
   const haystack = fold(text.join("\n"));
-  const has = (needle: string) => new RegExp(`(^|[^\\p{L}\\p{N}])${fold(needle).replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "[^\\p{L}\\p{N}]+")}`, "u").test(haystack);
+  const has = (needle: string) =>
+    new RegExp(
+      `(^|[^\\p{L}\\p{N}])${fold(needle)
+        .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+        .replace(/ /g, "[^\\p{L}\\p{N}]+")}`,
+      "u",
+    ).test(haystack);
   return parsed.phrases.length ? parsed.phrases.every(has) : parsed.terms.some(has);
 }
 
@@ -175,7 +217,12 @@ export function metaFields(spec: Doc | undefined): string[] {
   return Object.entries(spec)
     .filter(([, v]) => isPlainObject(v) && (v as Doc).$meta !== undefined)
     .map(([k, v]) => {
-      if ((v as Doc).$meta !== "textScore") throw badRequest("INVALID_PROJECTION", `$meta "${String((v as Doc).$meta)}" is not supported; use "textScore"`, { field: k });
+      if ((v as Doc).$meta !== "textScore")
+        throw badRequest(
+          "INVALID_PROJECTION",
+          `$meta "${String((v as Doc).$meta)}" is not supported; use "textScore"`,
+          { field: k },
+        );
       return k;
     });
 }

@@ -3,7 +3,13 @@
  * wait before the next try, and `LOCK_AFTER` failures in a row lock for `LOCK_MS`. A success clears the record;
  * failures older than `FORGET_MS` are forgotten.
  */
-export const THROTTLE = { freeFailures: 3, baseDelayMs: 1_000, lockAfter: 10, lockMs: 15 * 60_000, forgetMs: 60 * 60_000 };
+export const THROTTLE = {
+  freeFailures: 3,
+  baseDelayMs: 1_000,
+  lockAfter: 10,
+  lockMs: 15 * 60_000,
+  forgetMs: 60 * 60_000,
+};
 
 export interface ThrottleState {
   failures: number;

@@ -45,14 +45,16 @@ function entries(bytes: Uint8Array): Map<string, Entry> {
   const out = new Map<string, Entry>();
   const names = new TextDecoder();
   for (let n = 0; n < count; n++) {
-    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) throw invalid("the zip's directory is damaged");
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50)
+      throw invalid("the zip's directory is damaged");
     const nameLength = view.getUint16(at + 28, true);
     const name = names.decode(bytes.subarray(at + 46, at + 46 + nameLength));
     const local = view.getUint32(at + 42, true);
     const compressedSize = view.getUint32(at + 20, true);
     const size = view.getUint32(at + 24, true);
     if (compressedSize === 0xffffffff || size === 0xffffffff) throw invalid("zip64 workbooks are not supported");
-    if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) throw invalid(`the zip is truncated (entry ${name})`);
+    if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50)
+      throw invalid(`the zip is truncated (entry ${name})`);
     const offset = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     if (offset + compressedSize > bytes.length) throw invalid(`the zip is truncated (entry ${name})`);
     out.set(name, { name, method: view.getUint16(at + 10, true), compressedSize, size, offset });
@@ -61,7 +63,11 @@ function entries(bytes: Uint8Array): Map<string, Entry> {
   return out;
 }
 
-function sax(onOpen: (name: string, attrs: Record<string, string>) => void, onText: (text: string) => void, onClose: (name: string) => void): SaxesParser {
+function sax(
+  onOpen: (name: string, attrs: Record<string, string>) => void,
+  onText: (text: string) => void,
+  onClose: (name: string) => void,
+): SaxesParser {
   const parser = new SaxesParser({ position: false });
   parser.on("doctype", () => {
     throw badRequest("UNSAFE_XLSX", "the workbook's XML declares a DOCTYPE; entity declarations are refused");
@@ -78,12 +84,18 @@ function sax(onOpen: (name: string, attrs: Record<string, string>) => void, onTe
 
 const localName = (name: string) => name.slice(name.indexOf(":") + 1);
 
-function parseWhole(text: string, onOpen: Parameters<typeof sax>[0], onText: Parameters<typeof sax>[1] = () => {}, onClose: Parameters<typeof sax>[2] = () => {}) {
+function parseWhole(
+  text: string,
+  onOpen: Parameters<typeof sax>[0],
+  onText: Parameters<typeof sax>[1] = () => {},
+  onClose: Parameters<typeof sax>[2] = () => {},
+) {
   sax(onOpen, onText, onClose).write(text).close();
 }
 
 function parts(bytes: Uint8Array, listed: Map<string, Entry>, names: string[]): Record<string, string> {
-  for (const n of names) if ((listed.get(n)?.size ?? 0) > MAX_PART_BYTES) throw invalid(`${n} is larger than ${MAX_PART_BYTES} bytes`);
+  for (const n of names)
+    if ((listed.get(n)?.size ?? 0) > MAX_PART_BYTES) throw invalid(`${n} is larger than ${MAX_PART_BYTES} bytes`);
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes, { filter: (f) => names.includes(f.name) && f.originalSize <= MAX_PART_BYTES });
@@ -98,7 +110,10 @@ const BUILTIN_DATE_FORMATS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30
 
 /** Whether a number format shows a date or time: y, m, d, h or s outside quoted text and [colour] brackets. */
 function isDateFormat(code: string): boolean {
-  const bare = code.replace(/"[^"]*"/g, "").replace(/\[[^\]]*\]/g, "").replace(/\\./g, "");
+  const bare = code
+    .replace(/"[^"]*"/g, "")
+    .replace(/\[[^\]]*\]/g, "")
+    .replace(/\\./g, "");
   return /[ymdhs]/i.test(bare) && !/^[#0.,%\s]*$/.test(bare);
 }
 
@@ -120,22 +135,35 @@ interface Workbook {
 }
 
 function workbook(bytes: Uint8Array, listed: Map<string, Entry>, sheet: string | undefined): Workbook {
-  const meta = parts(bytes, listed, ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedStrings.xml"]);
+  const meta = parts(bytes, listed, [
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "xl/sharedStrings.xml",
+  ]);
   if (!meta["xl/workbook.xml"]) throw invalid("xl/workbook.xml is missing");
   const sheets: { name: string; rel: string }[] = [];
   let date1904 = false;
   parseWhole(meta["xl/workbook.xml"], (name, a) => {
-    if (name === "sheet") sheets.push({ name: a.name, rel: a["r:id"] ?? Object.entries(a).find(([k]) => k.endsWith(":id"))?.[1] ?? "" });
+    if (name === "sheet")
+      sheets.push({ name: a.name, rel: a["r:id"] ?? Object.entries(a).find(([k]) => k.endsWith(":id"))?.[1] ?? "" });
     if (name === "workbookPr" && (a.date1904 === "1" || a.date1904 === "true")) date1904 = true;
   });
   const chosen = sheet === undefined ? sheets[0] : sheets.find((s) => s.name === sheet);
   if (!chosen) {
-    throw badRequest("SHEET_NOT_FOUND", sheet === undefined ? "the workbook has no sheets" : `no sheet named "${sheet}"; the workbook has ${sheets.map((s) => `"${s.name}"`).join(", ")}`, {
-      sheets: sheets.map((s) => s.name),
-    });
+    throw badRequest(
+      "SHEET_NOT_FOUND",
+      sheet === undefined
+        ? "the workbook has no sheets"
+        : `no sheet named "${sheet}"; the workbook has ${sheets.map((s) => `"${s.name}"`).join(", ")}`,
+      {
+        sheets: sheets.map((s) => s.name),
+      },
+    );
   }
   const targets = new Map<string, string>();
-  if (meta["xl/_rels/workbook.xml.rels"]) parseWhole(meta["xl/_rels/workbook.xml.rels"], (name, a) => name === "Relationship" && targets.set(a.Id, a.Target));
+  if (meta["xl/_rels/workbook.xml.rels"])
+    parseWhole(meta["xl/_rels/workbook.xml.rels"], (name, a) => name === "Relationship" && targets.set(a.Id, a.Target));
   const target = targets.get(chosen.rel);
   if (!target) throw invalid(`sheet "${chosen.name}" has no part`);
   const sheetPath = target.startsWith("/") ? target.slice(1) : `xl/${target}`;
@@ -198,8 +226,15 @@ function serialDate(serial: number, date1904: boolean): Date {
  * The sheet's rows: the first non-empty row names the columns, every later row is numbered as in the sheet. Values
  * keep their cell types: numbers, booleans, dates (numbers shown with a date format), text.
  */
-export async function* readXlsx(bytes: Uint8Array, sheet?: string): AsyncGenerator<{ columns?: string[]; rows: RawRow[] }> {
-  if (bytes.byteLength > MAX_XLSX_BYTES) throw badRequest("FILE_TOO_LARGE", `an XLSX import takes at most ${MAX_XLSX_BYTES} bytes; save large sheets as CSV`);
+export async function* readXlsx(
+  bytes: Uint8Array,
+  sheet?: string,
+): AsyncGenerator<{ columns?: string[]; rows: RawRow[] }> {
+  if (bytes.byteLength > MAX_XLSX_BYTES)
+    throw badRequest(
+      "FILE_TOO_LARGE",
+      `an XLSX import takes at most ${MAX_XLSX_BYTES} bytes; save large sheets as CSV`,
+    );
   const listed = entries(bytes);
   const book = workbook(bytes, listed, sheet);
   const entry = listed.get(book.sheetPath);
@@ -220,7 +255,8 @@ export async function* readXlsx(bytes: Uint8Array, sheet?: string): AsyncGenerat
     switch (c.type) {
       case "s": {
         const i = Number(text);
-        if (!Number.isInteger(i) || i < 0 || i >= book.shared.length) throw invalid(`a cell refers to shared string ${text.slice(0, 20)}, which does not exist`);
+        if (!Number.isInteger(i) || i < 0 || i >= book.shared.length)
+          throw invalid(`a cell refers to shared string ${text.slice(0, 20)}, which does not exist`);
         return book.shared[i];
       }
       case "b":
@@ -245,7 +281,11 @@ export async function* readXlsx(bytes: Uint8Array, sheet?: string): AsyncGenerat
     if (values.size === 0) return;
     if (!columns) {
       const width = Math.max(...values.keys()) + 1;
-      if (width > MAX_IMPORT_COLUMNS) throw badRequest("TOO_MANY_COLUMNS", `a file has at most ${MAX_IMPORT_COLUMNS} columns; this sheet has ${width}`);
+      if (width > MAX_IMPORT_COLUMNS)
+        throw badRequest(
+          "TOO_MANY_COLUMNS",
+          `a file has at most ${MAX_IMPORT_COLUMNS} columns; this sheet has ${width}`,
+        );
       columns = Array.from({ length: width }, (_, i) => String(values.get(i) ?? `column${i + 1}`));
       pending.columns = columns;
       return;
@@ -253,7 +293,14 @@ export async function* readXlsx(bytes: Uint8Array, sheet?: string): AsyncGenerat
     const doc: Doc = {};
     for (const [i, v] of values) {
       if (i >= columns.length) {
-        pending.rows.push({ row: rowNumber, error: { row: rowNumber, reason: `a value in column ${i + 1}, beyond the header's ${columns.length}`, code: "MALFORMED_ROW" } });
+        pending.rows.push({
+          row: rowNumber,
+          error: {
+            row: rowNumber,
+            reason: `a value in column ${i + 1}, beyond the header's ${columns.length}`,
+            code: "MALFORMED_ROW",
+          },
+        });
         return;
       }
       doc[columns[i]] = v;
@@ -281,7 +328,11 @@ export async function* readXlsx(bytes: Uint8Array, sheet?: string): AsyncGenerat
       if (name === "v" || name === "t") collecting = false;
       else if (name === "is") inlineString = false;
       else if (name === "c" && cell && cells) {
-        if (cell.index >= MAX_IMPORT_COLUMNS) throw badRequest("TOO_MANY_COLUMNS", `a file has at most ${MAX_IMPORT_COLUMNS} columns; this sheet has a cell in column ${cell.index + 1}`);
+        if (cell.index >= MAX_IMPORT_COLUMNS)
+          throw badRequest(
+            "TOO_MANY_COLUMNS",
+            `a file has at most ${MAX_IMPORT_COLUMNS} columns; this sheet has a cell in column ${cell.index + 1}`,
+          );
         const v = value();
         if (v !== null && v !== "") cells.set(cell.index, v);
         cell = null;
@@ -293,7 +344,8 @@ export async function* readXlsx(bytes: Uint8Array, sheet?: string): AsyncGenerat
   let inflated = 0;
   const feed = (chunk: Uint8Array) => {
     inflated += chunk.byteLength;
-    if (inflated > MAX_SHEET_BYTES) throw badRequest("FILE_TOO_LARGE", `the sheet inflates to more than ${MAX_SHEET_BYTES} bytes`);
+    if (inflated > MAX_SHEET_BYTES)
+      throw badRequest("FILE_TOO_LARGE", `the sheet inflates to more than ${MAX_SHEET_BYTES} bytes`);
     let xml: string;
     try {
       xml = decoder.decode(chunk, { stream: true });

@@ -12,7 +12,9 @@ const encoder = new TextEncoder();
 const MAX_CELL_CHARS = 32_767;
 
 const escape = (text: string) =>
-  text.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "");
+  text
+    .replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "");
 
 function columnName(i: number): string {
   let name = "";
@@ -50,7 +52,11 @@ function workbookXml(sheet: string): string {
 /**
  * The workbook's bytes, piece by piece: `columns` are the header row (dotted paths), `pages` yields pages of documents.
  */
-export async function* xlsxStream(sheet: string, columns: string[], pages: AsyncIterable<Doc[]>): AsyncGenerator<Uint8Array> {
+export async function* xlsxStream(
+  sheet: string,
+  columns: string[],
+  pages: AsyncIterable<Doc[]>,
+): AsyncGenerator<Uint8Array> {
   const out: Uint8Array[] = [];
   let failure: Error | null = null;
   const zip = new Zip((err, data) => {
@@ -71,7 +77,11 @@ export async function* xlsxStream(sheet: string, columns: string[], pages: Async
   const body = new ZipDeflate("xl/worksheets/sheet1.xml", { level: 6 });
   zip.add(body);
   const refs = columns.map((_, i) => columnName(i));
-  body.push(encoder.encode(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">${columns.map((c, i) => cell(`${refs[i]}1`, c)).join("")}</row>`));
+  body.push(
+    encoder.encode(
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">${columns.map((c, i) => cell(`${refs[i]}1`, c)).join("")}</row>`,
+    ),
+  );
   let r = 1;
   for await (const docs of pages) {
     let xml = "";

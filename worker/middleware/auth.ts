@@ -50,7 +50,6 @@ export function keyCacheSize(): number {
 
 const encoder = new TextEncoder();
 
-
 let adminBytes: { token: string; bytes: Uint8Array } | undefined;
 
 /** The runtime's constant-time comparison; a length mismatch returns early, revealing only the token's length. */
@@ -95,7 +94,12 @@ async function verifyApiKey(env: Env, token: string): Promise<Principal | null> 
     return null;
   }
   const principal: Principal = {
-    tenant, role: isBuiltIn(record.role) ? record.role : "read", collections: record.collections, databases: record.databases, keyId: record.id, superAdmin: false,
+    tenant,
+    role: isBuiltIn(record.role) ? record.role : "read",
+    collections: record.collections,
+    databases: record.databases,
+    keyId: record.id,
+    superAdmin: false,
   };
   remember(validKeys, hash, { principal, roleName: record.role, expires: now + CACHE_TTL_MS }, MAX_VALID);
   return withRole(env, principal, record.role);
@@ -108,7 +112,10 @@ async function withRole(env: Env, principal: Principal, roleName: string): Promi
 }
 
 /** Users' session states per isolate (30 s, bounded): a JWT is checked against its user's current session version. */
-const sessions = new Map<string, { state: { version: number; disabled: boolean; role: string; collections: string[] | null } | null; expires: number }>();
+const sessions = new Map<
+  string,
+  { state: { version: number; disabled: boolean; role: string; collections: string[] | null } | null; expires: number }
+>();
 
 export function forgetSession(tenant: string, userId: string) {
   sessions.delete(`${tenant}/${userId}`);
@@ -123,27 +130,61 @@ async function verifyUserToken(env: Env, token: string): Promise<Principal> {
   const now = Date.now();
   let entry = sessions.get(key);
   if (!entry || entry.expires <= now) {
-    entry = { state: await identityOf(env, checkTenant(claims.tenant)).sessionState(claims.sub), expires: now + CACHE_TTL_MS };
+    entry = {
+      state: await identityOf(env, checkTenant(claims.tenant)).sessionState(claims.sub),
+      expires: now + CACHE_TTL_MS,
+    };
     remember(sessions, key, entry, MAX_VALID);
   }
   const state = entry.state;
   if (!state || state.disabled || state.version !== claims.sv) {
     throw new AppError(401, "TOKEN_REVOKED", "the session of this access token was signed out; sign in again");
   }
-  return withRole(env, { tenant: claims.tenant, role: isBuiltIn(state.role) ? state.role : "read", collections: state.collections, keyId: null, userId: claims.sub, superAdmin: false }, state.role);
+  return withRole(
+    env,
+    {
+      tenant: claims.tenant,
+      role: isBuiltIn(state.role) ? state.role : "read",
+      collections: state.collections,
+      keyId: null,
+      userId: claims.sub,
+      superAdmin: false,
+    },
+    state.role,
+  );
 }
 
 /** A token from the tenant's trusted OpenID Connect issuer; the tenant is named by X-Docflare-Tenant. */
 async function verifyIssuerToken(env: Env, tenantHeader: string | undefined, token: string): Promise<Principal> {
   if (!tenantHeader) {
-    throw new AppError(401, "TOKEN_CLAIM_INVALID", `the access token's "iss" claim is not accepted; a token from a tenant's external issuer needs X-Docflare-Tenant`);
+    throw new AppError(
+      401,
+      "TOKEN_CLAIM_INVALID",
+      `the access token's "iss" claim is not accepted; a token from a tenant's external issuer needs X-Docflare-Tenant`,
+    );
   }
   const tenant = checkTenant(tenantHeader);
   const identity = await verifyExternalToken(env, tenant, token);
   if (isBuiltIn(identity.role)) {
-    return { tenant, role: identity.role, collections: null, keyId: null, userId: identity.subject, claims: identity.claims, superAdmin: false };
+    return {
+      tenant,
+      role: identity.role,
+      collections: null,
+      keyId: null,
+      userId: identity.subject,
+      claims: identity.claims,
+      superAdmin: false,
+    };
   }
-  return { tenant, collections: null, keyId: null, userId: identity.subject, claims: identity.claims, superAdmin: false, ...(await principalRole(env, tenant, identity.role)) };
+  return {
+    tenant,
+    collections: null,
+    keyId: null,
+    userId: identity.subject,
+    claims: identity.claims,
+    superAdmin: false,
+    ...(await principalRole(env, tenant, identity.role)),
+  };
 }
 
 /** Resolves the caller to a tenant and role, or answers 401. The admin token picks a tenant with X-Docflare-Tenant. */
@@ -151,14 +192,21 @@ export function authenticate(options: { dataApi?: boolean } = {}): MiddlewareHan
   return async (c, next) => {
     const token = extractToken(c, !!options.dataApi);
     if (!token) {
-      throw new AppError(401, "UNAUTHENTICATED", "credentials are required: send Authorization: Bearer <token>", undefined);
+      throw new AppError(
+        401,
+        "UNAUTHENTICATED",
+        "credentials are required: send Authorization: Bearer <token>",
+        undefined,
+      );
     }
     let principal: Principal | null = null;
     if (c.env.ADMIN_TOKEN && isAdminToken(token, c.env.ADMIN_TOKEN)) {
       const tenant = checkTenant(c.req.header("x-docflare-tenant") ?? "default");
       principal = { tenant, role: "admin", collections: null, keyId: null, superAdmin: true };
     } else if (JWT_SHAPE.test(token)) {
-      principal = isExternalJwt(token, ISSUER) ? await verifyIssuerToken(c.env, c.req.header("x-docflare-tenant"), token) : await verifyUserToken(c.env, token);
+      principal = isExternalJwt(token, ISSUER)
+        ? await verifyIssuerToken(c.env, c.req.header("x-docflare-tenant"), token)
+        : await verifyUserToken(c.env, token);
     } else {
       principal = await verifyApiKey(c.env, token);
     }

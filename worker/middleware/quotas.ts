@@ -15,7 +15,8 @@ export const quotaCache = versionedCache<QuotaConfig>(
   },
 );
 
-const READ_PATHS = /\/(query|aggregate|count)$|\/action\/(find|findOne|aggregate|listCollections|listIndexes|collStats)$/;
+const READ_PATHS =
+  /\/(query|aggregate|count)$|\/action\/(find|findOne|aggregate|listCollections|listIndexes|collStats)$/;
 
 /** Whether a request changes data, for the `writes` figure: any non-GET except the read-only POST routes. */
 export function isWrite(c: Context<AppEnv>): boolean {
@@ -49,9 +50,14 @@ export const enforceQuotas: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (refused.length > 0) {
     const retry = Math.max(...refused.map((i) => i.answer.resetSeconds));
     for (const [k, v] of Object.entries({ ...headers, "Retry-After": String(retry) })) c.header(k, v);
-    throw new AppError(429, "QUOTA_EXCEEDED", `request quota exceeded (${refused.map((i) => `${i.subject.name}${i.write ? " writes" : ""}: ${i.answer.limit} per ${i.subject.rule.windowSeconds} s`).join("; ")}); retry in ${retry} s`, {
-      retryAfterSeconds: retry,
-    });
+    throw new AppError(
+      429,
+      "QUOTA_EXCEEDED",
+      `request quota exceeded (${refused.map((i) => `${i.subject.name}${i.write ? " writes" : ""}: ${i.answer.limit} per ${i.subject.rule.windowSeconds} s`).join("; ")}); retry in ${retry} s`,
+      {
+        retryAfterSeconds: retry,
+      },
+    );
   }
   await next();
   // Some routes build their Response directly; a copy has headers that can always be set.

@@ -49,7 +49,11 @@ export function dryRunStore(store: DocumentStore, plan: PlannedChange[]): Docume
     },
     async createCollection(name, o) {
       const existing = await store.collectionStats(name);
-      plan.push({ op: "createCollection", collection: name, detail: { exists: existing !== null, validator: o.validator ?? null } });
+      plan.push({
+        op: "createCollection",
+        collection: name,
+        detail: { exists: existing !== null, validator: o.validator ?? null },
+      });
       return { ...(existing ?? { name, count: 0, sizeBytes: 0, indexes: [] }), created: existing === null };
     },
     async dropCollection(name) {
@@ -63,8 +67,21 @@ export function dryRunStore(store: DocumentStore, plan: PlannedChange[]): Docume
       return existing;
     },
     async createIndex(c, keys, options) {
-      plan.push({ op: "createIndex", collection: c, documents: (await store.collectionStats(c))?.count ?? 0, detail: { keys, options } });
-      return { name: options.name ?? Object.entries(keys).map(([k, v]) => `${k}_${v}`).join("_"), keys, unique: options.unique ?? false };
+      plan.push({
+        op: "createIndex",
+        collection: c,
+        documents: (await store.collectionStats(c))?.count ?? 0,
+        detail: { keys, options },
+      });
+      return {
+        name:
+          options.name ??
+          Object.entries(keys)
+            .map(([k, v]) => `${k}_${v}`)
+            .join("_"),
+        keys,
+        unique: options.unique ?? false,
+      };
     },
     async dropIndex(c, name) {
       plan.push({ op: "dropIndex", collection: c, detail: { name } });

@@ -18,7 +18,10 @@ const codeOf = (err: unknown) => (err as { code?: unknown }).code;
 
 function indexSpec(index: Document): IndexSpec {
   // A text index is listed by MongoDB as {_fts: "text", _ftsx: 1} with its fields in `weights`.
-  const keys = index.key?._fts === "text" ? Object.fromEntries(Object.keys(index.weights ?? {}).map((f) => [f, "text" as const])) : (index.key as IndexSpec["keys"]);
+  const keys =
+    index.key?._fts === "text"
+      ? Object.fromEntries(Object.keys(index.weights ?? {}).map((f) => [f, "text" as const]))
+      : (index.key as IndexSpec["keys"]);
   return {
     name: index.name,
     keys,
@@ -44,7 +47,13 @@ async function info(db: Db, name: string, options: Doc | undefined, maxTimeMS: n
     listIndexes(db, name, maxTimeMS),
   ]);
   const validator = validatorOf(options);
-  return { name, count, sizeBytes: Number(stats.size ?? 0), indexes, ...(validator !== undefined ? { validator } : {}) };
+  return {
+    name,
+    count,
+    sizeBytes: Number(stats.size ?? 0),
+    indexes,
+    ...(validator !== undefined ? { validator } : {}),
+  };
 }
 
 async function optionsOf(db: Db, name: string): Promise<Doc | undefined> {
@@ -59,38 +68,70 @@ export const ACTIONS: Record<string, Action> = {
   find: async (db, p, maxTimeMS) => ({
     documents: await coll(db, p)
       .find((p.filter as Doc) ?? {}, {
-        sort: p.sort as Document, skip: Number(p.skip ?? 0), ...(p.limit !== undefined ? { limit: Number(p.limit) } : {}),
-        ...(p.projection ? { projection: p.projection as Document } : {}), maxTimeMS,
+        sort: p.sort as Document,
+        skip: Number(p.skip ?? 0),
+        ...(p.limit !== undefined ? { limit: Number(p.limit) } : {}),
+        ...(p.projection ? { projection: p.projection as Document } : {}),
+        maxTimeMS,
       })
       .toArray(),
   }),
-  findOne: async (db, p, maxTimeMS) => ({ document: await coll(db, p).findOne((p.filter as Doc) ?? {}, { ...(p.projection ? { projection: p.projection as Document } : {}), maxTimeMS }) }),
-  insertOne: async (db, p, maxTimeMS) => ({ insertedId: (await coll(db, p).insertOne(p.document as Document, { maxTimeMS })).insertedId }),
+  findOne: async (db, p, maxTimeMS) => ({
+    document: await coll(db, p).findOne((p.filter as Doc) ?? {}, {
+      ...(p.projection ? { projection: p.projection as Document } : {}),
+      maxTimeMS,
+    }),
+  }),
+  insertOne: async (db, p, maxTimeMS) => ({
+    insertedId: (await coll(db, p).insertOne(p.document as Document, { maxTimeMS })).insertedId,
+  }),
   insertMany: async (db, p, maxTimeMS) => {
     const { insertedIds } = await coll(db, p).insertMany(p.documents as Document[], { maxTimeMS });
-    return { insertedIds: Object.keys(insertedIds).sort((a, b) => Number(a) - Number(b)).map((i) => insertedIds[Number(i)]) };
+    return {
+      insertedIds: Object.keys(insertedIds)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((i) => insertedIds[Number(i)]),
+    };
   },
   updateOne: (db, p, maxTimeMS) => update(db, p, maxTimeMS, false),
   updateMany: (db, p, maxTimeMS) => update(db, p, maxTimeMS, true),
   replaceOne: async (db, p, maxTimeMS) => {
-    const r = await coll(db, p).replaceOne((p.filter as Doc) ?? {}, p.replacement as Document, { upsert: Boolean(p.upsert), maxTimeMS });
-    return { matchedCount: r.matchedCount, modifiedCount: r.modifiedCount, ...(r.upsertedId !== null ? { upsertedId: r.upsertedId } : {}) };
+    const r = await coll(db, p).replaceOne((p.filter as Doc) ?? {}, p.replacement as Document, {
+      upsert: Boolean(p.upsert),
+      maxTimeMS,
+    });
+    return {
+      matchedCount: r.matchedCount,
+      modifiedCount: r.modifiedCount,
+      ...(r.upsertedId !== null ? { upsertedId: r.upsertedId } : {}),
+    };
   },
-  deleteOne: async (db, p, maxTimeMS) => ({ deletedCount: (await coll(db, p).deleteOne((p.filter as Doc) ?? {}, { maxTimeMS })).deletedCount }),
-  deleteMany: async (db, p, maxTimeMS) => ({ deletedCount: (await coll(db, p).deleteMany((p.filter as Doc) ?? {}, { maxTimeMS })).deletedCount }),
+  deleteOne: async (db, p, maxTimeMS) => ({
+    deletedCount: (await coll(db, p).deleteOne((p.filter as Doc) ?? {}, { maxTimeMS })).deletedCount,
+  }),
+  deleteMany: async (db, p, maxTimeMS) => ({
+    deletedCount: (await coll(db, p).deleteMany((p.filter as Doc) ?? {}, { maxTimeMS })).deletedCount,
+  }),
   aggregate: async (db, p, maxTimeMS) => ({
-    documents: await coll(db, p).aggregate(p.pipeline as Document[], { maxTimeMS }).toArray(),
+    documents: await coll(db, p)
+      .aggregate(p.pipeline as Document[], { maxTimeMS })
+      .toArray(),
   }),
   listCollections: async (db, _p, maxTimeMS) => {
     const all = await db.listCollections({ type: "collection" }, { maxTimeMS }).toArray();
     const visible = all.filter((c) => !c.name.startsWith("system."));
-    return { collections: await Promise.all(visible.map((c) => info(db, c.name, (c as { options?: Doc }).options, maxTimeMS))) };
+    return {
+      collections: await Promise.all(visible.map((c) => info(db, c.name, (c as { options?: Doc }).options, maxTimeMS))),
+    };
   },
   createCollection: async (db, p, maxTimeMS) => {
     const name = String(p.collection);
     let created = true;
     try {
-      await db.createCollection(name, { ...(p.validator !== undefined ? { validator: validatorFor(p.validator) } : {}), maxTimeMS });
+      await db.createCollection(name, {
+        ...(p.validator !== undefined ? { validator: validatorFor(p.validator) } : {}),
+        maxTimeMS,
+      });
     } catch (err) {
       if (codeOf(err) !== NAMESPACE_EXISTS) throw err;
       created = false;
@@ -121,8 +162,15 @@ export const ACTIONS: Record<string, Action> = {
   },
   createIndex: async (db, p, maxTimeMS) => {
     const { keys, collection: _c, ...options } = p;
-    const description: IndexDescription = { key: keys as IndexDescription["key"], ...(options as Partial<IndexDescription>) };
-    const name = description.name ?? Object.entries(description.key as Doc).map(([f, d]) => `${f}_${d}`).join("_");
+    const description: IndexDescription = {
+      key: keys as IndexDescription["key"],
+      ...(options as Partial<IndexDescription>),
+    };
+    const name =
+      description.name ??
+      Object.entries(description.key as Doc)
+        .map(([f, d]) => `${f}_${d}`)
+        .join("_");
     // As a command: the driver's createIndexes helper does not pass maxTimeMS on.
     await db.command({ createIndexes: String(p.collection), indexes: [{ ...description, name }], maxTimeMS });
     const found = (await listIndexes(db, String(p.collection), maxTimeMS)).find((i) => i.name === name);
@@ -141,8 +189,18 @@ export const ACTIONS: Record<string, Action> = {
 };
 
 async function update(db: Db, p: Doc, maxTimeMS: number, many: boolean): Promise<Doc> {
-  const options = { upsert: Boolean(p.upsert), ...(p.arrayFilters ? { arrayFilters: p.arrayFilters as Document[] } : {}), maxTimeMS };
+  const options = {
+    upsert: Boolean(p.upsert),
+    ...(p.arrayFilters ? { arrayFilters: p.arrayFilters as Document[] } : {}),
+    maxTimeMS,
+  };
   const c = coll(db, p);
-  const r = many ? await c.updateMany((p.filter as Doc) ?? {}, p.update as Document, options) : await c.updateOne((p.filter as Doc) ?? {}, p.update as Document, options);
-  return { matchedCount: r.matchedCount, modifiedCount: r.modifiedCount, ...(r.upsertedId !== null ? { upsertedId: r.upsertedId } : {}) };
+  const r = many
+    ? await c.updateMany((p.filter as Doc) ?? {}, p.update as Document, options)
+    : await c.updateOne((p.filter as Doc) ?? {}, p.update as Document, options);
+  return {
+    matchedCount: r.matchedCount,
+    modifiedCount: r.modifiedCount,
+    ...(r.upsertedId !== null ? { upsertedId: r.upsertedId } : {}),
+  };
 }

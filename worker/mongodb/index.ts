@@ -28,5 +28,9 @@ export class MongoGateway extends WorkerEntrypoint<MongoEnv> implements MongoGat
 }
 
 export default {
-  fetch: () => Response.json({ error: { code: "NOT_FOUND", message: "the MongoDB gateway is reached through a service binding only" } }, { status: 404 }),
+  fetch: () =>
+    Response.json(
+      { error: { code: "NOT_FOUND", message: "the MongoDB gateway is reached through a service binding only" } },
+      { status: 404 },
+    ),
 } satisfies ExportedHandler<MongoEnv>;

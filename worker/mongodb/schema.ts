@@ -62,11 +62,15 @@ export function validationFailures(details: unknown): Array<{ path: string; mess
       } else if (rule.operatorName === "required" && Array.isArray(rule.missingProperties)) {
         for (const name of rule.missingProperties) out.push({ path: at(path, String(name)), message: "is required" });
       } else if (rule.operatorName === "additionalProperties" && Array.isArray(rule.additionalProperties)) {
-        for (const name of rule.additionalProperties) out.push({ path: at(path, String(name)), message: "is not allowed" });
+        for (const name of rule.additionalProperties)
+          out.push({ path: at(path, String(name)), message: "is not allowed" });
       } else if (rule.operatorName === "items" && Array.isArray(rule.details)) {
         walk(rule.details, at(path, String(rule.itemIndex ?? 0)));
       } else {
-        out.push({ path: path || "(document)", message: `${String(rule.operatorName)}: ${String(rule.reason ?? "not satisfied")}` });
+        out.push({
+          path: path || "(document)",
+          message: `${String(rule.operatorName)}: ${String(rule.reason ?? "not satisfied")}`,
+        });
       }
     }
   };

@@ -3,14 +3,30 @@ import type { AppEnv } from "../app-env";
 import { typeName, type JsonSchema } from "../lib/collection-schema";
 
 type Doc = ReturnType<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>;
-type Operation = Record<string, unknown> & { operationId?: string; security?: unknown[]; responses?: Record<string, Record<string, unknown>>; parameters?: unknown[] };
+type Operation = Record<string, unknown> & {
+  operationId?: string;
+  security?: unknown[];
+  responses?: Record<string, Record<string, unknown>>;
+  parameters?: unknown[];
+};
 
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"] as const;
 
 /** Routes anyone may call: health, sign-in, the published keys and documents. */
-const PUBLIC = [/^get \/health$/, /^get \/ready$/, /^post \/api\/auth\/(login|refresh|logout)$/, /^get \/\.well-known\//];
+const PUBLIC = [
+  /^get \/health$/,
+  /^get \/ready$/,
+  /^post \/api\/auth\/(login|refresh|logout)$/,
+  /^get \/\.well-known\//,
+];
 
-const headerParam = (name: string, description: string) => ({ name, in: "header", required: false, schema: { type: "string" }, description });
+const headerParam = (name: string, description: string) => ({
+  name,
+  in: "header",
+  required: false,
+  schema: { type: "string" },
+  description,
+});
 const TENANT = headerParam("X-Docflare-Tenant", "the tenant, for the admin token or an external issuer's token");
 const DATABASE = headerParam("X-Docflare-Database", 'the tenant database (default "main")');
 const ERROR = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
@@ -46,8 +62,10 @@ export function baseDocument(app: OpenAPIHono<AppEnv>): Doc {
   const doc = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
-      title: "Docflare", version: "0.1.0",
-      description: "MongoDB-style document collections as an HTTP API on Cloudflare Workers. Send credentials when fetching this document to get typed paths for your own collections.",
+      title: "Docflare",
+      version: "0.1.0",
+      description:
+        "MongoDB-style document collections as an HTTP API on Cloudflare Workers. Send credentials when fetching this document to get typed paths for your own collections.",
     },
     servers: [{ url: "/", description: "this deployment" }],
     security: [{ bearerAuth: [] }],
@@ -74,7 +92,9 @@ function typed(op: Operation, type: string, verb: string): Operation {
     .replaceAll('"#/components/schemas/Document"', `"#/components/schemas/${type}"`);
   const copy = JSON.parse(text) as Operation;
   copy.operationId = `${verb}${type}`;
-  copy.parameters = (copy.parameters as Array<{ name: string; in: string }> | undefined)?.filter((p) => !(p.in === "path" && p.name === "collection"));
+  copy.parameters = (copy.parameters as Array<{ name: string; in: string }> | undefined)?.filter(
+    (p) => !(p.in === "path" && p.name === "collection"),
+  );
   return copy;
 }
 
@@ -94,13 +114,24 @@ export function withCollections(base: Doc, collections: Array<{ name: string; sc
     used.add(`${type}List`);
     doc.components.schemas[type] = c.schema;
     doc.components.schemas[`${type}List`] = {
-      type: "object", required: ["documents", "count"],
-      properties: { documents: { type: "array", items: { $ref: `#/components/schemas/${type}` } }, count: { type: "integer" }, nextCursor: { type: "string" }, total: { type: "integer" } },
+      type: "object",
+      required: ["documents", "count"],
+      properties: {
+        documents: { type: "array", items: { $ref: `#/components/schemas/${type}` } },
+        count: { type: "integer" },
+        nextCursor: { type: "string" },
+        total: { type: "integer" },
+      },
     };
     const tag = `Collection ${c.name}`;
     const at = (op: Operation, verb: string) => ({ ...typed(op, type, verb), tags: [tag] });
     doc.paths![`/api/db/${c.name}`] = { get: at(list.get, "list"), post: at(list.post, "insert") } as never;
-    doc.paths![`/api/db/${c.name}/{id}`] = { get: at(one.get, "get"), put: at(one.put, "replace"), patch: at(one.patch, "update"), delete: at(one.delete, "delete") } as never;
+    doc.paths![`/api/db/${c.name}/{id}`] = {
+      get: at(one.get, "get"),
+      put: at(one.put, "replace"),
+      patch: at(one.patch, "update"),
+      delete: at(one.delete, "delete"),
+    } as never;
   }
   return doc;
 }

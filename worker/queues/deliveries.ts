@@ -27,10 +27,16 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
   await Promise.all(
     [...groups.values()].map(async (msgs) => {
       try {
-        await deliverGroup(env, msgs.map((m) => m.body));
+        await deliverGroup(
+          env,
+          msgs.map((m) => m.body),
+        );
         msgs.forEach((m) => m.ack());
       } catch (err) {
-        log("error", "delivery step failed; the queue will retry it", { error: String(err), deliveryIds: msgs.map((m) => m.body.deliveryId) });
+        log("error", "delivery step failed; the queue will retry it", {
+          error: String(err),
+          deliveryIds: msgs.map((m) => m.body.deliveryId),
+        });
         msgs.forEach((m) => m.retry({ delaySeconds: 2 }));
       }
     }),
@@ -51,23 +57,43 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     const body = msg.body;
     try {
       if (isDeliveryMessage(body)) {
-        await webhookStub(env, body.tenant, body.webhookId).markFailed(body.deliveryId, body.generation, body.lastError ?? "exhausted retries");
+        await webhookStub(env, body.tenant, body.webhookId).markFailed(
+          body.deliveryId,
+          body.generation,
+          body.lastError ?? "exhausted retries",
+        );
       } else if (isScriptRunMessage(body)) {
         const eventId = body.trigger === "event" ? eventIdOf(body.runKey, body.scriptId) : null;
-        await scriptStub(env, body.tenant, body.scriptId).finish(body.runKey, { trigger: body.trigger, eventId, scheduledAt: body.scheduledAt ?? null, attempt: body.attempt + 1 }, {
-          status: "failed", durationMs: null, logs: [],
-          error: { code: "SCRIPT_RUN_LOST", message: "the run could not be processed after every queue retry; recorded from the dead-letter queue" },
-        });
+        await scriptStub(env, body.tenant, body.scriptId).finish(
+          body.runKey,
+          { trigger: body.trigger, eventId, scheduledAt: body.scheduledAt ?? null, attempt: body.attempt + 1 },
+          {
+            status: "failed",
+            durationMs: null,
+            logs: [],
+            error: {
+              code: "SCRIPT_RUN_LOST",
+              message: "the run could not be processed after every queue retry; recorded from the dead-letter queue",
+            },
+          },
+        );
       } else if (typeof body === "string") {
         log("warn", "change event back from the dead-letter queue; re-queued", { id: msg.id });
         await env.EVENTS.send(body, { contentType: "text", delaySeconds: 60 });
       } else {
-        log("error", "unknown dead letter: not a delivery, script run or event", { id: msg.id, body: JSON.stringify(body)?.slice(0, 10_000) });
+        log("error", "unknown dead letter: not a delivery, script run or event", {
+          id: msg.id,
+          body: JSON.stringify(body)?.slice(0, 10_000),
+        });
       }
       msg.ack();
     } catch (err) {
       if (msg.attempts >= DEAD_LETTER_MAX_RETRIES) {
-        log("error", "dead letter could not be recorded after every retry", { id: msg.id, error: String(err), body: JSON.stringify(body)?.slice(0, 100_000) });
+        log("error", "dead letter could not be recorded after every retry", {
+          id: msg.id,
+          error: String(err),
+          body: JSON.stringify(body)?.slice(0, 100_000),
+        });
         msg.ack();
       } else {
         msg.retry({ delaySeconds: 30 });

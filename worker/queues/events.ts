@@ -8,16 +8,17 @@ import { scriptStub } from "../registry";
 import { log } from "../log";
 import { databaseStub } from "../store/embedded";
 import { backendOf } from "../store";
+import { sha256Hex } from "../lib/hash";
 import type { DeliveryMessage } from "./messages";
 import type { ScriptRunMessage } from "./script-messages";
 
 async function deliveryId(eventId: string, webhookId: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${eventId}:${webhookId}`));
-  return `msg_${[...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `msg_${await sha256Hex(`${eventId}:${webhookId}`, 16)}`;
 }
 
 /** Deletes have no fullDocument; filters see the document as it was just before. */
-const subjectOf = (event: ChangeEvent) => (event.fullDocument ?? event.fullDocumentBeforeChange ?? event.documentKey) as Doc;
+const subjectOf = (event: ChangeEvent) =>
+  (event.fullDocument ?? event.fullDocumentBeforeChange ?? event.documentKey) as Doc;
 
 /**
  * A truncated event left its documents behind; filters still decide on the whole document, which the database's
@@ -42,8 +43,14 @@ export async function deliveriesFor(env: Env, event: ChangeEvent, text: string):
   for (const hook of entry.items) {
     if (!hook.enabled || !listens(hook, event) || !filterOf(entry, hook)(subjectOf(event))) continue;
     out.push({
-      kind: "delivery", deliveryId: await deliveryId(event.id, hook.id), webhookId: hook.id, tenant: event.tenant,
-      eventId: event.id, event: text, attempt: 0, generation: 0,
+      kind: "delivery",
+      deliveryId: await deliveryId(event.id, hook.id),
+      webhookId: hook.id,
+      tenant: event.tenant,
+      eventId: event.id,
+      event: text,
+      attempt: 0,
+      generation: 0,
     });
   }
   return out;
@@ -59,23 +66,52 @@ export async function scriptRunsFor(env: Env, event: ChangeEvent, text: string):
   const out: ScriptRunMessage[] = [];
   for (const script of entry.items) {
     const trigger = script.trigger;
-    if (!script.enabled || trigger.type !== "event" || !listens({ ...trigger, database: script.database ?? "main" }, event) || !triggerFilterOf(entry, script)(subjectOf(event))) continue;
+    if (
+      !script.enabled ||
+      trigger.type !== "event" ||
+      !listens({ ...trigger, database: script.database ?? "main" }, event) ||
+      !triggerFilterOf(entry, script)(subjectOf(event))
+    )
+      continue;
     const key = runKey(script.id, event.id);
     if ((event.chainDepth ?? 0) >= maxChainDepth) {
-      await scriptStub(env, event.tenant, script.id).finish(key, { trigger: "event", eventId: event.id, scheduledAt: null, attempt: 0 }, {
-        status: "skipped", durationMs: null, logs: [],
-        error: { code: "SCRIPT_CHAIN_DEPTH", message: `event is ${event.chainDepth} script writes deep; SCRIPT_MAX_CHAIN_DEPTH is ${maxChainDepth}` },
+      await scriptStub(env, event.tenant, script.id).finish(
+        key,
+        { trigger: "event", eventId: event.id, scheduledAt: null, attempt: 0 },
+        {
+          status: "skipped",
+          durationMs: null,
+          logs: [],
+          error: {
+            code: "SCRIPT_CHAIN_DEPTH",
+            message: `event is ${event.chainDepth} script writes deep; SCRIPT_MAX_CHAIN_DEPTH is ${maxChainDepth}`,
+          },
+        },
+      );
+      log("warn", "script not triggered: chain depth bound reached", {
+        tenant: event.tenant,
+        scriptId: script.id,
+        eventId: event.id,
       });
-      log("warn", "script not triggered: chain depth bound reached", { tenant: event.tenant, scriptId: script.id, eventId: event.id });
       continue;
     }
-    out.push({ kind: "script-run", tenant: event.tenant, scriptId: script.id, runKey: key, trigger: "event", event: text, chainDepth: event.chainDepth ?? 0, attempt: 0 });
+    out.push({
+      kind: "script-run",
+      tenant: event.tenant,
+      scriptId: script.id,
+      runKey: key,
+      trigger: "event",
+      event: text,
+      chainDepth: event.chainDepth ?? 0,
+      attempt: 0,
+    });
   }
   return out;
 }
 
 async function sendAll<T>(queue: Queue<T>, bodies: T[]): Promise<void> {
-  for (let i = 0; i < bodies.length; i += 100) await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
+  for (let i = 0; i < bodies.length; i += 100)
+    await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
 }
 
 /**
@@ -90,7 +126,10 @@ export async function consumeEvents(batch: MessageBatch<string>, env: Env): Prom
     batch.messages.map(async (msg) => {
       try {
         const event = await withSubject(env, parseEjson(msg.body, "event") as ChangeEvent);
-        const [deliveries, runs] = await Promise.all([deliveriesFor(env, event, msg.body), scriptRunsFor(env, event, msg.body)]);
+        const [deliveries, runs] = await Promise.all([
+          deliveriesFor(env, event, msg.body),
+          scriptRunsFor(env, event, msg.body),
+        ]);
         return { msg, event, deliveries, runs };
       } catch (err) {
         log("error", "event fan-out failed; the queue will retry it", { error: String(err), messageId: msg.id });
@@ -101,11 +140,20 @@ export async function consumeEvents(batch: MessageBatch<string>, env: Env): Prom
   );
   const ready = fanned.filter((f) => f !== null);
   try {
-    await sendAll(env.DELIVERIES, ready.flatMap((f) => f.deliveries));
-    await sendAll(env.SCRIPT_RUNS, ready.flatMap((f) => f.runs));
+    await sendAll(
+      env.DELIVERIES,
+      ready.flatMap((f) => f.deliveries),
+    );
+    await sendAll(
+      env.SCRIPT_RUNS,
+      ready.flatMap((f) => f.runs),
+    );
   } catch (err) {
     // Some may have been sent: the retried events send them again under the same derived ids, which consumers skip.
-    log("error", "event fan-out send failed; the queue will retry the batch", { error: String(err), events: ready.length });
+    log("error", "event fan-out send failed; the queue will retry the batch", {
+      error: String(err),
+      events: ready.length,
+    });
     for (const f of ready) f.msg.retry({ delaySeconds: 5 });
     return;
   }
@@ -121,7 +169,12 @@ export async function consumeEvents(batch: MessageBatch<string>, env: Env): Prom
     [...done.values()].map((g) =>
       databaseStub(env.DATABASE, g.tenant, g.database)
         .confirmEvents(g.ids)
-        .catch((err) => log("warn", "event confirmation failed; the outbox will send them again", { error: String(err), tenant: g.tenant })),
+        .catch((err) =>
+          log("warn", "event confirmation failed; the outbox will send them again", {
+            error: String(err),
+            tenant: g.tenant,
+          }),
+        ),
     ),
   );
 }

@@ -14,5 +14,8 @@ export async function publishEvents(env: Env, tenant: string, database: string, 
     const stub = databaseStub(env.DATABASE, tenant, database);
     for (const w of spills) await stub.spill(w.id, w.subject!);
   }
-  await sendEventBodies(env.EVENTS, wire.map((w) => w.body));
+  await sendEventBodies(
+    env.EVENTS,
+    wire.map((w) => w.body),
+  );
 }

@@ -12,14 +12,19 @@ import { parseJsonText } from "../lib/body";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
-const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
+const ok = (description: string) => ({
+  200: { description, content: { "application/json": { schema: AnyJson } } },
+  ...errorResponses,
+});
 const COOKIE = "docflare_refresh";
 
 const Login = z.object({
   email: z.string().trim().toLowerCase().email().max(254),
   password: z.string().min(1).max(256),
   tenant: z.string().optional(),
-  refreshIn: z.enum(["body", "cookie"]).default("body").openapi({ description: "cookie: an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/auth (for the dashboard)" }),
+  refreshIn: z.enum(["body", "cookie"]).default("body").openapi({
+    description: "cookie: an HttpOnly, Secure, SameSite=Strict cookie scoped to /api/auth (for the dashboard)",
+  }),
 });
 const RefreshBody = z.object({ refreshToken: z.string().optional(), refreshIn: z.enum(["body", "cookie"]).optional() });
 
@@ -30,7 +35,10 @@ const RefreshBody = z.object({ refreshToken: z.string().optional(), refreshIn: z
 function sameSite(c: Context<AppEnv>): "Strict" | "None" {
   const origin = c.req.header("origin");
   if (!origin || origin === new URL(c.req.url).origin) return "Strict";
-  const trusted = (c.env.DASHBOARD_ORIGIN ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  const trusted = (c.env.DASHBOARD_ORIGIN ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   return trusted.includes(origin) ? "None" : "Strict";
 }
 
@@ -38,7 +46,10 @@ function sameSite(c: Context<AppEnv>): "Strict" | "None" {
 function answer(c: Context<AppEnv>, session: Session, where: "body" | "cookie") {
   const { refreshToken, ...rest } = session;
   if (where === "cookie") {
-    c.header("Set-Cookie", `${COOKIE}=${refreshToken}; HttpOnly; Secure; SameSite=${sameSite(c)}; Path=/api/auth; Max-Age=${REFRESH_TTL_MS / 1000}`);
+    c.header(
+      "Set-Cookie",
+      `${COOKIE}=${refreshToken}; HttpOnly; Secure; SameSite=${sameSite(c)}; Path=/api/auth; Max-Age=${REFRESH_TTL_MS / 1000}`,
+    );
     return c.json(rest);
   }
   return c.json({ ...rest, refreshToken });
@@ -48,11 +59,15 @@ function answer(c: Context<AppEnv>, session: Session, where: "body" | "cookie") 
 async function refreshBody(c: Context<AppEnv>) {
   const text = await c.req.text();
   const parsed = RefreshBody.safeParse(text.trim() ? parseJsonText(text, "body") : {});
-  if (!parsed.success) throw new AppError(400, "VALIDATION_FAILED", "refreshToken: must be a string", { field: "refreshToken" });
+  if (!parsed.success)
+    throw new AppError(400, "VALIDATION_FAILED", "refreshToken: must be a string", { field: "refreshToken" });
   return parsed.data;
 }
 
-function refreshTokenOf(c: Context<AppEnv>, body: { refreshToken?: string }): { token: string; where: "body" | "cookie" } {
+function refreshTokenOf(
+  c: Context<AppEnv>,
+  body: { refreshToken?: string },
+): { token: string; where: "body" | "cookie" } {
   if (body.refreshToken) return { token: body.refreshToken, where: "body" };
   const cookie = getCookie(c, COOKIE);
   if (cookie) return { token: cookie, where: "cookie" };
@@ -63,7 +78,14 @@ function refreshTokenOf(c: Context<AppEnv>, body: { refreshToken?: string }): { 
  * Sign-ins, refreshes and sign-outs go to the audit trail with their outcome: who (the user, or the email tried),
  * from where, and the error code when refused (a refresh-token reuse is `REFRESH_REUSED`).
  */
-async function audited<T>(c: Context<AppEnv>, tenant: string | null, action: string, actor: (result?: T) => string, target: string | null, run: () => Promise<T>): Promise<T> {
+async function audited<T>(
+  c: Context<AppEnv>,
+  tenant: string | null,
+  action: string,
+  actor: (result?: T) => string,
+  target: string | null,
+  run: () => Promise<T>,
+): Promise<T> {
   let result: T | undefined;
   let status = 200;
   let code: string | null = null;
@@ -75,7 +97,16 @@ async function audited<T>(c: Context<AppEnv>, tenant: string | null, action: str
     code = err instanceof AppError ? err.code : "INTERNAL";
     throw err;
   } finally {
-    if (tenant) await recordAudit(c.env, tenant, { actor: actor(result), ...clientOf(c), action, target, status, code, details: null });
+    if (tenant)
+      await recordAudit(c.env, tenant, {
+        actor: actor(result),
+        ...clientOf(c),
+        action,
+        target,
+        status,
+        code,
+        details: null,
+      });
   }
 }
 
@@ -89,19 +120,30 @@ const tenantOr = (token: string) => {
 
 app.openapi(
   createRoute({
-    method: "post", path: "/login", tags: ["Auth"], security: [], summary: "Sign in with email and password: a 15-minute access token and a 7-day refresh token",
-    request: { body: { required: true, content: { "application/json": { schema: Login } } } }, responses: ok("The session"),
+    method: "post",
+    path: "/login",
+    tags: ["Auth"],
+    security: [],
+    summary: "Sign in with email and password: a 15-minute access token and a 7-day refresh token",
+    request: { body: { required: true, content: { "application/json": { schema: Login } } } },
+    responses: ok("The session"),
   }),
   async (c) => {
     const body = c.req.valid("json");
     const tenant = body.tenant ?? c.req.header("x-docflare-tenant") ?? "default";
     try {
-      const session = await audited(c, /^[a-z0-9][a-z0-9-]{0,39}$/.test(tenant) ? tenant : null, "auth.login", (s) => (s ? `user:${s.user.id}` : "anonymous"), body.email, () =>
-        login(c.env, tenant, body.email, body.password, clientOf(c)),
+      const session = await audited(
+        c,
+        /^[a-z0-9][a-z0-9-]{0,39}$/.test(tenant) ? tenant : null,
+        "auth.login",
+        (s) => (s ? `user:${s.user.id}` : "anonymous"),
+        body.email,
+        () => login(c.env, tenant, body.email, body.password, clientOf(c)),
       );
       return answer(c, session, body.refreshIn);
     } catch (err) {
-      if (err instanceof AppError && err.code === "LOGIN_THROTTLED") c.header("Retry-After", String(Math.ceil((err.details as { retryAfterMs: number }).retryAfterMs / 1000)));
+      if (err instanceof AppError && err.code === "LOGIN_THROTTLED")
+        c.header("Retry-After", String(Math.ceil((err.details as { retryAfterMs: number }).retryAfterMs / 1000)));
       throw err;
     }
   },
@@ -109,25 +151,49 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "post", path: "/refresh", tags: ["Auth"], security: [], summary: "Spend a refresh token for a new pair (single use; reuse revokes the family)",
-    request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } }, responses: ok("The new session"),
+    method: "post",
+    path: "/refresh",
+    tags: ["Auth"],
+    security: [],
+    summary: "Spend a refresh token for a new pair (single use; reuse revokes the family)",
+    request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } },
+    responses: ok("The new session"),
   }),
   async (c) => {
     const body = await refreshBody(c);
     const { token, where } = refreshTokenOf(c, body);
-    const session = await audited(c, tenantOr(token), "auth.refresh", (s) => (s ? `user:${s.user.id}` : "anonymous"), null, () => refresh(c.env, token));
+    const session = await audited(
+      c,
+      tenantOr(token),
+      "auth.refresh",
+      (s) => (s ? `user:${s.user.id}` : "anonymous"),
+      null,
+      () => refresh(c.env, token),
+    );
     return answer(c, session, body.refreshIn ?? where);
   },
 );
 
 app.openapi(
   createRoute({
-    method: "post", path: "/logout", tags: ["Auth"], security: [], summary: "Sign out this session (its refresh-token family)",
-    request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } }, responses: ok("Signed out"),
+    method: "post",
+    path: "/logout",
+    tags: ["Auth"],
+    security: [],
+    summary: "Sign out this session (its refresh-token family)",
+    request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } },
+    responses: ok("Signed out"),
   }),
   async (c) => {
     const { token } = refreshTokenOf(c, await refreshBody(c));
-    await audited(c, tenantOr(token), "auth.logout", () => "anonymous", null, () => logout(c.env, token));
+    await audited(
+      c,
+      tenantOr(token),
+      "auth.logout",
+      () => "anonymous",
+      null,
+      () => logout(c.env, token),
+    );
     c.header("Set-Cookie", `${COOKIE}=; HttpOnly; Secure; SameSite=${sameSite(c)}; Path=/api/auth; Max-Age=0`);
     return c.json({ signedOut: true });
   },
@@ -141,10 +207,24 @@ const userOnly = (c: Context<AppEnv>) => {
 
 app.use("/logout-all", authenticate());
 app.openapi(
-  createRoute({ method: "post", path: "/logout-all", tags: ["Auth"], security: bearer, summary: "Sign out every session of the signed-in user", responses: ok("Signed out") }),
+  createRoute({
+    method: "post",
+    path: "/logout-all",
+    tags: ["Auth"],
+    security: bearer,
+    summary: "Sign out every session of the signed-in user",
+    responses: ok("Signed out"),
+  }),
   async (c) => {
     const p = userOnly(c);
-    await audited(c, p.tenant, "auth.logout-all", () => `user:${p.userId}`, null, () => identityOf(c.env, p.tenant).revokeAll(p.userId!));
+    await audited(
+      c,
+      p.tenant,
+      "auth.logout-all",
+      () => `user:${p.userId}`,
+      null,
+      () => identityOf(c.env, p.tenant).revokeAll(p.userId!),
+    );
     forgetSession(p.tenant, p.userId!);
     return c.json({ signedOut: true });
   },
@@ -152,19 +232,41 @@ app.openapi(
 
 app.use("/me", authenticate());
 app.openapi(
-  createRoute({ method: "get", path: "/me", tags: ["Auth"], security: bearer, summary: "Who the credential is: user or key, tenant, role, collections", responses: ok("The identity") }),
+  createRoute({
+    method: "get",
+    path: "/me",
+    tags: ["Auth"],
+    security: bearer,
+    summary: "Who the credential is: user or key, tenant, role, collections",
+    responses: ok("The identity"),
+  }),
   async (c) => {
     const p = c.get("principal");
     const user = p.userId ? await identityOf(c.env, p.tenant).getUser(p.userId) : null;
-    return c.json({ tenant: p.tenant, role: p.customRole?.name ?? p.role, collections: p.collections, keyId: p.keyId, user, superAdmin: p.superAdmin });
+    return c.json({
+      tenant: p.tenant,
+      role: p.customRole?.name ?? p.role,
+      collections: p.collections,
+      keyId: p.keyId,
+      user,
+      superAdmin: p.superAdmin,
+    });
   },
 );
 
 app.use("/signing-keys/rotate", authenticate());
 app.openapi(
-  createRoute({ method: "post", path: "/signing-keys/rotate", tags: ["Auth"], security: bearer, summary: "Start signing with a new key; tokens signed with the old one stay valid until they expire", responses: ok("The new key id") }),
+  createRoute({
+    method: "post",
+    path: "/signing-keys/rotate",
+    tags: ["Auth"],
+    security: bearer,
+    summary: "Start signing with a new key; tokens signed with the old one stay valid until they expire",
+    responses: ok("The new key id"),
+  }),
   async (c) => {
-    if (!c.get("principal").superAdmin) throw new AppError(403, "FORBIDDEN", "only the admin token rotates signing keys");
+    if (!c.get("principal").superAdmin)
+      throw new AppError(403, "FORBIDDEN", "only the admin token rotates signing keys");
     return c.json(await rotateSigningKey(c.env));
   },
 );
@@ -172,7 +274,14 @@ app.openapi(
 /** The public keys of access tokens, for anyone who verifies them. */
 export const wellKnown = resourceApp();
 wellKnown.openapi(
-  createRoute({ method: "get", path: "/jwks.json", tags: ["Auth"], security: [], summary: "JSON Web Key Set of the access tokens' signing keys", responses: ok("JWKS") }),
+  createRoute({
+    method: "get",
+    path: "/jwks.json",
+    tags: ["Auth"],
+    security: [],
+    summary: "JSON Web Key Set of the access tokens' signing keys",
+    responses: ok("JWKS"),
+  }),
   async (c) => c.json(await jwks(c.env), 200, { "Cache-Control": "public, max-age=300" }),
 );
 

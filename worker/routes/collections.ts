@@ -12,8 +12,22 @@ import type { FindQuery } from "../store/types";
 import { readBody, send, sendJsonText, wantsCanonical } from "../http";
 import { bearer, documented, errorResponses, jsonResponse, preconditionFailed, resourceApp } from "./openapi";
 import {
-  AggregateResult, CountResult, DeleteResult, DocumentList, DocumentSchema, etagHeader, FilterQuery, ifMatch, InsertResult, linkHeader,
-  ListQuery, locationHeader, ManyUpdate, Pipeline, QueryBody, UpdateResult,
+  AggregateResult,
+  CountResult,
+  DeleteResult,
+  DocumentList,
+  DocumentSchema,
+  etagHeader,
+  FilterQuery,
+  ifMatch,
+  InsertResult,
+  linkHeader,
+  ListQuery,
+  locationHeader,
+  ManyUpdate,
+  Pipeline,
+  QueryBody,
+  UpdateResult,
 } from "./schemas";
 
 const app = resourceApp();
@@ -44,13 +58,25 @@ async function list(c: Context<AppEnv>, query: FindQuery, nextUrl = (cursor: str
     const tail = JSON.stringify(toJson({ count: result.count, nextCursor, total, explain }));
     return sendJsonText(`{"documents":${result.documentsJson},${tail.slice(1)}`, 200, headers);
   }
-  return send(c, { documents: result.documents, count: result.documents.length, nextCursor, total, explain }, 200, headers);
+  return send(
+    c,
+    { documents: result.documents, count: result.documents.length, nextCursor, total, explain },
+    200,
+    headers,
+  );
 }
 
 const listRoute = createRoute({
-  method: "get", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "List documents", operationId: "listDocuments",
-  description: "Filter with `filter` (EJSON) and/or `field=value` and `field[$op]=value` shorthands. Unknown collections list as empty.",
-  request: { params: Collection, query: ListQuery }, responses: { 200: jsonResponse(DocumentList, "A page of documents", linkHeader), ...errorResponses },
+  method: "get",
+  path: "/{collection}",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "List documents",
+  operationId: "listDocuments",
+  description:
+    "Filter with `filter` (EJSON) and/or `field=value` and `field[$op]=value` shorthands. Unknown collections list as empty.",
+  request: { params: Collection, query: ListQuery },
+  responses: { 200: jsonResponse(DocumentList, "A page of documents", linkHeader), ...errorResponses },
 });
 /**
  * A listing's query string, parsed once per distinct string and shared: clients page and poll with the same few
@@ -83,17 +109,27 @@ documented(app, listRoute, (c) => {
 });
 
 const queryRoute = createRoute({
-  method: "post", path: "/{collection}/query", tags: ["Documents"], security: bearer, summary: "Query with a JSON body", operationId: "queryDocuments",
-  request: { params: Collection, body: { content: { "application/json": { schema: QueryBody } } } }, responses: { 200: jsonResponse(DocumentList, "A page of documents", linkHeader), ...errorResponses },
+  method: "post",
+  path: "/{collection}/query",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Query with a JSON body",
+  operationId: "queryDocuments",
+  request: { params: Collection, body: { content: { "application/json": { schema: QueryBody } } } },
+  responses: { 200: jsonResponse(DocumentList, "A page of documents", linkHeader), ...errorResponses },
 });
 documented(app, queryRoute, async (c) => {
   const body = await readBody(c);
   if (!isPlainObject(body)) throw badRequest("INVALID_BODY", "query body must be an object");
   const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
-  if (body.filter !== undefined && !isPlainObject(body.filter)) throw badRequest("INVALID_FILTER", "filter must be an object", { path: "filter" });
+  if (body.filter !== undefined && !isPlainObject(body.filter))
+    throw badRequest("INVALID_FILTER", "filter must be an object", { path: "filter" });
   return list(c, {
     filter: (body.filter as Doc) ?? {},
-    sort: body.sort === undefined ? undefined : parseSort(typeof body.sort === "string" ? body.sort : JSON.stringify(body.sort)),
+    sort:
+      body.sort === undefined
+        ? undefined
+        : parseSort(typeof body.sort === "string" ? body.sort : JSON.stringify(body.sort)),
     projection: (body.projection as Doc) ?? undefined,
     limit: parseLimit(str(body.limit)),
     skip: parseCount(str(body.skip), "skip", 0, Number.MAX_SAFE_INTEGER),
@@ -105,13 +141,20 @@ documented(app, queryRoute, async (c) => {
 });
 
 const aggregateRoute = createRoute({
-  method: "post", path: "/{collection}/aggregate", tags: ["Documents"], security: bearer, summary: "Run an aggregation pipeline", operationId: "aggregate",
-  request: { params: Collection, body: { content: { "application/json": { schema: Pipeline } }, required: true } }, responses: { 200: jsonResponse(AggregateResult, "Pipeline output"), ...errorResponses },
+  method: "post",
+  path: "/{collection}/aggregate",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Run an aggregation pipeline",
+  operationId: "aggregate",
+  request: { params: Collection, body: { content: { "application/json": { schema: Pipeline } }, required: true } },
+  responses: { 200: jsonResponse(AggregateResult, "Pipeline output"), ...errorResponses },
 });
 documented(app, aggregateRoute, async (c) => {
   const body = await readBody(c);
   const pipeline = Array.isArray(body) ? body : isPlainObject(body) ? body.pipeline : undefined;
-  if (!Array.isArray(pipeline)) throw badRequest("INVALID_PIPELINE", "send a pipeline array, or {\"pipeline\": [...]}", { path: "pipeline" });
+  if (!Array.isArray(pipeline))
+    throw badRequest("INVALID_PIPELINE", 'send a pipeline array, or {"pipeline": [...]}', { path: "pipeline" });
   const { collection, store } = access(c);
   const maxTimeMS = isPlainObject(body) && body.maxTimeMS !== undefined ? maxTimeFrom(body.maxTimeMS) : undefined;
   const documents = await store.aggregate(collection, pipeline as Doc[], { maxTimeMS });
@@ -119,8 +162,14 @@ documented(app, aggregateRoute, async (c) => {
 });
 
 const countRoute = createRoute({
-  method: "get", path: "/{collection}/count", tags: ["Documents"], security: bearer, summary: "Count matching documents", operationId: "countDocuments",
-  request: { params: Collection, query: FilterQuery }, responses: { 200: jsonResponse(CountResult, "The count"), ...errorResponses },
+  method: "get",
+  path: "/{collection}/count",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Count matching documents",
+  operationId: "countDocuments",
+  request: { params: Collection, query: FilterQuery },
+  responses: { 200: jsonResponse(CountResult, "The count"), ...errorResponses },
 });
 documented(app, countRoute, async (c) => {
   const { collection, store } = access(c);
@@ -129,8 +178,19 @@ documented(app, countRoute, async (c) => {
 });
 
 const insertRoute = createRoute({
-  method: "post", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Insert one document or an array of documents", operationId: "insertDocuments",
-  request: { params: Collection, body: { content: { "application/json": { schema: z.union([DocumentSchema, z.array(DocumentSchema)]) } }, required: true } },
+  method: "post",
+  path: "/{collection}",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Insert one document or an array of documents",
+  operationId: "insertDocuments",
+  request: {
+    params: Collection,
+    body: {
+      content: { "application/json": { schema: z.union([DocumentSchema, z.array(DocumentSchema)]) } },
+      required: true,
+    },
+  },
   responses: { 201: jsonResponse(InsertResult, "Inserted", { ...locationHeader, ...etagHeader }), ...errorResponses },
 });
 documented(app, insertRoute, async (c) => {
@@ -139,7 +199,12 @@ documented(app, insertRoute, async (c) => {
   const base = `/api/db/${encodeURIComponent(collection)}`;
   if (Array.isArray(body)) {
     const { insertedIds } = await store.insertMany(collection, body as Doc[]);
-    return send(c, { insertedIds, insertedCount: insertedIds.length }, 201, insertedIds.length === 1 ? { Location: `${base}/${idToPath(insertedIds[0])}` } : {});
+    return send(
+      c,
+      { insertedIds, insertedCount: insertedIds.length },
+      201,
+      insertedIds.length === 1 ? { Location: `${base}/${idToPath(insertedIds[0])}` } : {},
+    );
   }
   if (!isPlainObject(body)) throw badRequest("INVALID_DOCUMENT", "send a document object or an array of documents");
   const { insertedId, etag } = await store.insertOne(collection, body);
@@ -152,29 +217,49 @@ function filterAndOptions(c: Context<AppEnv>) {
 }
 
 const updateManyRoute = createRoute({
-  method: "patch", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Update every document matching a filter", operationId: "updateDocuments",
-  description: 'Body: {"filter": {...}, "update": {"$set": {...}}, "upsert": false, "arrayFilters": []}. An empty filter needs allowEmptyFilter=true.',
-  request: { params: Collection, query: FilterQuery.pick({ allowEmptyFilter: true }), body: { content: { "application/json": { schema: ManyUpdate } }, required: true } },
+  method: "patch",
+  path: "/{collection}",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Update every document matching a filter",
+  operationId: "updateDocuments",
+  description:
+    'Body: {"filter": {...}, "update": {"$set": {...}}, "upsert": false, "arrayFilters": []}. An empty filter needs allowEmptyFilter=true.',
+  request: {
+    params: Collection,
+    query: FilterQuery.pick({ allowEmptyFilter: true }),
+    body: { content: { "application/json": { schema: ManyUpdate } }, required: true },
+  },
   responses: { 200: jsonResponse(UpdateResult, "Counts"), ...errorResponses },
 });
 documented(app, updateManyRoute, async (c) => {
   const body = await readBody(c);
-  if (!isPlainObject(body) || body.update === undefined) throw badRequest("INVALID_UPDATE", 'body must be {"filter": {...}, "update": {...}}', { path: "update" });
+  if (!isPlainObject(body) || body.update === undefined)
+    throw badRequest("INVALID_UPDATE", 'body must be {"filter": {...}, "update": {...}}', { path: "update" });
   const { collection, store } = access(c);
   const { allowEmptyFilter } = filterAndOptions(c);
   const filter = (body.filter ?? {}) as Doc;
   if (!isPlainObject(filter)) throw badRequest("INVALID_FILTER", "filter must be an object", { path: "filter" });
   const update = Array.isArray(body.update) ? (body.update as Doc[]) : patchToUpdate(body.update as Doc);
   const result = await store.updateMany(collection, filter, update, {
-    upsert: body.upsert === true, arrayFilters: body.arrayFilters as Doc[] | undefined, allowEmptyFilter,
+    upsert: body.upsert === true,
+    arrayFilters: body.arrayFilters as Doc[] | undefined,
+    allowEmptyFilter,
   });
   return send(c, result);
 });
 
 const deleteManyRoute = createRoute({
-  method: "delete", path: "/{collection}", tags: ["Documents"], security: bearer, summary: "Delete every document matching a filter", operationId: "deleteDocuments",
-  description: "The filter comes from the query string (filter and shorthands). An empty filter needs allowEmptyFilter=true.",
-  request: { params: Collection, query: FilterQuery }, responses: { 200: jsonResponse(DeleteResult, "Count deleted"), ...errorResponses },
+  method: "delete",
+  path: "/{collection}",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Delete every document matching a filter",
+  operationId: "deleteDocuments",
+  description:
+    "The filter comes from the query string (filter and shorthands). An empty filter needs allowEmptyFilter=true.",
+  request: { params: Collection, query: FilterQuery },
+  responses: { 200: jsonResponse(DeleteResult, "Count deleted"), ...errorResponses },
 });
 documented(app, deleteManyRoute, async (c) => {
   const { collection, store } = access(c);
@@ -186,9 +271,24 @@ const notFound = (collection: string, id: string) =>
   new AppError(404, "DOCUMENT_NOT_FOUND", `no document with _id ${id} in ${collection}`, { collection, id });
 
 const getRoute = createRoute({
-  method: "get", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Get one document by _id", operationId: "getDocument",
-  request: { params: CollectionId, query: z.object({ fields: z.string().optional() }), headers: z.object({ "if-none-match": z.string().optional().openapi({ description: "an ETag: 304 when unchanged" }) }) },
-  responses: { 200: jsonResponse(DocumentSchema, "The document", etagHeader), 304: { description: "Unchanged since the ETag sent", headers: etagHeader }, ...errorResponses },
+  method: "get",
+  path: "/{collection}/{id}",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Get one document by _id",
+  operationId: "getDocument",
+  request: {
+    params: CollectionId,
+    query: z.object({ fields: z.string().optional() }),
+    headers: z.object({
+      "if-none-match": z.string().optional().openapi({ description: "an ETag: 304 when unchanged" }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(DocumentSchema, "The document", etagHeader),
+    304: { description: "Unchanged since the ETag sent", headers: etagHeader },
+    ...errorResponses,
+  },
 });
 documented(app, getRoute, async (c) => {
   const { collection, store } = access(c);
@@ -202,18 +302,42 @@ documented(app, getRoute, async (c) => {
   return send(c, found.doc, 200, { ETag: found.etag });
 });
 
-function writeResult(c: Context<AppEnv>, collection: string, id: string, result: { matchedCount: number; upsertedId?: unknown; document?: Doc; etag?: string }) {
+function writeResult(
+  c: Context<AppEnv>,
+  collection: string,
+  id: string,
+  result: { matchedCount: number; upsertedId?: unknown; document?: Doc; etag?: string },
+) {
   if (result.matchedCount === 0 && result.upsertedId === undefined) throw notFound(collection, id);
-  return send(c, result.document, result.upsertedId !== undefined ? 201 : 200, result.etag ? { ETag: result.etag } : {});
+  return send(
+    c,
+    result.document,
+    result.upsertedId !== undefined ? 201 : 200,
+    result.etag ? { ETag: result.etag } : {},
+  );
 }
 
 const replaceRoute = createRoute({
-  method: "put", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Replace a document (upsert with ?upsert=true)", operationId: "replaceDocument",
+  method: "put",
+  path: "/{collection}/{id}",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Replace a document (upsert with ?upsert=true)",
+  operationId: "replaceDocument",
   request: {
-    params: CollectionId, query: z.object({ upsert: z.enum(["true", "false"]).optional().openapi({ description: "insert when no document has this _id" }) }),
-    headers: z.object({ "if-match": ifMatch }), body: { content: { "application/json": { schema: DocumentSchema } }, required: true },
+    params: CollectionId,
+    query: z.object({
+      upsert: z.enum(["true", "false"]).optional().openapi({ description: "insert when no document has this _id" }),
+    }),
+    headers: z.object({ "if-match": ifMatch }),
+    body: { content: { "application/json": { schema: DocumentSchema } }, required: true },
   },
-  responses: { 200: jsonResponse(DocumentSchema, "The stored document", etagHeader), 201: jsonResponse(DocumentSchema, "Inserted (upsert)", etagHeader), ...errorResponses, ...preconditionFailed },
+  responses: {
+    200: jsonResponse(DocumentSchema, "The stored document", etagHeader),
+    201: jsonResponse(DocumentSchema, "Inserted (upsert)", etagHeader),
+    ...errorResponses,
+    ...preconditionFailed,
+  },
 });
 documented(app, replaceRoute, async (c) => {
   const body = await readBody(c);
@@ -222,17 +346,40 @@ documented(app, replaceRoute, async (c) => {
   const id = c.req.param("id")!;
   const filter = idFilter(id);
   const upsert = flag(c.req.query("upsert"));
-  const seed = upsert && !("_id" in body) ? { _id: Array.isArray((filter._id as Doc)?.$in) ? ((filter._id as Doc).$in as unknown[])[0] : filter._id } : {};
-  const result = await store.replaceOne(collection, filter, { ...seed, ...body }, {
-    upsert, ifMatch: c.req.header("if-match"), returnDocument: true,
-  });
+  const seed =
+    upsert && !("_id" in body)
+      ? { _id: Array.isArray((filter._id as Doc)?.$in) ? ((filter._id as Doc).$in as unknown[])[0] : filter._id }
+      : {};
+  const result = await store.replaceOne(
+    collection,
+    filter,
+    { ...seed, ...body },
+    {
+      upsert,
+      ifMatch: c.req.header("if-match"),
+      returnDocument: true,
+    },
+  );
   return writeResult(c, collection, id, result);
 });
 
 const patchRoute = createRoute({
-  method: "patch", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Merge-patch or update-operator one document", operationId: "updateDocument",
-  request: { params: CollectionId, headers: z.object({ "if-match": ifMatch }), body: { content: { "application/json": { schema: DocumentSchema } }, required: true } },
-  responses: { 200: jsonResponse(DocumentSchema, "The updated document", etagHeader), ...errorResponses, ...preconditionFailed },
+  method: "patch",
+  path: "/{collection}/{id}",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Merge-patch or update-operator one document",
+  operationId: "updateDocument",
+  request: {
+    params: CollectionId,
+    headers: z.object({ "if-match": ifMatch }),
+    body: { content: { "application/json": { schema: DocumentSchema } }, required: true },
+  },
+  responses: {
+    200: jsonResponse(DocumentSchema, "The updated document", etagHeader),
+    ...errorResponses,
+    ...preconditionFailed,
+  },
 });
 documented(app, patchRoute, async (c) => {
   const body = await readBody(c);
@@ -240,14 +387,21 @@ documented(app, patchRoute, async (c) => {
   const { collection, store } = access(c);
   const id = c.req.param("id")!;
   const result = await store.updateOne(collection, idFilter(id), patchToUpdate(body), {
-    ifMatch: c.req.header("if-match"), returnDocument: true,
+    ifMatch: c.req.header("if-match"),
+    returnDocument: true,
   });
   return writeResult(c, collection, id, result);
 });
 
 const deleteRoute = createRoute({
-  method: "delete", path: "/{collection}/{id}", tags: ["Documents"], security: bearer, summary: "Delete one document", operationId: "deleteDocument",
-  request: { params: CollectionId, headers: z.object({ "if-match": ifMatch }) }, responses: { 200: jsonResponse(DeleteResult, "Deleted"), ...errorResponses, ...preconditionFailed },
+  method: "delete",
+  path: "/{collection}/{id}",
+  tags: ["Documents"],
+  security: bearer,
+  summary: "Delete one document",
+  operationId: "deleteDocument",
+  request: { params: CollectionId, headers: z.object({ "if-match": ifMatch }) },
+  responses: { 200: jsonResponse(DeleteResult, "Deleted"), ...errorResponses, ...preconditionFailed },
 });
 documented(app, deleteRoute, async (c) => {
   const { collection, store } = access(c);

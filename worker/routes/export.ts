@@ -5,7 +5,16 @@ import { badRequest } from "../lib/errors";
 import type { Doc } from "../lib/ejson";
 import { filterFromQuery, parseProjection, parseSort } from "../lib/list-params";
 import { LIMITS } from "../lib/limits";
-import { collectColumns, CONTENT_TYPE, csvHeader, csvRows, encodePage, EXPORT_FORMATS, fileName, type ExportFormat } from "../lib/export-format";
+import {
+  collectColumns,
+  CONTENT_TYPE,
+  csvHeader,
+  csvRows,
+  encodePage,
+  EXPORT_FORMATS,
+  fileName,
+  type ExportFormat,
+} from "../lib/export-format";
 import { xlsxStream } from "../lib/xlsx-writer";
 import type { DocumentStore, FindQuery } from "../store/types";
 import { byteStream } from "../lib/byte-stream";
@@ -14,18 +23,24 @@ import { bearer, documented, errorResponses, resourceApp } from "./openapi";
 const app = resourceApp();
 
 const exportRoute = createRoute({
-  method: "get", path: "/{collection}/export", tags: ["Documents"], security: bearer,
+  method: "get",
+  path: "/{collection}/export",
+  tags: ["Documents"],
+  security: bearer,
   summary: "Export the documents a listing would return, as CSV, NDJSON, JSON, EJSON or XLSX (streamed)",
-  description: "Same `filter`, field shorthands, `sort` and `fields`/`projection` as listing. CSV and XLSX flatten nested fields to dotted columns; CSV neutralises formula cells (XLSX cells are values, never formulas).",
+  description:
+    "Same `filter`, field shorthands, `sort` and `fields`/`projection` as listing. CSV and XLSX flatten nested fields to dotted columns; CSV neutralises formula cells (XLSX cells are values, never formulas).",
   request: {
     params: z.object({ collection: z.string() }),
-    query: z.object({
-      format: z.enum(EXPORT_FORMATS).default("ndjson"),
-      filter: z.string().optional(),
-      sort: z.string().optional(),
-      fields: z.string().optional(),
-      projection: z.string().optional(),
-    }).passthrough(),
+    query: z
+      .object({
+        format: z.enum(EXPORT_FORMATS).default("ndjson"),
+        filter: z.string().optional(),
+        sort: z.string().optional(),
+        fields: z.string().optional(),
+        projection: z.string().optional(),
+      })
+      .passthrough(),
   },
   responses: { 200: { description: "The file, as an attachment" }, ...errorResponses },
 });
@@ -33,7 +48,8 @@ const exportRoute = createRoute({
 type Base = Omit<FindQuery, "limit" | "cursor">;
 type Page = { documents: Doc[]; nextCursor?: string };
 
-const firstPage = (store: DocumentStore, collection: string, base: Base): Promise<Page> => store.find(collection, { ...base, limit: LIMITS.maxPageSize });
+const firstPage = (store: DocumentStore, collection: string, base: Base): Promise<Page> =>
+  store.find(collection, { ...base, limit: LIMITS.maxPageSize });
 
 /**
  * The pages of a query over the keyset cursor, one at a time: the export holds one page in memory, never the set.
@@ -48,7 +64,13 @@ async function* pages(store: DocumentStore, collection: string, base: Base, firs
   }
 }
 
-async function* encode(store: DocumentStore, collection: string, format: ExportFormat, base: Base, first: Page): AsyncGenerator<string | Uint8Array> {
+async function* encode(
+  store: DocumentStore,
+  collection: string,
+  format: ExportFormat,
+  base: Base,
+  first: Page,
+): AsyncGenerator<string | Uint8Array> {
   if (format === "csv" || format === "xlsx") {
     // Sheets need their columns before their first row: a first pass collects them (keys only), a second writes rows.
     const columns = new Set<string>();
@@ -76,7 +98,10 @@ documented(app, exportRoute, async (c: Context<AppEnv>) => {
   const collection = c.req.param("collection")!;
   const params = new URL(c.req.url).searchParams;
   const format = (params.get("format") ?? "ndjson") as ExportFormat;
-  if (!EXPORT_FORMATS.includes(format)) throw badRequest("INVALID_PARAMETER", `format must be one of ${EXPORT_FORMATS.join(", ")}`, { parameter: "format" });
+  if (!EXPORT_FORMATS.includes(format))
+    throw badRequest("INVALID_PARAMETER", `format must be one of ${EXPORT_FORMATS.join(", ")}`, {
+      parameter: "format",
+    });
   params.delete("format");
   const base = {
     filter: filterFromQuery(params),

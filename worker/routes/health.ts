@@ -6,13 +6,22 @@ const app = resourceApp();
 const Health = z.object({ status: z.string(), backend: z.string().optional() }).passthrough();
 
 app.openapi(
-  createRoute({ method: "get", path: "/health", tags: ["Health"], summary: "Liveness", responses: { 200: { description: "Alive", content: { "application/json": { schema: Health } } } } }),
+  createRoute({
+    method: "get",
+    path: "/health",
+    tags: ["Health"],
+    summary: "Liveness",
+    responses: { 200: { description: "Alive", content: { "application/json": { schema: Health } } } },
+  }),
   (c) => c.json({ status: "ok" }, 200),
 );
 
 app.openapi(
   createRoute({
-    method: "get", path: "/ready", tags: ["Health"], summary: "Readiness: the configured store answers",
+    method: "get",
+    path: "/ready",
+    tags: ["Health"],
+    summary: "Readiness: the configured store answers",
     responses: {
       200: { description: "Ready", content: { "application/json": { schema: Health } } },
       503: { description: "Store unreachable", content: { "application/json": { schema: Health } } },

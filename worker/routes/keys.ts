@@ -12,7 +12,10 @@ import { registryOf } from "../registry";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
-const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
+const ok = (description: string) => ({
+  200: { description, content: { "application/json": { schema: AnyJson } } },
+  ...errorResponses,
+});
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 function randomToken(length: number): string {
@@ -45,15 +48,26 @@ const CreateKey = z.object({
   name: z.string().min(1).max(100),
   role: RoleName,
   collections: z.array(z.string()).max(100).optional(),
-  databases: z.array(z.string()).max(100).optional().openapi({ description: "databases the key may address (default: every database)" }),
+  databases: z
+    .array(z.string())
+    .max(100)
+    .optional()
+    .openapi({ description: "databases the key may address (default: every database)" }),
   tenant: z.string().optional(),
 });
 
 app.openapi(
   createRoute({
-    method: "post", path: "/", tags: ["API keys"], security: bearer, summary: "Create an API key (the token is shown once)",
+    method: "post",
+    path: "/",
+    tags: ["API keys"],
+    security: bearer,
+    summary: "Create an API key (the token is shown once)",
     request: { body: { required: true, content: { "application/json": { schema: CreateKey } } } },
-    responses: { 201: { description: "Created", content: { "application/json": { schema: AnyJson } } }, ...errorResponses },
+    responses: {
+      201: { description: "Created", content: { "application/json": { schema: AnyJson } } },
+      ...errorResponses,
+    },
   }),
   async (c) => {
     const body = c.req.valid("json");
@@ -68,34 +82,58 @@ app.openapi(
     databases?.forEach((d) => authorizeDatabase(principal, d));
     const token = `dfk_${tenant}_${randomToken(40)}`;
     const record = await registry.createKey({
-      id: `key_${randomToken(16)}`, name: body.name, role: body.role, collections, databases,
-      prefix: token.slice(0, tenant.length + 9), hash: await sha256Hex(token),
+      id: `key_${randomToken(16)}`,
+      name: body.name,
+      role: body.role,
+      collections,
+      databases,
+      prefix: token.slice(0, tenant.length + 9),
+      hash: await sha256Hex(token),
     });
     return c.json({ ...record, tenant, token }, 201);
   },
 );
 
 app.openapi(
-  createRoute({ method: "get", path: "/", tags: ["API keys"], security: bearer, summary: "List API keys (never the tokens)", request: { query: z.object({ tenant: z.string().optional() }) }, responses: ok("Keys") }),
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["API keys"],
+    security: bearer,
+    summary: "List API keys (never the tokens)",
+    request: { query: z.object({ tenant: z.string().optional() }) },
+    responses: ok("Keys"),
+  }),
   async (c) => {
     const { tenant, registry } = keyScope(c, c.req.valid("query").tenant);
     const principal = c.get("principal");
     const roles = await tenantRoles(c.env, tenant);
-    const keys = (await registry.listKeys()).filter((k) => withinGrant(principal, grantFrom(roles, k.role, k.collections)));
+    const keys = (await registry.listKeys()).filter((k) =>
+      withinGrant(principal, grantFrom(roles, k.role, k.collections)),
+    );
     return c.json({ tenant, keys });
   },
 );
 
 app.openapi(
   createRoute({
-    method: "delete", path: "/{id}", tags: ["API keys"], security: bearer, summary: "Revoke an API key",
-    request: { params: z.object({ id: z.string() }), query: z.object({ tenant: z.string().optional() }) }, responses: ok("Revoked"),
+    method: "delete",
+    path: "/{id}",
+    tags: ["API keys"],
+    security: bearer,
+    summary: "Revoke an API key",
+    request: { params: z.object({ id: z.string() }), query: z.object({ tenant: z.string().optional() }) },
+    responses: ok("Revoked"),
   }),
   async (c) => {
     const { tenant, registry } = keyScope(c, c.req.valid("query").tenant);
     const id = c.req.valid("param").id;
     const existing = await registry.getKey(id);
-    if (existing) authorizeGrant(c.get("principal"), grantFrom(await tenantRoles(c.env, tenant), existing.role, existing.collections));
+    if (existing)
+      authorizeGrant(
+        c.get("principal"),
+        grantFrom(await tenantRoles(c.env, tenant), existing.role, existing.collections),
+      );
     const record = existing && (await registry.revokeKey(id));
     if (!record) throw new AppError(404, "KEY_NOT_FOUND", `no API key ${id}`, { id });
     forgetKey();

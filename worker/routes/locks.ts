@@ -9,9 +9,16 @@ import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
 const Name = z.object({
-  name: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "letters, digits and . _ : - (1-128)").refine((n) => !n.startsWith("docflare:"), 'names starting with "docflare:" are reserved'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, "letters, digits and . _ : - (1-128)")
+    .refine((n) => !n.startsWith("docflare:"), 'names starting with "docflare:" are reserved'),
 });
-const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses, 409: { description: "Held by another holder, or a stale token" } });
+const ok = (description: string) => ({
+  200: { description, content: { "application/json": { schema: AnyJson } } },
+  ...errorResponses,
+  409: { description: "Held by another holder, or a stale token" },
+});
 const ttl = z.number().int().min(LEASE_LIMITS.minTtlMs).max(LEASE_LIMITS.maxTtlMs);
 
 /** Locks are per tenant: the object's name is tenant + lock name, so tenants never contend. */
@@ -24,11 +31,25 @@ function lockFor(c: Context<AppEnv>, action: ControlAction) {
 
 app.openapi(
   createRoute({
-    method: "post", path: "/{name}/acquire", tags: ["Locks"], security: bearer,
+    method: "post",
+    path: "/{name}/acquire",
+    tags: ["Locks"],
+    security: bearer,
     summary: "Take the lease (optionally waiting up to waitMs); the fencing token grows with every grant",
     request: {
       params: Name,
-      body: { required: true, content: { "application/json": { schema: z.object({ holder: z.string().min(1).max(200), ttlMs: ttl.default(30_000), waitMs: z.number().int().min(0).max(LEASE_LIMITS.maxWaitMs).default(0) }) } } },
+      body: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: z.object({
+              holder: z.string().min(1).max(200),
+              ttlMs: ttl.default(30_000),
+              waitMs: z.number().int().min(0).max(LEASE_LIMITS.maxWaitMs).default(0),
+            }),
+          },
+        },
+      },
     },
     responses: ok("Granted"),
   }),
@@ -36,15 +57,28 @@ app.openapi(
     const { holder, ttlMs, waitMs } = c.req.valid("json");
     const status = unwrap(await lockFor(c, "write").acquire(holder, ttlMs, waitMs));
     if (status.acquired) await registryOf(c.env, c.get("principal").tenant).noteLock(c.req.valid("param").name);
-    if (!status.acquired) throw new AppError(409, "LOCK_HELD", `lock is held by ${status.holder} until ${status.expiresAt}`, status);
+    if (!status.acquired)
+      throw new AppError(409, "LOCK_HELD", `lock is held by ${status.holder} until ${status.expiresAt}`, status);
     return c.json(status, 200);
   },
 );
 
 app.openapi(
   createRoute({
-    method: "post", path: "/{name}/renew", tags: ["Locks"], security: bearer, summary: "Extend the lease (current token only)",
-    request: { params: Name, body: { required: true, content: { "application/json": { schema: z.object({ token: z.number().int().min(1), ttlMs: ttl.default(30_000) }) } } } },
+    method: "post",
+    path: "/{name}/renew",
+    tags: ["Locks"],
+    security: bearer,
+    summary: "Extend the lease (current token only)",
+    request: {
+      params: Name,
+      body: {
+        required: true,
+        content: {
+          "application/json": { schema: z.object({ token: z.number().int().min(1), ttlMs: ttl.default(30_000) }) },
+        },
+      },
+    },
     responses: ok("Renewed"),
   }),
   async (c) => {
@@ -55,15 +89,33 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "post", path: "/{name}/release", tags: ["Locks"], security: bearer, summary: "Release the lease (current token only)",
-    request: { params: Name, body: { required: true, content: { "application/json": { schema: z.object({ token: z.number().int().min(1) }) } } } },
+    method: "post",
+    path: "/{name}/release",
+    tags: ["Locks"],
+    security: bearer,
+    summary: "Release the lease (current token only)",
+    request: {
+      params: Name,
+      body: {
+        required: true,
+        content: { "application/json": { schema: z.object({ token: z.number().int().min(1) }) } },
+      },
+    },
     responses: ok("Released"),
   }),
   async (c) => c.json(unwrap(await lockFor(c, "write").release(c.req.valid("json").token)), 200),
 );
 
 app.openapi(
-  createRoute({ method: "get", path: "/{name}", tags: ["Locks"], security: bearer, summary: "Lock status", request: { params: Name }, responses: ok("Status") }),
+  createRoute({
+    method: "get",
+    path: "/{name}",
+    tags: ["Locks"],
+    security: bearer,
+    summary: "Lock status",
+    request: { params: Name },
+    responses: ok("Status"),
+  }),
   async (c) => c.json(await lockFor(c, "read").status(), 200),
 );
 

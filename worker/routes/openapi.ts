@@ -10,7 +10,12 @@ export function resourceApp() {
       if (!result.success) {
         const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
         const first = issues[0];
-        throw new AppError(400, "VALIDATION_FAILED", first ? `${first.path || "request"}: ${first.message}` : "invalid request", { issues });
+        throw new AppError(
+          400,
+          "VALIDATION_FAILED",
+          first ? `${first.path || "request"}: ${first.message}` : "invalid request",
+          { issues },
+        );
       }
     },
   });
@@ -38,7 +43,11 @@ export const errorResponses = {
 export const preconditionFailed = { 412: { description: "The document changed since it was read (ETag mismatch)" } };
 
 /** A JSON response of a schema, with response headers. */
-export function jsonResponse(schema: z.ZodType, description: string, headers?: Record<string, { description: string; schema: { type: "string" } }>) {
+export function jsonResponse(
+  schema: z.ZodType,
+  description: string,
+  headers?: Record<string, { description: string; schema: { type: "string" } }>,
+) {
   return { description, content: { "application/json": { schema } }, ...(headers ? { headers } : {}) };
 }
 

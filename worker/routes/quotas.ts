@@ -8,7 +8,10 @@ import { quotaCache } from "../middleware/quotas";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
-const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
+const ok = (description: string) => ({
+  200: { description, content: { "application/json": { schema: AnyJson } } },
+  ...errorResponses,
+});
 
 function scope(c: Context<AppEnv>) {
   const p = c.get("principal");
@@ -17,7 +20,14 @@ function scope(c: Context<AppEnv>) {
 }
 
 app.openapi(
-  createRoute({ method: "get", path: "/", tags: ["Quotas"], security: bearer, summary: "The tenant's request quotas (null: none)", responses: ok("Quotas") }),
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["Quotas"],
+    security: bearer,
+    summary: "The tenant's request quotas (null: none)",
+    responses: ok("Quotas"),
+  }),
   async (c) => {
     const snap = await scope(c).registry.settingSnapshot("quotas");
     return c.json({ quotas: snap.value ? JSON.parse(snap.value) : null });
@@ -26,8 +36,13 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "put", path: "/", tags: ["Quotas"], security: bearer, summary: "Set request quotas per key, user, client address and role",
-    request: { body: { required: true, content: { "application/json": { schema: QuotaConfig } } } }, responses: ok("Quotas"),
+    method: "put",
+    path: "/",
+    tags: ["Quotas"],
+    security: bearer,
+    summary: "Set request quotas per key, user, client address and role",
+    request: { body: { required: true, content: { "application/json": { schema: QuotaConfig } } } },
+    responses: ok("Quotas"),
   }),
   async (c) => {
     const { tenant, registry } = scope(c);
@@ -39,7 +54,14 @@ app.openapi(
 );
 
 app.openapi(
-  createRoute({ method: "delete", path: "/", tags: ["Quotas"], security: bearer, summary: "Remove every quota of the tenant", responses: ok("Removed") }),
+  createRoute({
+    method: "delete",
+    path: "/",
+    tags: ["Quotas"],
+    security: bearer,
+    summary: "Remove every quota of the tenant",
+    responses: ok("Removed"),
+  }),
   async (c) => {
     const { tenant, registry } = scope(c);
     await registry.setSetting("quotas", null);

@@ -9,7 +9,10 @@ import { roleCache, tenantRoles } from "../auth/custom-roles";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
-const ok = (description: string) => ({ 200: { description, content: { "application/json": { schema: AnyJson } } }, ...errorResponses });
+const ok = (description: string) => ({
+  200: { description, content: { "application/json": { schema: AnyJson } } },
+  ...errorResponses,
+});
 const Name = z.object({ name: z.string().openapi({ example: "support" }) });
 
 function scope(c: Context<AppEnv>) {
@@ -24,7 +27,14 @@ async function save(c: Context<AppEnv>, tenant: string, roles: Record<string, Ro
 }
 
 app.openapi(
-  createRoute({ method: "get", path: "/", tags: ["Roles"], security: bearer, summary: "The tenant's custom roles", responses: ok("Roles") }),
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["Roles"],
+    security: bearer,
+    summary: "The tenant's custom roles",
+    responses: ok("Roles"),
+  }),
   async (c) => {
     const { tenant } = scope(c);
     return c.json({ roles: Object.values(await tenantRoles(c.env, tenant)) });
@@ -32,7 +42,15 @@ app.openapi(
 );
 
 app.openapi(
-  createRoute({ method: "get", path: "/{name}", tags: ["Roles"], security: bearer, summary: "One custom role", request: { params: Name }, responses: ok("Role") }),
+  createRoute({
+    method: "get",
+    path: "/{name}",
+    tags: ["Roles"],
+    security: bearer,
+    summary: "One custom role",
+    request: { params: Name },
+    responses: ok("Role"),
+  }),
   async (c) => {
     const { tenant } = scope(c);
     const role = (await tenantRoles(c.env, tenant))[c.req.valid("param").name];
@@ -43,10 +61,16 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "put", path: "/{name}", tags: ["Roles"], security: bearer,
-    summary: "Create or replace a custom role: per collection (or *), actions, hidden fields, read-only fields and a row filter",
-    description: 'Row filters may use "$$user.id", "$$key.id" and "$$claims.<path>"; they are ANDed into every read, update and delete, and inserts must satisfy them.',
-    request: { params: Name, body: { required: true, content: { "application/json": { schema: RoleBody } } } }, responses: ok("The role"),
+    method: "put",
+    path: "/{name}",
+    tags: ["Roles"],
+    security: bearer,
+    summary:
+      "Create or replace a custom role: per collection (or *), actions, hidden fields, read-only fields and a row filter",
+    description:
+      'Row filters may use "$$user.id", "$$key.id" and "$$claims.<path>"; they are ANDed into every read, update and delete, and inserts must satisfy them.',
+    request: { params: Name, body: { required: true, content: { "application/json": { schema: RoleBody } } } },
+    responses: ok("The role"),
   }),
   async (c) => {
     const { p, tenant } = scope(c);
@@ -58,14 +82,23 @@ app.openapi(
     const roles = { ...(await tenantRoles(c.env, tenant)) };
     const role: RoleDefinition = { name, ...body };
     roles[name] = role;
-    if (Object.keys(roles).length > 100) throw new AppError(400, "TOO_MANY_ROLES", "a tenant has at most 100 custom roles");
+    if (Object.keys(roles).length > 100)
+      throw new AppError(400, "TOO_MANY_ROLES", "a tenant has at most 100 custom roles");
     await save(c, tenant, roles);
     return c.json(role);
   },
 );
 
 app.openapi(
-  createRoute({ method: "delete", path: "/{name}", tags: ["Roles"], security: bearer, summary: "Delete a custom role; keys and users that hold it are left with no access", request: { params: Name }, responses: ok("Deleted") }),
+  createRoute({
+    method: "delete",
+    path: "/{name}",
+    tags: ["Roles"],
+    security: bearer,
+    summary: "Delete a custom role; keys and users that hold it are left with no access",
+    request: { params: Name },
+    responses: ok("Deleted"),
+  }),
   async (c) => {
     const { p, tenant } = scope(c);
     const name = c.req.valid("param").name;

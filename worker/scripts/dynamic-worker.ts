@@ -1,5 +1,17 @@
 import { RpcTarget } from "cloudflare:workers";
-import { API_OPERATIONS, lineOf, SCRIPT_FILENAME, type CheckResult, type LogLine, type ScriptError, type ScriptHost, type ScriptOutcome, type ScriptRun, type ScriptRunner } from "./runner";
+import { sha256Hex } from "../lib/hash";
+import {
+  API_OPERATIONS,
+  lineOf,
+  SCRIPT_FILENAME,
+  type CheckResult,
+  type LogLine,
+  type ScriptError,
+  type ScriptHost,
+  type ScriptOutcome,
+  type ScriptRun,
+  type ScriptRunner,
+} from "./runner";
 
 /**
  * The loaded Worker's main module. It imports the user's module, builds `ctx` around the host stub it is handed for
@@ -43,7 +55,10 @@ export default class extends WorkerEntrypoint {
 type Settled = { ok: true; value: string } | { ok: false; error: string };
 
 const settle = (p: Promise<string>): Promise<Settled> =>
-  p.then((value) => ({ ok: true as const, value }), (err) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (err) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+  );
 
 /**
  * What the harness can call back into: an RPC stub of this, bound to one run's host. Refusals travel as data (the
@@ -73,7 +88,10 @@ interface Harness {
   run(eventText: string, host: HostTarget): Promise<HarnessResult>;
 }
 
-function scriptError(e: { name: string; message: string; stack?: string }, code: ScriptError["code"] = "SCRIPT_ERROR"): ScriptError {
+function scriptError(
+  e: { name: string; message: string; stack?: string },
+  code: ScriptError["code"] = "SCRIPT_ERROR",
+): ScriptError {
   return { name: e.name, message: e.message, stack: e.stack, line: lineOf(e.stack), code };
 }
 
@@ -106,8 +124,7 @@ export class DynamicWorkerRunner implements ScriptRunner {
   }
 
   async check(code: string): Promise<CheckResult> {
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(code));
-    const id = `check:${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+    const id = `check:${await sha256Hex(code)}`;
     try {
       const problem = await this.harness(id, code, 200).check();
       return problem ? { ok: false, error: scriptError(problem, "SCRIPT_INVALID") } : { ok: true };
@@ -124,16 +141,25 @@ export class DynamicWorkerRunner implements ScriptRunner {
       timer = setTimeout(() => resolve("expired"), run.limits.timeoutMs);
     });
     try {
-      const pending = this.harness(run.versionId, run.code, run.limits.timeoutMs).run(run.eventJson, new HostTarget(run.host));
+      const pending = this.harness(run.versionId, run.code, run.limits.timeoutMs).run(
+        run.eventJson,
+        new HostTarget(run.host),
+      );
       const out = await Promise.race([pending, expired]);
       if (out === "expired") {
-        const error: ScriptError = { name: "InternalError", message: `the script ran past its ${run.limits.timeoutMs} ms limit and was stopped`, code: "SCRIPT_TIMEOUT" };
+        const error: ScriptError = {
+          name: "InternalError",
+          message: `the script ran past its ${run.limits.timeoutMs} ms limit and was stopped`,
+          code: "SCRIPT_TIMEOUT",
+        };
         return { ok: false, logs: [], durationMs: elapsed(), error };
       }
       if (!out.ok) return { ok: false, logs: out.logs, durationMs: elapsed(), error: scriptError(out.error!) };
       return { ok: true, result: JSON.parse(out.result!), logs: out.logs, durationMs: elapsed() };
     } catch (err) {
-      const error = String(err).includes(SCRIPT_FILENAME) ? loadError(err) : scriptError({ name: "Error", message: err instanceof Error ? err.message : String(err) });
+      const error = String(err).includes(SCRIPT_FILENAME)
+        ? loadError(err)
+        : scriptError({ name: "Error", message: err instanceof Error ? err.message : String(err) });
       return { ok: false, logs: [], durationMs: elapsed(), error };
     } finally {
       clearTimeout(timer);

@@ -22,7 +22,8 @@ const memory = { reserved: 0, waiters: [] as Array<() => void> };
 const ISOLATE_BYTES = SCRIPT_ISOLATE_MEMORY_MB * 1024 * 1024;
 
 async function reserve(bytes: number): Promise<void> {
-  while (memory.reserved > 0 && memory.reserved + bytes > ISOLATE_BYTES) await new Promise<void>((r) => memory.waiters.push(r));
+  while (memory.reserved > 0 && memory.reserved + bytes > ISOLATE_BYTES)
+    await new Promise<void>((r) => memory.waiters.push(r));
   memory.reserved += bytes;
 }
 
@@ -37,7 +38,13 @@ export function reservedScriptMemory(): number {
 }
 
 /** Runs a script once in the configured sandbox, bound to its tenant, with its own limits. */
-export async function execute(env: Env, tenant: string, script: ScriptRecord, eventJson: string, chainDepth: number): Promise<ScriptOutcome> {
+export async function execute(
+  env: Env,
+  tenant: string,
+  script: ScriptRecord,
+  eventJson: string,
+  chainDepth: number,
+): Promise<ScriptOutcome> {
   const bytes = script.memoryLimitMb * 1024 * 1024;
   await reserve(bytes);
   try {
@@ -47,14 +54,24 @@ export async function execute(env: Env, tenant: string, script: ScriptRecord, ev
   }
 }
 
-async function run(env: Env, tenant: string, script: ScriptRecord, eventJson: string, chainDepth: number): Promise<ScriptOutcome> {
+async function run(
+  env: Env,
+  tenant: string,
+  script: ScriptRecord,
+  eventJson: string,
+  chainDepth: number,
+): Promise<ScriptOutcome> {
   const settings = scriptSettings(env);
   const runner = scriptRunner(env);
   const outcome = await runner.run({
     versionId: script.versionId,
     code: script.code,
     eventJson,
-    limits: { timeoutMs: script.timeoutMs, memoryBytes: script.memoryLimitMb * 1024 * 1024, stackBytes: settings.stackBytes },
+    limits: {
+      timeoutMs: script.timeoutMs,
+      memoryBytes: script.memoryLimitMb * 1024 * 1024,
+      stackBytes: settings.stackBytes,
+    },
     host: scriptHost(env, { tenant, chainDepth, allowedHosts: script.allowedHosts, database: script.database }),
   });
   recordScriptRun(outcome.ok ? "succeeded" : "failed", outcome.durationMs);

@@ -1,7 +1,22 @@
-import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from "quickjs-emscripten-core";
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSWASMModule,
+} from "quickjs-emscripten-core";
 import releaseSync from "@jitl/quickjs-wasmfile-release-sync";
 import wasmModule from "../../node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm";
-import { lineOf, SCRIPT_FILENAME, type CheckResult, type LogLine, type ScriptError, type ScriptOutcome, type ScriptRun, type ScriptRunner } from "./runner";
+import {
+  lineOf,
+  SCRIPT_FILENAME,
+  type CheckResult,
+  type LogLine,
+  type ScriptError,
+  type ScriptOutcome,
+  type ScriptRun,
+  type ScriptRunner,
+} from "./runner";
 import { PRELUDE } from "./prelude";
 
 let wasm: Promise<QuickJSWASMModule> | undefined;
@@ -34,7 +49,11 @@ function errorOf(vm: QuickJSContext, handle: QuickJSHandle): ScriptError {
   // Out of memory, QuickJS cannot even allocate its "out of memory" error and the exception is left empty. By the
   // time the rejection is seen the heap is already unwound, so a script that throws `null` itself is reported the same.
   if (dumped === null || dumped === undefined || dumped === "") {
-    return { name: "InternalError", message: "out of memory (the script threw no error object)", code: "SCRIPT_MEMORY" };
+    return {
+      name: "InternalError",
+      message: "out of memory (the script threw no error object)",
+      code: "SCRIPT_MEMORY",
+    };
   }
   const e = (dumped && typeof dumped === "object" ? dumped : { name: "Error", message: String(dumped) }) as {
     name?: string;
@@ -52,7 +71,9 @@ const STACK_LINES = 10;
 function shortStack(stack: string | undefined): string | undefined {
   if (!stack) return undefined;
   const lines = stack.split("\n").filter((l) => l.trim() && !l.includes("prelude.js"));
-  return lines.length > STACK_LINES ? [...lines.slice(0, STACK_LINES), `    ... ${lines.length - STACK_LINES} more frames`].join("\n") : lines.join("\n");
+  return lines.length > STACK_LINES
+    ? [...lines.slice(0, STACK_LINES), `    ... ${lines.length - STACK_LINES} more frames`].join("\n")
+    : lines.join("\n");
 }
 
 const LIMIT_CODES = new Set<ScriptError["code"]>(["SCRIPT_TIMEOUT", "SCRIPT_MEMORY", "SCRIPT_STACK"]);
@@ -75,7 +96,12 @@ class Sandbox {
     const runtime = (await pending).newRuntime();
     runtime.setMemoryLimit(limits.memoryBytes);
     runtime.setMaxStackSize(limits.stackBytes);
-    const sandbox = new Sandbox(runtime.newContext(), pending, Date.now() + limits.timeoutMs, limits.timeoutMs * CHECKS_PER_MS);
+    const sandbox = new Sandbox(
+      runtime.newContext(),
+      pending,
+      Date.now() + limits.timeoutMs,
+      limits.timeoutMs * CHECKS_PER_MS,
+    );
     runtime.setInterruptHandler(() => sandbox.interrupt());
     sandbox.install(host);
     return sandbox;
@@ -101,7 +127,11 @@ class Sandbox {
           vm.runtime.executePendingJobs();
         };
         if (!target) settle(false, "ctx.api is not available while the module is being loaded");
-        else target(vm.getString(a), vm.getString(b)).then((t) => settle(true, t), (err) => settle(false, err instanceof Error ? err.message : String(err)));
+        else
+          target(vm.getString(a), vm.getString(b)).then(
+            (t) => settle(true, t),
+            (err) => settle(false, err instanceof Error ? err.message : String(err)),
+          );
         return deferred.handle;
       });
       vm.setProp(vm.global, name, fn);
@@ -136,7 +166,13 @@ class Sandbox {
     namespace.dispose();
     if (vm.typeof(main) !== "function") {
       main.dispose();
-      return { error: { name: "TypeError", message: "the module must `export default` an async function of (event, ctx)", code: "SCRIPT_INVALID" } };
+      return {
+        error: {
+          name: "TypeError",
+          message: "the module must `export default` an async function of (event, ctx)",
+          code: "SCRIPT_INVALID",
+        },
+      };
     }
     return { main };
   }
@@ -184,7 +220,11 @@ class Sandbox {
 
   timeoutError(error: ScriptError, timeoutMs: number): ScriptError {
     if (error.code !== "SCRIPT_TIMEOUT" && !this.timedOut) return error;
-    return { ...error, code: "SCRIPT_TIMEOUT", message: `the script ran past its ${timeoutMs} ms limit and was stopped` };
+    return {
+      ...error,
+      code: "SCRIPT_TIMEOUT",
+      message: `the script ran past its ${timeoutMs} ms limit and was stopped`,
+    };
   }
 
   /**
@@ -210,14 +250,18 @@ class Sandbox {
  */
 function instanceFailure(err: unknown): ScriptError {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof RangeError && /call stack/i.test(message)) return { name: "InternalError", message: "stack overflow", code: "SCRIPT_STACK" };
-  if (/out of memory|memory access out of bounds/i.test(message)) return { name: "InternalError", message: "out of memory", code: "SCRIPT_MEMORY" };
+  if (err instanceof RangeError && /call stack/i.test(message))
+    return { name: "InternalError", message: "stack overflow", code: "SCRIPT_STACK" };
+  if (/out of memory|memory access out of bounds/i.test(message))
+    return { name: "InternalError", message: "out of memory", code: "SCRIPT_MEMORY" };
   return { name: "InternalError", message: `the sandbox failed: ${message}`, code: "SCRIPT_ERROR" };
 }
 
 function memoryError(error: ScriptError, limits: ScriptRun["limits"]): ScriptError {
-  if (error.code === "SCRIPT_MEMORY") return { ...error, message: `the script used more than its ${limits.memoryBytes} bytes of memory and was stopped` };
-  if (error.code === "SCRIPT_STACK") return { ...error, message: `the script exceeded its ${limits.stackBytes}-byte stack and was stopped` };
+  if (error.code === "SCRIPT_MEMORY")
+    return { ...error, message: `the script used more than its ${limits.memoryBytes} bytes of memory and was stopped` };
+  if (error.code === "SCRIPT_STACK")
+    return { ...error, message: `the script exceeded its ${limits.stackBytes}-byte stack and was stopped` };
   return error;
 }
 
@@ -256,7 +300,12 @@ export class QuickJsRunner implements ScriptRunner {
       stopped = false;
       return { ok: true, result: outcome.result, logs: sandbox.logs, durationMs: elapsed() };
     } catch (err) {
-      return { ok: false, logs: sandbox.logs, durationMs: elapsed(), error: memoryError(instanceFailure(err), run.limits) };
+      return {
+        ok: false,
+        logs: sandbox.logs,
+        durationMs: elapsed(),
+        error: memoryError(instanceFailure(err), run.limits),
+      };
     } finally {
       sandbox.dispose(stopped);
     }

@@ -66,8 +66,23 @@ export const SCRIPT_FILENAME = "script.js";
 
 /** The methods of `ctx.api`: both sandboxes build it from this list, and the host implements exactly these. */
 export const API_OPERATIONS = [
-  "find", "findOne", "insert", "insertMany", "update", "updateMany", "replace", "delete", "deleteMany", "aggregate", "count",
-  "listCollections", "createCollection", "dropCollection", "setValidator", "createIndex", "dropIndex",
+  "find",
+  "findOne",
+  "insert",
+  "insertMany",
+  "update",
+  "updateMany",
+  "replace",
+  "delete",
+  "deleteMany",
+  "aggregate",
+  "count",
+  "listCollections",
+  "createCollection",
+  "dropCollection",
+  "setValidator",
+  "createIndex",
+  "dropIndex",
 ] as const;
 export type ApiOperation = (typeof API_OPERATIONS)[number];
 

@@ -1,4 +1,5 @@
 import type { z } from "@hono/zod-openapi";
+import { sha256Hex } from "../lib/hash";
 import type { ScriptRecord } from "../../durable-objects/sql/scripts";
 import { fromJson, parseEjson, stringify, toJson } from "../lib/ejson";
 import { AppError } from "../lib/errors";
@@ -16,13 +17,21 @@ export const scriptNotFound = (id: string) => new AppError(404, "SCRIPT_NOT_FOUN
 function storedTrigger(t: TriggerIn): ScriptConfig["trigger"] {
   checkTrigger(t);
   if (t.type === "cron") return { type: "cron", schedule: t.schedule.trim(), timezone: t.timezone };
-  return { type: "event", collection: t.collection, events: t.events, filter: t.filter ? stringify(fromJson(t.filter, "trigger.filter"), true) : null };
+  return {
+    type: "event",
+    collection: t.collection,
+    events: t.events,
+    filter: t.filter ? stringify(fromJson(t.filter, "trigger.filter"), true) : null,
+  };
 }
 
 /** How a script is shown: the filter back as relaxed JSON. */
 export function scriptView(s: ScriptRecord) {
   const t = s.trigger;
-  return { ...s, trigger: t.type === "event" ? { ...t, filter: t.filter ? toJson(parseEjson(t.filter, "filter")) : null } : t };
+  return {
+    ...s,
+    trigger: t.type === "event" ? { ...t, filter: t.filter ? toJson(parseEjson(t.filter, "filter")) : null } : t,
+  };
 }
 
 /** Code is checked on save: it must parse and default-export a function; a syntax error is a 400 with its line. */
@@ -31,16 +40,25 @@ async function checkCode(env: Env, code: string): Promise<void> {
   if (checked.ok) return;
   const e = checked.error!;
   const where = e.line ? ` (line ${e.line})` : "";
-  throw new AppError(400, "SCRIPT_INVALID", `code: ${e.name}: ${e.message}${where}`, { field: "code", line: e.line ?? null, name: e.name, message: e.message });
+  throw new AppError(400, "SCRIPT_INVALID", `code: ${e.name}: ${e.message}${where}`, {
+    field: "code",
+    line: e.line ?? null,
+    name: e.name,
+    message: e.message,
+  });
 }
 
 async function versionOf(config: ScriptConfig): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(config)));
-  return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(JSON.stringify(config), 12);
 }
 
 /** Keeps the tenant's coordinator (and the system directory of scheduled tenants) in step with its cron scripts. */
-async function syncSchedule(env: Env, tenant: string, before: ScriptRecord | null, after: ScriptRecord | null): Promise<void> {
+async function syncSchedule(
+  env: Env,
+  tenant: string,
+  before: ScriptRecord | null,
+  after: ScriptRecord | null,
+): Promise<void> {
   const scheduler = schedulerOf(env, tenant);
   if (after?.trigger.type === "cron") {
     await scheduler.upsertJob(tenant, after.id, after.trigger.schedule, after.trigger.timezone, after.enabled);
@@ -51,7 +69,13 @@ async function syncSchedule(env: Env, tenant: string, before: ScriptRecord | nul
   await registryOf(env, SYSTEM_REGISTRY).setScheduledTenant(tenant, anyCron);
 }
 
-async function save(env: Env, tenant: string, id: string, config: ScriptConfig, before: ScriptRecord | null): Promise<ScriptRecord> {
+async function save(
+  env: Env,
+  tenant: string,
+  id: string,
+  config: ScriptConfig,
+  before: ScriptRecord | null,
+): Promise<ScriptRecord> {
   if (config.database) await useDatabase(env, tenant, config.database);
   const record = await registryOf(env, tenant).putScript(id, config, await versionOf(config));
   invalidateScripts(tenant);
@@ -59,17 +83,30 @@ async function save(env: Env, tenant: string, id: string, config: ScriptConfig, 
   return record;
 }
 
-export async function createScript(env: Env, tenant: string, input: z.infer<typeof CreateScript>): Promise<ScriptRecord> {
+export async function createScript(
+  env: Env,
+  tenant: string,
+  input: z.infer<typeof CreateScript>,
+): Promise<ScriptRecord> {
   const config: ScriptConfig = { ...input, trigger: storedTrigger(input.trigger) };
   await checkCode(env, config.code);
   return save(env, tenant, `scr_${crypto.randomUUID().replaceAll("-", "")}`, config, null);
 }
 
-export async function updateScript(env: Env, tenant: string, id: string, patch: Partial<z.infer<typeof CreateScript>>): Promise<ScriptRecord> {
+export async function updateScript(
+  env: Env,
+  tenant: string,
+  id: string,
+  patch: Partial<z.infer<typeof CreateScript>>,
+): Promise<ScriptRecord> {
   const current = await registryOf(env, tenant).getScript(id);
   if (!current) throw scriptNotFound(id);
   const { id: _id, versionId: _v, createdAt: _c, updatedAt: _u, ...stored } = current;
-  const config: ScriptConfig = { ...stored, ...patch, trigger: patch.trigger ? storedTrigger(patch.trigger) : stored.trigger };
+  const config: ScriptConfig = {
+    ...stored,
+    ...patch,
+    trigger: patch.trigger ? storedTrigger(patch.trigger) : stored.trigger,
+  };
   if (patch.code !== undefined) await checkCode(env, config.code);
   return save(env, tenant, id, config, current);
 }

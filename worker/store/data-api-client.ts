@@ -6,7 +6,10 @@ import { CircuitBreaker } from "../lib/circuit-breaker";
 export interface DataApiConfig {
   /** `https://host/app/{appId}/endpoint/data/v1` (Atlas shape) or a FerretDB-style root; actions live at `{baseUrl}/action/{name}`. */
   baseUrl: string;
-  auth: { kind: "apiKey"; key: string } | { kind: "bearer"; token: string } | { kind: "basic"; username: string; password: string };
+  auth:
+    | { kind: "apiKey"; key: string }
+    | { kind: "bearer"; token: string }
+    | { kind: "basic"; username: string; password: string };
   dataSource: string;
   format: "json" | "ejson";
   timeoutMs: number;
@@ -18,9 +21,27 @@ export interface DataApiConfig {
 
 /** The ten actions of Data API v1; anything else is a Docflare extension an upstream may not have. */
 export const STANDARD_ACTIONS = new Set([
-  "findOne", "find", "insertOne", "insertMany", "updateOne", "updateMany", "replaceOne", "deleteOne", "deleteMany", "aggregate",
+  "findOne",
+  "find",
+  "insertOne",
+  "insertMany",
+  "updateOne",
+  "updateMany",
+  "replaceOne",
+  "deleteOne",
+  "deleteMany",
+  "aggregate",
 ]);
-const READS = new Set(["find", "findOne", "aggregate", "listCollections", "listIndexes", "collStats", "count", "distinct"]);
+const READS = new Set([
+  "find",
+  "findOne",
+  "aggregate",
+  "listCollections",
+  "listIndexes",
+  "collStats",
+  "count",
+  "distinct",
+]);
 
 /** One breaker per upstream per isolate: every request in the isolate learns from the others' failures. */
 const breakers = new Map<string, CircuitBreaker>();
@@ -70,8 +91,22 @@ export class DataApiClient {
     } catch (err) {
       const timedOut = (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError";
       return timedOut
-        ? { kind: "fail", retryable: idempotent, error: new AppError(504, "UPSTREAM_TIMEOUT", `upstream did not answer ${action} within ${this.config.timeoutMs} ms`) }
-        : { kind: "fail", retryable: idempotent, error: new AppError(502, "UPSTREAM_UNREACHABLE", `upstream could not be reached for ${action}`, { upstream: (err as Error).message }) };
+        ? {
+            kind: "fail",
+            retryable: idempotent,
+            error: new AppError(
+              504,
+              "UPSTREAM_TIMEOUT",
+              `upstream did not answer ${action} within ${this.config.timeoutMs} ms`,
+            ),
+          }
+        : {
+            kind: "fail",
+            retryable: idempotent,
+            error: new AppError(502, "UPSTREAM_UNREACHABLE", `upstream could not be reached for ${action}`, {
+              upstream: (err as Error).message,
+            }),
+          };
     }
     const text = new TextDecoder().decode(await res.arrayBuffer());
     let parsed: Doc = {};
@@ -81,30 +116,61 @@ export class DataApiClient {
       parsed = { error: text.slice(0, 500) };
     }
     if (res.ok) return { kind: "ok", body: parsed };
-    const details = { upstreamStatus: res.status, upstreamError: parsed.error ?? text.slice(0, 500), upstreamCode: parsed.error_code };
+    const details = {
+      upstreamStatus: res.status,
+      upstreamError: parsed.error ?? text.slice(0, 500),
+      upstreamCode: parsed.error_code,
+    };
     const message = String(parsed.error ?? "");
     if (res.status === 429 || res.status === 503) {
       return {
-        kind: "fail", retryable: true, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")),
-        error: new AppError(503, "UPSTREAM_UNAVAILABLE", `upstream is unavailable (${res.status}) for ${action}`, details),
+        kind: "fail",
+        retryable: true,
+        retryAfterMs: parseRetryAfter(res.headers.get("retry-after")),
+        error: new AppError(
+          503,
+          "UPSTREAM_UNAVAILABLE",
+          `upstream is unavailable (${res.status}) for ${action}`,
+          details,
+        ),
       };
     }
     if (/E11000|duplicate key/i.test(message)) {
       return { kind: "fail", retryable: false, error: new AppError(409, "DUPLICATE_KEY", "duplicate key", details) };
     }
     if (res.status === 404 && !STANDARD_ACTIONS.has(action)) {
-      return { kind: "fail", retryable: false, error: new AppError(501, "NOT_SUPPORTED_BY_UPSTREAM", `the upstream does not support ${action}`, details) };
+      return {
+        kind: "fail",
+        retryable: false,
+        error: new AppError(501, "NOT_SUPPORTED_BY_UPSTREAM", `the upstream does not support ${action}`, details),
+      };
     }
     if (res.status >= 500) {
-      return { kind: "fail", retryable: idempotent, error: new AppError(502, "UPSTREAM_ERROR", `upstream failed ${action} with ${res.status}`, details) };
+      return {
+        kind: "fail",
+        retryable: idempotent,
+        error: new AppError(502, "UPSTREAM_ERROR", `upstream failed ${action} with ${res.status}`, details),
+      };
     }
     if (res.status === 400 && !/auth|session/i.test(String(parsed.error_code ?? ""))) {
       // The upstream found the input itself invalid (a validator, a bad operator): the caller's mistake, with the
       // upstream's words and paths, under the upstream's own code when it is a Docflare that names one.
-      const code = typeof parsed.code === "string" && /^[A-Z_]+$/.test(parsed.code) ? parsed.code : "UPSTREAM_INVALID_INPUT";
-      return { kind: "fail", retryable: false, error: new AppError(400, code, message || `upstream refused ${action} as invalid`, { ...details, ...(isPlainObject(parsed.details) ? parsed.details : {}) }) };
+      const code =
+        typeof parsed.code === "string" && /^[A-Z_]+$/.test(parsed.code) ? parsed.code : "UPSTREAM_INVALID_INPUT";
+      return {
+        kind: "fail",
+        retryable: false,
+        error: new AppError(400, code, message || `upstream refused ${action} as invalid`, {
+          ...details,
+          ...(isPlainObject(parsed.details) ? parsed.details : {}),
+        }),
+      };
     }
-    return { kind: "fail", retryable: false, error: new AppError(502, "UPSTREAM_REJECTED", `upstream refused ${action} with ${res.status}`, details) };
+    return {
+      kind: "fail",
+      retryable: false,
+      error: new AppError(502, "UPSTREAM_REJECTED", `upstream refused ${action} with ${res.status}`, details),
+    };
   }
 
   /** Sends one action with retries (reads, and 429/503 for everything) behind the circuit breaker. */
@@ -115,7 +181,10 @@ export class DataApiClient {
     for (let attempt = 1; attempt <= this.config.maxAttempts; attempt++) {
       const admitted = breaker.admit();
       if (!admitted.allowed) {
-        throw new AppError(503, "UPSTREAM_CIRCUIT_OPEN", "upstream is failing; requests are paused", { retryInMs: admitted.retryInMs, cause: last?.toBody() });
+        throw new AppError(503, "UPSTREAM_CIRCUIT_OPEN", "upstream is failing; requests are paused", {
+          retryInMs: admitted.retryInMs,
+          cause: last?.toBody(),
+        });
       }
       const result = await this.attempt(action, body);
       if (result.kind === "ok") {

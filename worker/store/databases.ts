@@ -36,7 +36,12 @@ export async function useDatabase(env: Env, tenant: string, name: string): Promi
   const result = await registryOf(env, tenant).addDatabase(name, MAX_DATABASES);
   databaseCache.invalidate(tenant);
   if (!result.databases.some((d) => d.name === name)) {
-    throw new AppError(400, "TOO_MANY_DATABASES", `a tenant has at most ${MAX_DATABASES} databases besides "main"; drop one first`, { limit: MAX_DATABASES });
+    throw new AppError(
+      400,
+      "TOO_MANY_DATABASES",
+      `a tenant has at most ${MAX_DATABASES} databases besides "main"; drop one first`,
+      { limit: MAX_DATABASES },
+    );
   }
   return result.created;
 }

@@ -5,7 +5,19 @@ import type { WriteOrigin } from "../lib/change-events";
 import { exactIdKeys } from "../lib/planner";
 import type { ChunkOutcome, ImportChunk } from "../lib/import-job";
 import { importJobsOf } from "./import-ledger";
-import type { AggregateOptions, CollectionInfo, DocumentStore, ImportJobs, IndexKeys, IndexOptions, FindQuery, FindResult, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import type {
+  AggregateOptions,
+  CollectionInfo,
+  DocumentStore,
+  ImportJobs,
+  IndexKeys,
+  IndexOptions,
+  FindQuery,
+  FindResult,
+  StoredDoc,
+  UpdateResult,
+  WriteOptions,
+} from "./types";
 
 /** idFromName hashes the name on every call; a tenant's id never changes, so remember a bounded number of them. */
 const ids = new Map<string, DurableObjectId>();
@@ -56,7 +68,9 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async find(collection: string, query: FindQuery): Promise<FindResult> {
-    const { json, count, nextCursor, total, explain } = decodePage(unwrapText(await this.stub.find(collection, queryText(query))));
+    const { json, count, nextCursor, total, explain } = decodePage(
+      unwrapText(await this.stub.find(collection, queryText(query))),
+    );
     let documents: Doc[] | undefined;
     return {
       documentsJson: json,
@@ -103,8 +117,16 @@ export class EmbeddedStore implements DocumentStore {
     return { insertedIds: (parseEjson(text) as { inserted: Array<{ id: unknown }> }).inserted.map((i) => i.id) };
   }
 
-  private async update(collection: string, filter: Doc, update: Doc | Doc[], many: boolean, options: WriteOptions = {}) {
-    const text = unwrap(await this.stub.update(collection, stringify(filter), stringify(update), many, stringify(options), this.origin));
+  private async update(
+    collection: string,
+    filter: Doc,
+    update: Doc | Doc[],
+    many: boolean,
+    options: WriteOptions = {},
+  ) {
+    const text = unwrap(
+      await this.stub.update(collection, stringify(filter), stringify(update), many, stringify(options), this.origin),
+    );
     return parseEjson(text) as UpdateResult;
   }
 
@@ -117,20 +139,34 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async replaceOne(collection: string, filter: Doc, replacement: Doc, options: WriteOptions = {}) {
-    const text = unwrap(await this.stub.replace(collection, stringify(filter), stringify(replacement), stringify(options), this.origin));
+    const text = unwrap(
+      await this.stub.replace(collection, stringify(filter), stringify(replacement), stringify(options), this.origin),
+    );
     return parseEjson(text) as UpdateResult;
   }
 
   async deleteOne(collection: string, filter: Doc, options: WriteOptions = {}) {
-    return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), false, stringify(options), this.origin)) };
+    return {
+      deletedCount: unwrap(
+        await this.stub.delete(collection, stringify(filter), false, stringify(options), this.origin),
+      ),
+    };
   }
 
   async deleteMany(collection: string, filter: Doc, options: WriteOptions = {}) {
-    return { deletedCount: unwrap(await this.stub.delete(collection, stringify(filter), true, stringify(options), this.origin)) };
+    return {
+      deletedCount: unwrap(
+        await this.stub.delete(collection, stringify(filter), true, stringify(options), this.origin),
+      ),
+    };
   }
 
   async aggregate(collection: string, pipeline: Doc[], options?: AggregateOptions) {
-    return (parseEjson(unwrap(await this.stub.aggregate(collection, stringify(pipeline), options?.maxTimeMS))) as { documents: Doc[] }).documents;
+    return (
+      parseEjson(unwrap(await this.stub.aggregate(collection, stringify(pipeline), options?.maxTimeMS))) as {
+        documents: Doc[];
+      }
+    ).documents;
   }
 
   async countDocuments(collection: string, filter: Doc) {
@@ -138,7 +174,8 @@ export class EmbeddedStore implements DocumentStore {
   }
 
   async distinct(collection: string, field: string, filter: Doc) {
-    return (parseEjson(unwrap(await this.stub.distinct(collection, field, stringify(filter)))) as { values: unknown[] }).values;
+    return (parseEjson(unwrap(await this.stub.distinct(collection, field, stringify(filter)))) as { values: unknown[] })
+      .values;
   }
 
   async listCollections(): Promise<CollectionInfo[]> {
@@ -147,13 +184,21 @@ export class EmbeddedStore implements DocumentStore {
 
   async createCollection(name: string, options: { validator?: unknown }) {
     const result = unwrap(
-      (await this.stub.createCollection(name, options.validator === undefined ? null : JSON.stringify(options.validator))) as Result<{ created: boolean; info: CollectionInfo }>,
+      (await this.stub.createCollection(
+        name,
+        options.validator === undefined ? null : JSON.stringify(options.validator),
+      )) as Result<{ created: boolean; info: CollectionInfo }>,
     );
     return { ...result.info, created: result.created };
   }
 
   async setValidator(name: string, validator: unknown | null) {
-    return unwrap((await this.stub.setValidator(name, validator === null ? null : JSON.stringify(validator))) as Result<CollectionInfo | null>);
+    return unwrap(
+      (await this.stub.setValidator(
+        name,
+        validator === null ? null : JSON.stringify(validator),
+      )) as Result<CollectionInfo | null>,
+    );
   }
 
   async dropCollection(name: string) {

@@ -12,9 +12,15 @@ const sameDoc = (a: Doc, b: Doc) => stringify(a, true) === stringify(b, true);
  * changed document gets its event; the full document is looked up after the write, so it may already include a
  * later change (as MongoDB's updateLookup). Many-document writes run in chunks of 1000 ids.
  */
-export function withEvents(store: DocumentStore, origin: WriteOrigin, publish: (events: ChangeEvent[]) => Promise<void>): DocumentStore {
+export function withEvents(
+  store: DocumentStore,
+  origin: WriteOrigin,
+  publish: (events: ChangeEvent[]) => Promise<void>,
+): DocumentStore {
   const emit = (collection: string, items: Array<[OperationType, unknown, Doc | undefined, Doc | undefined]>) =>
-    items.length ? publish(items.map(([op, id, before, after]) => buildEvent(origin, collection, op, id, before, after))) : Promise.resolve();
+    items.length
+      ? publish(items.map(([op, id, before, after]) => buildEvent(origin, collection, op, id, before, after)))
+      : Promise.resolve();
 
   async function afterDocs(collection: string, ids: unknown[]): Promise<Map<string, Doc>> {
     const { documents } = await store.find(collection, { filter: { _id: { $in: ids } }, limit: ids.length });
@@ -23,14 +29,22 @@ export function withEvents(store: DocumentStore, origin: WriteOrigin, publish: (
 
   /** Runs `write` over the matching documents chunk by chunk, each chunk pinned to the ids read for it. */
   async function pinned(
-    collection: string, filter: Doc, many: boolean, options: WriteOptions,
-    write: (pinnedFilter: Doc) => Promise<UpdateResult>, op: "update" | "replace",
+    collection: string,
+    filter: Doc,
+    many: boolean,
+    options: WriteOptions,
+    write: (pinnedFilter: Doc) => Promise<UpdateResult>,
+    op: "update" | "replace",
   ): Promise<UpdateResult> {
     const total: UpdateResult = { matchedCount: 0, modifiedCount: 0 };
     let last: unknown;
     for (;;) {
       const scoped = last !== undefined ? { $and: [filter, { _id: { $gt: last } }] } : filter;
-      const { documents: before } = await store.find(collection, { filter: scoped, sort: { _id: 1 }, limit: many ? CHUNK : 1 });
+      const { documents: before } = await store.find(collection, {
+        filter: scoped,
+        sort: { _id: 1 },
+        limit: many ? CHUNK : 1,
+      });
       if (before.length === 0) {
         if (total.matchedCount > 0 || !options.upsert) return total;
         const result = await write(filter);
@@ -57,14 +71,22 @@ export function withEvents(store: DocumentStore, origin: WriteOrigin, publish: (
     }
   }
 
-  async function removed(collection: string, filter: Doc, many: boolean, remove: (f: Doc) => Promise<{ deletedCount: number }>) {
+  async function removed(
+    collection: string,
+    filter: Doc,
+    many: boolean,
+    remove: (f: Doc) => Promise<{ deletedCount: number }>,
+  ) {
     let deletedCount = 0;
     for (;;) {
       const { documents: before } = await store.find(collection, { filter, sort: { _id: 1 }, limit: many ? CHUNK : 1 });
       if (before.length === 0) return { deletedCount };
       const result = await remove({ $and: [filter, { _id: { $in: before.map(idOf) } }] });
       deletedCount += result.deletedCount;
-      await emit(collection, before.map((b) => ["delete", b._id, b, undefined]));
+      await emit(
+        collection,
+        before.map((b) => ["delete", b._id, b, undefined]),
+      );
       if (!many || before.length < CHUNK) return { deletedCount };
     }
   }
@@ -78,7 +100,10 @@ export function withEvents(store: DocumentStore, origin: WriteOrigin, publish: (
     },
     async insertMany(collection, docs) {
       const result = await store.insertMany(collection, docs);
-      await emit(collection, docs.map((d, i) => ["insert", result.insertedIds[i], undefined, { _id: result.insertedIds[i], ...d }]));
+      await emit(
+        collection,
+        docs.map((d, i) => ["insert", result.insertedIds[i], undefined, { _id: result.insertedIds[i], ...d }]),
+      );
       return result;
     },
     updateOne: (c, f, u, o = {}) => pinned(c, f, false, o, (p) => store.updateOne(c, p, u, o), "update"),

@@ -11,7 +11,12 @@ import { publishEvents } from "../queues/publish";
 
 export const DEFAULT_DATABASE = "main";
 
-type StoreEnv = Env & { DATA_API_KEY?: string; DATA_API_USERNAME?: string; DATA_API_PASSWORD?: string; MONGODB_URI?: string };
+type StoreEnv = Env & {
+  DATA_API_KEY?: string;
+  DATA_API_USERNAME?: string;
+  DATA_API_PASSWORD?: string;
+  MONGODB_URI?: string;
+};
 
 export type Backend = "embedded" | "data-api" | "mongodb";
 
@@ -21,7 +26,8 @@ export function backendOf(env: Env): Backend {
 }
 
 function mongoSettings(env: StoreEnv): MongoSettings {
-  if (!env.MONGODB_URI) throw new AppError(503, "STORE_NOT_CONFIGURED", "STORE_BACKEND is mongodb but the MONGODB_URI secret is not set");
+  if (!env.MONGODB_URI)
+    throw new AppError(503, "STORE_NOT_CONFIGURED", "STORE_BACKEND is mongodb but the MONGODB_URI secret is not set");
   return {
     uri: env.MONGODB_URI,
     timeoutMs: Number(env.MONGODB_TIMEOUT_MS) || 10_000,
@@ -31,7 +37,8 @@ function mongoSettings(env: StoreEnv): MongoSettings {
 }
 
 function dataApiConfig(env: StoreEnv): DataApiConfig {
-  if (!env.DATA_API_URL) throw new AppError(503, "STORE_NOT_CONFIGURED", "STORE_BACKEND is data-api but DATA_API_URL is not set");
+  if (!env.DATA_API_URL)
+    throw new AppError(503, "STORE_NOT_CONFIGURED", "STORE_BACKEND is data-api but DATA_API_URL is not set");
   const kind = env.DATA_API_AUTH || "apiKey";
   const auth: DataApiConfig["auth"] =
     kind === "basic"
@@ -66,9 +73,20 @@ export function storeFor(env: Env, tenant: string, database = DEFAULT_DATABASE, 
     // Remote backends have no outbox: events go out once the server has acknowledged the write.
     const store =
       backend === "data-api"
-        ? new RemoteStore(new DataApiClient(dataApiConfig(env)), upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database), jobs)
-        : new RemoteStore(new MongoGatewayClient(env.MONGODB, mongoSettings(env)), upstreamDatabase(env.MONGODB_DATABASE_TEMPLATE, tenant, database), jobs, "mongodb");
-    return withEvents(store, { tenant, database, chainDepth }, (events) => publishEvents(env, tenant, database, events));
+        ? new RemoteStore(
+            new DataApiClient(dataApiConfig(env)),
+            upstreamDatabase(env.DATA_API_DATABASE_TEMPLATE, tenant, database),
+            jobs,
+          )
+        : new RemoteStore(
+            new MongoGatewayClient(env.MONGODB, mongoSettings(env)),
+            upstreamDatabase(env.MONGODB_DATABASE_TEMPLATE, tenant, database),
+            jobs,
+            "mongodb",
+          );
+    return withEvents(store, { tenant, database, chainDepth }, (events) =>
+      publishEvents(env, tenant, database, events),
+    );
   }
   return new EmbeddedStore(env.DATABASE, tenant, database, chainDepth);
 }

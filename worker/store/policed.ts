@@ -8,12 +8,27 @@ import { AppError } from "../lib/errors";
 import { matcher } from "../lib/doc-ops";
 import { parseEjson } from "../lib/ejson";
 import {
-  andFilter, documentPaths, refuseHiddenReferences, refuseProtectedWrites, scopeFor, withoutHidden, writtenPaths, type RowScope,
+  andFilter,
+  documentPaths,
+  refuseHiddenReferences,
+  refuseProtectedWrites,
+  scopeFor,
+  withoutHidden,
+  writtenPaths,
+  type RowScope,
 } from "../lib/row-rules";
 import type { Principal } from "../lib/roles";
 import type { ChunkRow, ImportChunk, ImportJob, RowError } from "../lib/import-job";
 import { rowFailure } from "../lib/import-job";
-import type { AggregateOptions, DocumentStore, FindQuery, ImportJobs, IndexKeys, IndexOptions, WriteOptions } from "./types";
+import type {
+  AggregateOptions,
+  DocumentStore,
+  FindQuery,
+  ImportJobs,
+  IndexKeys,
+  IndexOptions,
+  WriteOptions,
+} from "./types";
 
 function checkFind(q: FindQuery) {
   checkFilter(q.filter);
@@ -28,7 +43,10 @@ function checkWriteOptions(o: WriteOptions | undefined) {
 /** Multi-document writes with `{}` touch every document, so they need an explicit opt-in on every backend. */
 function checkBroadFilter(filter: Doc, o: WriteOptions | undefined) {
   if (!o?.allowEmptyFilter && Object.keys(filter).length === 0) {
-    throw badRequest("EMPTY_FILTER", "an empty filter would affect every document; pass allowEmptyFilter=true to confirm");
+    throw badRequest(
+      "EMPTY_FILTER",
+      "an empty filter would affect every document; pass allowEmptyFilter=true to confirm",
+    );
   }
 }
 
@@ -78,8 +96,10 @@ class PolicedStore implements DocumentStore {
   }
   async insertMany(c: string, docs: Doc[]) {
     this.gate("insert", c);
-    if (!Array.isArray(docs) || docs.length === 0) throw badRequest("INVALID_DOCUMENT", "documents must be a non-empty array");
-    if (docs.length > LIMITS.maxInsertMany) throw badRequest("TOO_MANY_DOCUMENTS", `at most ${LIMITS.maxInsertMany} documents per request`);
+    if (!Array.isArray(docs) || docs.length === 0)
+      throw badRequest("INVALID_DOCUMENT", "documents must be a non-empty array");
+    if (docs.length > LIMITS.maxInsertMany)
+      throw badRequest("TOO_MANY_DOCUMENTS", `at most ${LIMITS.maxInsertMany} documents per request`);
     docs.forEach((d, i) => checkDocument(d, `documents.${i}`));
     this.checkInsert(c, docs);
     return this.store.insertMany(c, docs);
@@ -107,9 +127,16 @@ class PolicedStore implements DocumentStore {
     const scope = this.scope(c);
     if (!scope) return this.store.replaceOne(c, f, r, o);
     refuseHiddenReferences(scope, "the filter", f);
-    if (o?.upsert) throw new AppError(403, "ROW_RULES_UPSERT", "a role with row rules cannot upsert; insert, then update");
+    if (o?.upsert)
+      throw new AppError(403, "ROW_RULES_UPSERT", "a role with row rules cannot upsert; insert, then update");
     // A replacement rewrites every field, so a role with read-only fields must use a partial update instead.
-    if (scope.readOnly.length > 0) throw new AppError(403, "FIELD_READ_ONLY", `this role may not write "${scope.readOnly[0]}"; send a partial update (PATCH) instead`, { path: scope.readOnly[0] });
+    if (scope.readOnly.length > 0)
+      throw new AppError(
+        403,
+        "FIELD_READ_ONLY",
+        `this role may not write "${scope.readOnly[0]}"; send a partial update (PATCH) instead`,
+        { path: scope.readOnly[0] },
+      );
     this.requireInScope(scope, r);
     return this.hideIn(scope, await this.store.replaceOne(c, andFilter(f, scope), r, o));
   }
@@ -132,7 +159,12 @@ class PolicedStore implements DocumentStore {
       const scope = this.scope(other);
       // A joined collection's rows cannot be filtered reliably inside $lookup/$unionWith stages the caller wrote.
       if (scope && (scope.filter || scope.hidden.length > 0)) {
-        throw new AppError(403, "ROW_RULES_IN_LOOKUP", `"${other}" has row rules for this role; it cannot be joined into a pipeline`, { collection: other });
+        throw new AppError(
+          403,
+          "ROW_RULES_IN_LOOKUP",
+          `"${other}" has row rules for this role; it cannot be joined into a pipeline`,
+          { collection: other },
+        );
       }
     }
     const scope = this.scope(c);
@@ -166,7 +198,11 @@ class PolicedStore implements DocumentStore {
   private scope(c: string): RowScope | null {
     const role = this.principal.customRole;
     if (!role) return null;
-    return scopeFor(role.rules, c, { userId: this.principal.userId, keyId: this.principal.keyId, claims: this.principal.claims });
+    return scopeFor(role.rules, c, {
+      userId: this.principal.userId,
+      keyId: this.principal.keyId,
+      claims: this.principal.claims,
+    });
   }
   private scopedFilter(c: string, f: Doc): Doc {
     return this.withinScope(this.scope(c), f);
@@ -179,9 +215,14 @@ class PolicedStore implements DocumentStore {
   private scopedUpdate(scope: RowScope | null, f: Doc, u: Doc | Doc[], o?: WriteOptions): Doc {
     if (!scope) return f;
     if (Array.isArray(u) && (scope.readOnly.length > 0 || scope.pinned.length > 0)) {
-      throw new AppError(403, "ROW_RULES_PIPELINE_UPDATE", "a role with read-only or filtered fields updates with operators, not a pipeline");
+      throw new AppError(
+        403,
+        "ROW_RULES_PIPELINE_UPDATE",
+        "a role with read-only or filtered fields updates with operators, not a pipeline",
+      );
     }
-    if (o?.upsert && scope.filter) throw new AppError(403, "ROW_RULES_UPSERT", "a role with a row filter cannot upsert; insert, then update");
+    if (o?.upsert && scope.filter)
+      throw new AppError(403, "ROW_RULES_UPSERT", "a role with a row filter cannot upsert; insert, then update");
     if (!Array.isArray(u)) refuseProtectedWrites(scope, writtenPaths(u));
     return this.withinScope(scope, f);
   }
@@ -197,7 +238,9 @@ class PolicedStore implements DocumentStore {
   /** A document written by a filtered role must be one it could read back. */
   private requireInScope(scope: RowScope, d: Doc) {
     if (scope.filter && !matcher(scope.filter)(d)) {
-      throw new AppError(403, "ROW_FILTER_VIOLATION", "the document does not satisfy this role's row filter", { filter: scope.filter });
+      throw new AppError(403, "ROW_FILTER_VIOLATION", "the document does not satisfy this role's row filter", {
+        filter: scope.filter,
+      });
     }
   }
   async listCollections() {
@@ -253,7 +296,8 @@ class PolicedStore implements DocumentStore {
     const upsert = chunk.upsertKeys.length > 0;
     if (upsert) this.gate("update", c);
     const scope = this.scope(c);
-    if (upsert && scope?.filter) throw new AppError(403, "ROW_RULES_UPSERT", "a role with a row filter cannot import with upsert keys");
+    if (upsert && scope?.filter)
+      throw new AppError(403, "ROW_RULES_UPSERT", "a role with a row filter cannot import with upsert keys");
     const docs: ChunkRow[] = [];
     const rejected: RowError[] = [...chunk.rejected];
     for (const r of chunk.docs) {

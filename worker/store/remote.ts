@@ -6,7 +6,20 @@ import { decodeCursor, encodeCursor, queryFingerprint } from "../lib/cursor";
 import type { ChunkOutcome, ImportChunk } from "../lib/import-job";
 import type { DatabaseStub } from "./embedded";
 import { importJobsOf, importRowByRow } from "./import-ledger";
-import type { AggregateOptions, CollectionInfo, DocumentStore, ImportJobs, IndexKeys, IndexOptions, FindQuery, FindResult, IndexSpec, StoredDoc, UpdateResult, WriteOptions } from "./types";
+import type {
+  AggregateOptions,
+  CollectionInfo,
+  DocumentStore,
+  ImportJobs,
+  IndexKeys,
+  IndexOptions,
+  FindQuery,
+  FindResult,
+  IndexSpec,
+  StoredDoc,
+  UpdateResult,
+  WriteOptions,
+} from "./types";
 import { LIMITS } from "../lib/limits";
 
 const etag = (doc: Doc) => etagOf(stringify(doc));
@@ -34,7 +47,12 @@ export class RemoteStore implements DocumentStore {
   readonly importJobs: ImportJobs;
 
   /** `jobs`: the tenant database's DatabaseDO, which keeps import jobs and chunk keys for every backend. */
-  constructor(private client: ActionClient, private database: string, private jobs: DatabaseStub, readonly backend: "data-api" | "mongodb" = "data-api") {
+  constructor(
+    private client: ActionClient,
+    private database: string,
+    private jobs: DatabaseStub,
+    readonly backend: "data-api" | "mongodb" = "data-api",
+  ) {
     this.importJobs = importJobsOf(jobs);
   }
 
@@ -51,12 +69,17 @@ export class RemoteStore implements DocumentStore {
     const filter = q.filter ?? {};
     const fingerprint = queryFingerprint(collection, filter, q.sort);
     const position = q.cursor ? decodeCursor(q.cursor, fingerprint) : undefined;
-    if (position && position.kind !== "offset") throw new AppError(400, "INVALID_CURSOR", "cursor does not fit this listing");
+    if (position && position.kind !== "offset")
+      throw new AppError(400, "INVALID_CURSOR", "cursor does not fit this listing");
     const offset = (position?.offset ?? 0) + (q.skip ?? 0);
     const sort = { ...(q.sort ?? {}), ...(q.sort && "_id" in q.sort ? {} : { _id: 1 }) };
     const limit = q.limit;
     const body = await this.call("find", collection, {
-      filter, sort, skip: offset, ...(limit !== undefined ? { limit: limit + 1 } : {}), ...(q.projection ? { projection: q.projection } : {}),
+      filter,
+      sort,
+      skip: offset,
+      ...(limit !== undefined ? { limit: limit + 1 } : {}),
+      ...(q.projection ? { projection: q.projection } : {}),
       maxTimeMS: q.maxTimeMS ?? LIMITS.defaultMaxTimeMs,
     });
     let documents = (body.documents as Doc[]) ?? [];
@@ -95,12 +118,20 @@ export class RemoteStore implements DocumentStore {
     const current = await this.findOne(collection, filter);
     if (!current) return filter;
     if (!ifMatchSatisfied(options.ifMatch, current.etag)) {
-      throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)", { etag: current.etag });
+      throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)", {
+        etag: current.etag,
+      });
     }
     return { $and: Object.entries(current.doc).map(([k, v]) => ({ [k]: { $eq: v } })) };
   }
 
-  private async afterWrite(collection: string, filter: Doc, result: UpdateResult, options: WriteOptions, guardedWrite: boolean) {
+  private async afterWrite(
+    collection: string,
+    filter: Doc,
+    result: UpdateResult,
+    options: WriteOptions,
+    guardedWrite: boolean,
+  ) {
     if (guardedWrite && result.matchedCount === 0 && result.upsertedId === undefined) {
       throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)");
     }
@@ -109,11 +140,23 @@ export class RemoteStore implements DocumentStore {
     return found ? { ...result, document: found.doc, etag: found.etag } : result;
   }
 
-  private async update(action: string, collection: string, filter: Doc, given: Doc | Doc[], options: WriteOptions = {}) {
+  private async update(
+    action: string,
+    collection: string,
+    filter: Doc,
+    given: Doc | Doc[],
+    options: WriteOptions = {},
+  ) {
     // `$mergePatch` is Docflare's; upstreams get the same change as a pipeline of $setField/$unsetField.
-    const update = !Array.isArray(given) && "$mergePatch" in given ? mergePatchPipeline(given.$mergePatch as Doc) : given;
+    const update =
+      !Array.isArray(given) && "$mergePatch" in given ? mergePatchPipeline(given.$mergePatch as Doc) : given;
     const guardedFilter = await this.guarded(collection, filter, options);
-    const body = await this.call(action, collection, { filter: guardedFilter, update, upsert: !!options.upsert, ...(options.arrayFilters ? { arrayFilters: options.arrayFilters } : {}) });
+    const body = await this.call(action, collection, {
+      filter: guardedFilter,
+      update,
+      upsert: !!options.upsert,
+      ...(options.arrayFilters ? { arrayFilters: options.arrayFilters } : {}),
+    });
     return this.afterWrite(collection, filter, updateResult(body), options, guardedFilter !== filter);
   }
 
@@ -127,7 +170,11 @@ export class RemoteStore implements DocumentStore {
 
   async replaceOne(collection: string, filter: Doc, replacement: Doc, options: WriteOptions = {}) {
     const guardedFilter = await this.guarded(collection, filter, options);
-    const body = await this.call("replaceOne", collection, { filter: guardedFilter, replacement, upsert: !!options.upsert });
+    const body = await this.call("replaceOne", collection, {
+      filter: guardedFilter,
+      replacement,
+      upsert: !!options.upsert,
+    });
     return this.afterWrite(collection, filter, updateResult(body), options, guardedFilter !== filter);
   }
 
@@ -135,7 +182,8 @@ export class RemoteStore implements DocumentStore {
     const guardedFilter = await this.guarded(collection, filter, options);
     const body = await this.call(action, collection, { filter: guardedFilter });
     const deletedCount = Number(body.deletedCount ?? 0);
-    if (guardedFilter !== filter && deletedCount === 0) throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)");
+    if (guardedFilter !== filter && deletedCount === 0)
+      throw new AppError(412, "PRECONDITION_FAILED", "the document changed since it was read (ETag mismatch)");
     return { deletedCount };
   }
 
@@ -148,7 +196,11 @@ export class RemoteStore implements DocumentStore {
   }
 
   async aggregate(collection: string, pipeline: Doc[], options?: AggregateOptions) {
-    return ((await this.call("aggregate", collection, { pipeline, maxTimeMS: options?.maxTimeMS ?? LIMITS.defaultMaxTimeMs })).documents as Doc[]) ?? [];
+    return (
+      ((
+        await this.call("aggregate", collection, { pipeline, maxTimeMS: options?.maxTimeMS ?? LIMITS.defaultMaxTimeMs })
+      ).documents as Doc[]) ?? []
+    );
   }
 
   async countDocuments(collection: string, filter: Doc) {
@@ -157,7 +209,11 @@ export class RemoteStore implements DocumentStore {
   }
 
   async distinct(collection: string, field: string, filter: Doc) {
-    const rows = await this.aggregate(collection, [{ $match: filter }, { $unwind: `$${field}` }, { $group: { _id: `$${field}` } }]);
+    const rows = await this.aggregate(collection, [
+      { $match: filter },
+      { $unwind: `$${field}` },
+      { $group: { _id: `$${field}` } },
+    ]);
     return rows.map((r) => r._id);
   }
 
@@ -166,7 +222,11 @@ export class RemoteStore implements DocumentStore {
   }
 
   async createCollection(name: string, options: { validator?: unknown }) {
-    const body = await this.call("createCollection", name, options.validator === undefined ? {} : { validator: options.validator });
+    const body = await this.call(
+      "createCollection",
+      name,
+      options.validator === undefined ? {} : { validator: options.validator },
+    );
     return { ...(body.collection as CollectionInfo), created: Boolean(body.created) };
   }
 

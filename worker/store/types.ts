@@ -100,7 +100,11 @@ export interface ImportJobs {
   get(id: string): Promise<ImportJob | null>;
   list(collection: string | null, limit: number): Promise<ImportJob[]>;
   cancel(id: string): Promise<ImportJob | null>;
-  finish(id: string, status: ImportJobStatus, error?: { code: string; message: string; row?: number }): Promise<ImportJob | null>;
+  finish(
+    id: string,
+    status: ImportJobStatus,
+    error?: { code: string; message: string; row?: number },
+  ): Promise<ImportJob | null>;
   failures(id: string, afterRow: number, limit: number): Promise<RowError[]>;
 }
 

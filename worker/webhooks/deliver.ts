@@ -51,12 +51,34 @@ export async function deliverGroup(env: Env, msgs: DeliveryMessage[]): Promise<v
   const entry = await webhooksOf(env, tenant);
   const hook = entry.items.find((h) => h.id === webhookId);
   const stub = webhookStub(env, tenant, webhookId);
-  const base = (msg: DeliveryMessage) => ({ deliveryId: msg.deliveryId, eventId: msg.eventId, event: msg.event, generation: msg.generation });
+  const base = (msg: DeliveryMessage) => ({
+    deliveryId: msg.deliveryId,
+    eventId: msg.eventId,
+    event: msg.event,
+    generation: msg.generation,
+  });
   if (!hook || !hook.enabled) {
-    if (hook) await stub.recordMany(msgs.map((msg) => ({ attempt: { ...base(msg), attempt: msg.attempt, outcome: "skipped", statusCode: null, error: "webhook disabled", latencyMs: null } })));
+    if (hook)
+      await stub.recordMany(
+        msgs.map((msg) => ({
+          attempt: {
+            ...base(msg),
+            attempt: msg.attempt,
+            outcome: "skipped",
+            statusCode: null,
+            error: "webhook disabled",
+            latencyMs: null,
+          },
+        })),
+      );
     return;
   }
-  const slots = await stub.acquireMany(msgs.map((m) => ({ deliveryId: m.deliveryId, generation: m.generation })), hook.rateLimitPerMinute, settings.windowMs, settings.timeoutMs);
+  const slots = await stub.acquireMany(
+    msgs.map((m) => ({ deliveryId: m.deliveryId, generation: m.generation })),
+    hook.rateLimitPerMinute,
+    settings.windowMs,
+    settings.timeoutMs,
+  );
   const outcomes = await Promise.all(
     msgs.map(async (msg, i): Promise<StepOutcome> => {
       const slot = slots[i];
@@ -71,20 +93,39 @@ export async function deliverGroup(env: Env, msgs: DeliveryMessage[]): Promise<v
         await registryOf(env, tenant).updateWebhook(hook.id, { enabled: false }, "the receiver answered 410 Gone");
         invalidateWebhooks(tenant);
         log("warn", "webhook disabled after 410", { tenant, webhookId: hook.id });
-        return { record: { attempt: { ...entry, outcome: "failed", error: "410 Gone: webhook disabled" }, slot: slot.slot } };
+        return {
+          record: { attempt: { ...entry, outcome: "failed", error: "410 Gone: webhook disabled" }, slot: slot.slot },
+        };
       }
       if (attempt >= hook.maxAttempts) {
-        return { record: { attempt: { ...entry, outcome: "retrying", error: result.error }, slot: slot.slot }, deadLetter: { ...msg, attempt, lastError: result.error ?? "failed" } };
+        return {
+          record: { attempt: { ...entry, outcome: "retrying", error: result.error }, slot: slot.slot },
+          deadLetter: { ...msg, attempt, lastError: result.error ?? "failed" },
+        };
       }
-      const wait = Math.min(settings.retryCapMs, Math.max(result.retryAfterMs ?? 0, settings.retryBaseMs / 2 + backoffDelay(attempt, settings.retryBaseMs, settings.retryCapMs)));
-      return { record: { attempt: { ...entry, outcome: "retrying", error: result.error, nextAttemptAt: Date.now() + wait }, slot: slot.slot }, later: { msg: { ...msg, attempt }, delayMs: wait } };
+      const wait = Math.min(
+        settings.retryCapMs,
+        Math.max(
+          result.retryAfterMs ?? 0,
+          settings.retryBaseMs / 2 + backoffDelay(attempt, settings.retryBaseMs, settings.retryCapMs),
+        ),
+      );
+      return {
+        record: {
+          attempt: { ...entry, outcome: "retrying", error: result.error, nextAttemptAt: Date.now() + wait },
+          slot: slot.slot,
+        },
+        later: { msg: { ...msg, attempt }, delayMs: wait },
+      };
     }),
   );
   const records = outcomes.flatMap((o) => (o.record ? [o.record] : []));
   if (records.length) await stub.recordMany(records);
   const later = outcomes.flatMap((o) => (o.later ? [o.later] : []));
   for (let i = 0; i < later.length; i += 100) {
-    await env.DELIVERIES.sendBatch(later.slice(i, i + 100).map((l) => ({ body: l.msg, delaySeconds: delaySeconds(l.delayMs) })));
+    await env.DELIVERIES.sendBatch(
+      later.slice(i, i + 100).map((l) => ({ body: l.msg, delaySeconds: delaySeconds(l.delayMs) })),
+    );
   }
   for (const o of outcomes) if (o.deadLetter) await env.DEAD_LETTERS.send(o.deadLetter);
 }

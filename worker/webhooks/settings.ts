@@ -12,7 +12,10 @@ export function webhookSettings(env: Env) {
 }
 
 export function outboundPolicy(env: Env, requestHost?: string): OutboundPolicy {
-  const ownHosts = (env.API_HOSTS ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+  const ownHosts = (env.API_HOSTS ?? "")
+    .split(",")
+    .map((h) => h.trim())
+    .filter(Boolean);
   if (requestHost) ownHosts.push(requestHost.replace(/:\d+$/, ""));
   return { allowLoopback: env.ALLOW_LOOPBACK_WEBHOOKS === "true", ownHosts };
 }

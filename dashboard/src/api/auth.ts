@@ -12,7 +12,12 @@ export type Me = {
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   try {
-    return await fetch(url, { method: "POST", credentials: "include", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+    return await fetch(url, {
+      method: "POST",
+      credentials: "include",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
   } catch (err) {
     throw new ApiError(0, "NETWORK_ERROR", `the API at ${url} could not be reached: ${(err as Error).message}`);
   }
@@ -25,7 +30,11 @@ async function whoAmI(session: Session): Promise<Me> {
   try {
     res = await fetch(`${session.apiUrl}/api/auth/me`, { headers });
   } catch (err) {
-    throw new ApiError(0, "NETWORK_ERROR", `the API at ${session.apiUrl} could not be reached: ${(err as Error).message}`);
+    throw new ApiError(
+      0,
+      "NETWORK_ERROR",
+      `the API at ${session.apiUrl} could not be reached: ${(err as Error).message}`,
+    );
   }
   if (!res.ok) throw await errorOf(res);
   return (await res.json()) as Me;
@@ -33,7 +42,12 @@ async function whoAmI(session: Session): Promise<Me> {
 
 /** Email and password: the access token stays in the tab, the refresh token in the API's HttpOnly cookie. */
 export async function signInWithPassword(apiUrl: string, tenant: string, email: string, password: string): Promise<Me> {
-  const res = await post(`${apiUrl}/api/auth/login`, { email, password, tenant: tenant || undefined, refreshIn: "cookie" });
+  const res = await post(`${apiUrl}/api/auth/login`, {
+    email,
+    password,
+    tenant: tenant || undefined,
+    refreshIn: "cookie",
+  });
   if (!res.ok) throw await errorOf(res);
   const body = (await res.json()) as { accessToken: string };
   const session: Session = { apiUrl, tenant, kind: "password", token: body.accessToken, email };
@@ -60,5 +74,7 @@ export async function currentIdentity(): Promise<Me> {
 export async function signOut(): Promise<void> {
   const session = getSession();
   if (session?.kind !== "password") return;
-  await post(`${session.apiUrl}/api/auth/logout`, {}, { Authorization: `Bearer ${session.token}` }).catch(() => undefined);
+  await post(`${session.apiUrl}/api/auth/logout`, {}, { Authorization: `Bearer ${session.token}` }).catch(
+    () => undefined,
+  );
 }

@@ -51,10 +51,18 @@ export function api(): Client<paths> {
 
 export async function errorOf(response: Response, body?: unknown): Promise<ApiError> {
   let parsed = body;
-  if (parsed === undefined) parsed = await response.clone().json().catch(() => undefined);
+  if (parsed === undefined)
+    parsed = await response
+      .clone()
+      .json()
+      .catch(() => undefined);
   const err = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
   if (err?.code) return new ApiError(response.status, err.code, err.message ?? response.statusText, err.details);
-  return new ApiError(response.status, `HTTP_${response.status}`, response.statusText || "the API did not answer with JSON");
+  return new ApiError(
+    response.status,
+    `HTTP_${response.status}`,
+    response.statusText || "the API did not answer with JSON",
+  );
 }
 
 let refreshing: Promise<boolean> | undefined;

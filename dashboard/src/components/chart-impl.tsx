@@ -12,7 +12,15 @@ export default function ChartImpl({ x, series, height = 180, label }: ChartProps
     const opts: uPlot.Options = {
       width: el.clientWidth || 480,
       height,
-      series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: x.length < 40 } }))],
+      series: [
+        {},
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: COLORS[i % COLORS.length],
+          width: 2,
+          points: { show: x.length < 40 },
+        })),
+      ],
       axes: [{ stroke: "currentColor" }, { stroke: "currentColor" }],
       legend: { show: true },
     };

@@ -29,8 +29,15 @@ const chrome = EditorView.theme({
   ".cm-gutters": { backgroundColor: "var(--gray-2)", color: "var(--gray-11)", borderRight: "1px solid var(--gray-a5)" },
   ".cm-cursor": { borderLeftColor: "var(--gray-12)" },
   "&.cm-focused .cm-selectionBackground, .cm-selectionBackground": { backgroundColor: "var(--accent-a5)" },
-  ".cm-tooltip": { backgroundColor: "var(--color-panel-solid)", color: "var(--gray-12)", border: "1px solid var(--gray-a6)" },
-  ".cm-tooltip-autocomplete ul li[aria-selected]": { backgroundColor: "var(--accent-9)", color: "var(--accent-contrast)" },
+  ".cm-tooltip": {
+    backgroundColor: "var(--color-panel-solid)",
+    color: "var(--gray-12)",
+    border: "1px solid var(--gray-a6)",
+  },
+  ".cm-tooltip-autocomplete ul li[aria-selected]": {
+    backgroundColor: "var(--accent-9)",
+    color: "var(--accent-contrast)",
+  },
 });
 
 const parseLinter = jsonParseLinter();
@@ -40,12 +47,19 @@ const optionalJsonLinter = (view: EditorView) => (view.state.doc.toString().trim
 /** JavaScript syntax errors as the editor's own parser sees them, marked while typing (the server has the last word). */
 function scriptSyntaxLinter(view: EditorView): Diagnostic[] {
   const found: Diagnostic[] = [];
-  syntaxTree(view.state).cursor().iterate((node) => {
-    if (node.type.isError && found.length < 20) {
-      const line = view.state.doc.lineAt(node.from);
-      found.push({ from: node.from, to: Math.min(Math.max(node.to, node.from + 1), line.to), severity: "error", message: `syntax error on line ${line.number}` });
-    }
-  });
+  syntaxTree(view.state)
+    .cursor()
+    .iterate((node) => {
+      if (node.type.isError && found.length < 20) {
+        const line = view.state.doc.lineAt(node.from);
+        found.push({
+          from: node.from,
+          to: Math.min(Math.max(node.to, node.from + 1), line.to),
+          severity: "error",
+          message: `syntax error on line ${line.number}`,
+        });
+      }
+    });
   return found;
 }
 
@@ -71,10 +85,23 @@ function scriptCompletions(ctx: CompletionContext): CompletionResult | null {
   const owner = dot < 0 ? "" : word.text.slice(0, dot);
   const members = SCRIPT_MEMBERS[owner];
   if (!members) return null;
-  return { from: word.from + dot + 1, options: members.map(([label, detail]) => ({ label, detail, type: "property" })) };
+  return {
+    from: word.from + dot + 1,
+    options: members.map(([label, detail]) => ({ label, detail, type: "property" })),
+  };
 }
 
-export default function CodeEditorImpl({ value, onChange, language, fields = [], errorLine, errorMessage, label, minHeight = 120, readOnly }: CodeEditorProps) {
+export default function CodeEditorImpl({
+  value,
+  onChange,
+  language,
+  fields = [],
+  errorLine,
+  errorMessage,
+  label,
+  minHeight = 120,
+  readOnly,
+}: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const latest = useRef(onChange);
@@ -103,14 +130,18 @@ export default function CodeEditorImpl({ value, onChange, language, fields = [],
   ];
 
   useEffect(() => {
-    view.current = new EditorView({ parent: host.current!, state: EditorState.create({ doc: value, extensions: extensions() }) });
+    view.current = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({ doc: value, extensions: extensions() }),
+    });
     return () => view.current?.destroy();
     // The view is made once; value, theme and errors reach it through the effects below.
   }, []);
 
   useEffect(() => {
     const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+    if (v && v.state.doc.toString() !== value)
+      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
   }, [value]);
 
   useEffect(() => {
@@ -123,7 +154,12 @@ export default function CodeEditorImpl({ value, onChange, language, fields = [],
     const diagnostics: Diagnostic[] = [];
     if (errorLine && errorLine >= 1 && errorLine <= v.state.doc.lines) {
       const line = v.state.doc.line(errorLine);
-      diagnostics.push({ from: line.from, to: Math.max(line.to, line.from + 1), severity: "error", message: errorMessage ?? "error" });
+      diagnostics.push({
+        from: line.from,
+        to: Math.max(line.to, line.from + 1),
+        severity: "error",
+        message: errorMessage ?? "error",
+      });
     }
     v.dispatch(setDiagnostics(v.state, diagnostics));
   }, [errorLine, errorMessage, value]);

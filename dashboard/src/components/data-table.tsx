@@ -10,7 +10,19 @@ const helper = createColumnHelper<Doc>();
  * Documents as a table: one column per field path, EJSON types shown as types, and only the rows in view are in
  * the DOM (a 10,000-row result builds a few dozen rows).
  */
-export function DataTable({ rows, columns, selected, onSelect, label }: { rows: Doc[]; columns: string[]; selected?: string; onSelect?: (row: Doc, index: number) => void; label: string }) {
+export function DataTable({
+  rows,
+  columns,
+  selected,
+  onSelect,
+  label,
+}: {
+  rows: Doc[];
+  columns: string[];
+  selected?: string;
+  onSelect?: (row: Doc, index: number) => void;
+  label: string;
+}) {
   const defs = useMemo(
     () =>
       columns.map((path) =>
@@ -35,12 +47,25 @@ export function DataTable({ rows, columns, selected, onSelect, label }: { rows: 
   const table = useReactTable({ data: rows, columns: defs, getCoreRowModel: getCoreRowModel() });
   const scroller = useRef<HTMLDivElement>(null);
   const model = table.getRowModel().rows;
-  const virtual = useVirtualizer({ count: model.length, getScrollElement: () => scroller.current, estimateSize: () => 29, overscan: 12 });
+  const virtual = useVirtualizer({
+    count: model.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 29,
+    overscan: 12,
+  });
   const items = virtual.getVirtualItems();
   const top = items.length ? items[0].start : 0;
   const bottom = items.length ? virtual.getTotalSize() - items[items.length - 1].end : 0;
   return (
-    <div className="vtable" ref={scroller} tabIndex={0} role="region" aria-label={label} data-testid="documents-table" data-rows={model.length}>
+    <div
+      className="vtable"
+      ref={scroller}
+      tabIndex={0}
+      role="region"
+      aria-label={label}
+      data-testid="documents-table"
+      data-rows={model.length}
+    >
       <table>
         <thead>
           {table.getHeaderGroups().map((g) => (

@@ -2,7 +2,15 @@ import { AlertDialog, Button, Code, Flex, Text, TextField } from "@radix-ui/them
 import { useState } from "react";
 
 /** A destructive action asks first; `typed` makes the user type a name (dropping a collection). */
-export function ConfirmButton({ label, title, description, typed, onConfirm, disabled, color = "red" }: {
+export function ConfirmButton({
+  label,
+  title,
+  description,
+  typed,
+  onConfirm,
+  disabled,
+  color = "red",
+}: {
   label: string;
   title: string;
   description: React.ReactNode;

@@ -12,4 +12,8 @@ export function Labelled({ label, children }: { label: string; children: React.R
   );
 }
 
-export const csv = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+export const csv = (s: string) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);

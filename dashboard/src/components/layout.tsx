@@ -42,7 +42,8 @@ export function Layout() {
         ))}
         <Box mt="4" mx="2">
           <Text as="p" size="1" color="gray" data-testid="identity">
-            {session?.email ?? (session?.kind === "token" ? "token" : "")} · tenant <b>{session?.tenant || "default"}</b> · database{" "}
+            {session?.email ?? (session?.kind === "token" ? "token" : "")} · tenant{" "}
+            <b>{session?.tenant || "default"}</b> · database{" "}
             <b data-testid="current-database">{session?.database ?? "main"}</b>
           </Text>
           <Button

@@ -3,7 +3,15 @@ import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 
 /** Built-in roles and the tenant's custom roles, for the keys and users forms. */
-export function RoleSelect({ value, onChange, label }: { value: string; onChange: (v: string) => void; label: string }) {
+export function RoleSelect({
+  value,
+  onChange,
+  label,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  label: string;
+}) {
   const custom = useQuery({
     queryKey: ["roles"],
     queryFn: () => unwrap(() => api().GET("/api/roles")) as Promise<{ roles: { name: string }[] }>,

@@ -9,7 +9,10 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
   return (
     <Callout.Root color="red" role="alert" my="3">
       <Callout.Text>
-        <Code color="red" data-testid="error-code">{code}</Code> {message}
+        <Code color="red" data-testid="error-code">
+          {code}
+        </Code>{" "}
+        {message}
         {onRetry ? (
           <Button size="1" variant="soft" ml="3" onClick={onRetry}>
             Try again
@@ -37,7 +40,13 @@ export function Empty({ children }: { children: React.ReactNode }) {
 }
 
 /** Loading, error or the content: the three states every query-backed view has. */
-export function Query<T>({ q, children }: { q: { isPending: boolean; error: unknown; data?: T; refetch: () => unknown }; children: (data: T) => React.ReactNode }) {
+export function Query<T>({
+  q,
+  children,
+}: {
+  q: { isPending: boolean; error: unknown; data?: T; refetch: () => unknown };
+  children: (data: T) => React.ReactNode;
+}) {
   if (q.isPending) return <Loading />;
   if (q.error) return <ErrorState error={q.error} onRetry={() => q.refetch()} />;
   return <>{children(q.data as T)}</>;

@@ -8,7 +8,8 @@ export function previewCron(expression: string, timezone = "UTC", count = 5, fro
   const expr = expression.trim();
   if (!expr) return { ok: false, error: "enter a schedule" };
   const fields = expr.split(/\s+/).length;
-  if (fields < 5 || fields > 6) return { ok: false, error: `a schedule has 5 or 6 fields (seconds first); this has ${fields}` };
+  if (fields < 5 || fields > 6)
+    return { ok: false, error: `a schedule has 5 or 6 fields (seconds first); this has ${fields}` };
   try {
     const cron = new Cron(expr, { timezone, paused: true });
     const next = cron.nextRuns(count, from);
@@ -28,7 +29,14 @@ export function previewCron(expression: string, timezone = "UTC", count = 5, fro
 /** A run time as the chosen zone's wall clock, so "every day at 09:00 Europe/Paris" reads 09:00. */
 export function formatInZone(at: Date, timezone: string): string {
   return new Intl.DateTimeFormat("en-GB", {
-    timeZone: timezone, year: "numeric", month: "short", day: "2-digit", weekday: "short", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    timeZone: timezone,
+    year: "numeric",
+    month: "short",
+    day: "2-digit",
+    weekday: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
     hour12: false,
   }).format(at);
 }
@@ -37,7 +45,12 @@ export function formatInZone(at: Date, timezone: string): string {
  * Runs the schedule owed between its last recorded run and a minute ago (the grace a tick needs to be recorded).
  * Counted up to 100; "100+" past that. No last run means nothing is known to be missed.
  */
-export function missedRuns(expression: string, timezone: string, lastScheduledAt: string | null, now = new Date()): string {
+export function missedRuns(
+  expression: string,
+  timezone: string,
+  lastScheduledAt: string | null,
+  now = new Date(),
+): string {
   if (!lastScheduledAt) return "0";
   const until = now.getTime() - 60_000;
   try {

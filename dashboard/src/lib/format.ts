@@ -1,6 +1,19 @@
 /** How values read on screen. Relaxed EJSON wrappers are shown as their types, never as raw `{"$oid": ...}`. */
 
-export type EjsonKind = "ObjectId" | "Date" | "Decimal128" | "Long" | "Binary" | "RegExp" | "Timestamp" | "array" | "object" | "string" | "number" | "boolean" | "null";
+export type EjsonKind =
+  | "ObjectId"
+  | "Date"
+  | "Decimal128"
+  | "Long"
+  | "Binary"
+  | "RegExp"
+  | "Timestamp"
+  | "array"
+  | "object"
+  | "string"
+  | "number"
+  | "boolean"
+  | "null";
 
 export function ejsonKind(value: unknown): EjsonKind {
   if (value === null || value === undefined) return "null";
@@ -36,7 +49,8 @@ export function displayValue(value: unknown): string {
     case "Date": {
       const d = v.$date as unknown;
       if (typeof d === "string") return d;
-      if (d && typeof d === "object" && "$numberLong" in d) return new Date(Number((d as { $numberLong: string }).$numberLong)).toISOString();
+      if (d && typeof d === "object" && "$numberLong" in d)
+        return new Date(Number((d as { $numberLong: string }).$numberLong)).toISOString();
       return new Date(Number(d)).toISOString();
     }
     case "Decimal128":

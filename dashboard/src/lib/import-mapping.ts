@@ -21,7 +21,9 @@ const MAJORITY = 0.9;
  * turn a number column into text: they are reported as bad rows in the preview instead.
  */
 export function inferType(values: unknown[]): Exclude<FieldType, "auto" | "skip"> {
-  const texts = values.filter((v) => v !== null && v !== undefined && String(v).trim() !== "").map((v) => (typeof v === "string" ? v.trim() : v));
+  const texts = values
+    .filter((v) => v !== null && v !== undefined && String(v).trim() !== "")
+    .map((v) => (typeof v === "string" ? v.trim() : v));
   if (texts.length === 0) return "string";
   const share = (test: (v: unknown) => boolean) => texts.filter(test).length / texts.length;
   if (share((v) => typeof v === "boolean" || /^(true|false)$/i.test(String(v))) >= MAJORITY) return "boolean";
@@ -44,7 +46,12 @@ export function defaultMapping(columns: string[], sample: Record<string, unknown
 /** One cell as the field's type, as relaxed EJSON (what the API stores), or the reason it cannot be. */
 export function coerce(raw: unknown, type: FieldType, nullIfEmpty: boolean): { value?: unknown; error?: string } {
   const text = raw === null || raw === undefined ? "" : raw instanceof Date ? raw.toISOString() : String(raw).trim();
-  if (text === "") return nullIfEmpty ? { value: null } : type === "string" || type === "auto" ? { value: "" } : { error: "empty value" };
+  if (text === "")
+    return nullIfEmpty
+      ? { value: null }
+      : type === "string" || type === "auto"
+        ? { value: "" }
+        : { error: "empty value" };
   switch (type) {
     case "auto":
       return coerce(raw, inferType([raw]), nullIfEmpty);
@@ -52,7 +59,9 @@ export function coerce(raw: unknown, type: FieldType, nullIfEmpty: boolean): { v
       return { value: typeof raw === "string" ? raw : text };
     case "integer":
       if (typeof raw === "number" && Number.isInteger(raw)) return { value: raw };
-      return INT.test(text) && Number.isSafeInteger(Number(text)) ? { value: Number(text) } : { error: `"${text}" is not an integer` };
+      return INT.test(text) && Number.isSafeInteger(Number(text))
+        ? { value: Number(text) }
+        : { error: `"${text}" is not an integer` };
     case "number":
       if (typeof raw === "number") return { value: raw };
       return NUM.test(text) ? { value: Number(text) } : { error: `"${text}" is not a number` };
@@ -80,7 +89,8 @@ export function coerce(raw: unknown, type: FieldType, nullIfEmpty: boolean): { v
 
 function setPath(doc: Record<string, unknown>, path: string, value: unknown): string | undefined {
   const parts = path.split(".");
-  if (parts.some((p) => p === "" || p.startsWith("$"))) return `field "${path}" is not a valid path (empty part or leading $)`;
+  if (parts.some((p) => p === "" || p.startsWith("$")))
+    return `field "${path}" is not a valid path (empty part or leading $)`;
   let cur = doc;
   for (const p of parts.slice(0, -1)) {
     const next = cur[p];

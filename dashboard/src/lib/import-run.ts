@@ -6,7 +6,10 @@
 export type Failure = { row: number; reason: string; data?: Record<string, unknown> };
 export type ImportSummary = { inserted: number; failed: Failure[]; cancelled: boolean };
 /** The API's answer for one chunk: counts, and errors numbered by line within the chunk (1-based). */
-export type ChunkAnswer = { rows: { inserted?: number; valid?: number }; errors: { row: number; code: string; reason: string }[] };
+export type ChunkAnswer = {
+  rows: { inserted?: number; valid?: number };
+  errors: { row: number; code: string; reason: string }[];
+};
 export type Sender = (ndjson: string, dryRun: boolean) => Promise<ChunkAnswer>;
 
 export const toNdjson = (docs: Record<string, unknown>[]) => docs.map((d) => JSON.stringify(d)).join("\n");
@@ -15,7 +18,12 @@ export async function runImport(
   docs: Record<string, unknown>[],
   rowNumbers: number[],
   send: Sender,
-  options: { chunkSize?: number; dryRun?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  options: {
+    chunkSize?: number;
+    dryRun?: boolean;
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<ImportSummary> {
   const size = options.chunkSize ?? 5000;
   const summary: ImportSummary = { inserted: 0, failed: [], cancelled: false };
@@ -27,7 +35,12 @@ export async function runImport(
     const chunk = docs.slice(start, start + size);
     const answer = await send(toNdjson(chunk), options.dryRun ?? false);
     summary.inserted += (options.dryRun ? answer.rows.valid : answer.rows.inserted) ?? 0;
-    for (const e of answer.errors) summary.failed.push({ row: rowNumbers[start + e.row - 1], reason: `${e.code}: ${e.reason}`, data: chunk[e.row - 1] });
+    for (const e of answer.errors)
+      summary.failed.push({
+        row: rowNumbers[start + e.row - 1],
+        reason: `${e.code}: ${e.reason}`,
+        data: chunk[e.row - 1],
+      });
     options.onProgress?.(Math.min(start + size, docs.length), docs.length);
   }
   return summary;

@@ -9,9 +9,34 @@ export function parseJsonField<T = unknown>(text: string, field: string): { valu
 }
 
 export const JSON_SCHEMA_KEYWORDS = [
-  "type", "properties", "required", "additionalProperties", "items", "enum", "const", "minimum", "maximum", "minLength", "maxLength",
-  "pattern", "format", "anyOf", "oneOf", "allOf", "not", "minItems", "maxItems", "uniqueItems", "description", "string", "number",
-  "integer", "boolean", "object", "array", "null",
+  "type",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "enum",
+  "const",
+  "minimum",
+  "maximum",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "format",
+  "anyOf",
+  "oneOf",
+  "allOf",
+  "not",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "description",
+  "string",
+  "number",
+  "integer",
+  "boolean",
+  "object",
+  "array",
+  "null",
 ];
 
 /** An optional JSON field: empty text is `null` (no filter, no headers), anything else must parse. */

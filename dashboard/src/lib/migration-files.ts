@@ -6,7 +6,9 @@ export type MigrationFile = { id: string; code: string };
 
 const NAME = /^(\d{4,}_[A-Za-z0-9_.-]{1,100})\.js$/;
 
-export async function readMigrationFiles(files: Iterable<File>): Promise<{ migrations: MigrationFile[]; ignored: string[] }> {
+export async function readMigrationFiles(
+  files: Iterable<File>,
+): Promise<{ migrations: MigrationFile[]; ignored: string[] }> {
   const migrations: MigrationFile[] = [];
   const ignored: string[] = [];
   for (const f of files) {

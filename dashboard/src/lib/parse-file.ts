@@ -1,7 +1,12 @@
 /** What the import worker is asked and answers, and the pure parts of parsing (format detection, JSON rows). */
 export type ImportFormat = "csv" | "tsv" | "json" | "ndjson" | "xlsx";
 export type ParseRequest = { file: File; format?: ImportFormat; sheet?: string };
-export type ParseResult = { format: ImportFormat; columns: string[]; rows: Record<string, unknown>[]; problems: { row: number; reason: string }[] };
+export type ParseResult = {
+  format: ImportFormat;
+  columns: string[];
+  rows: Record<string, unknown>[];
+  problems: { row: number; reason: string }[];
+};
 
 export function detectFormat(name: string, type = ""): ImportFormat {
   const ext = name.toLowerCase().split(".").pop() ?? "";
@@ -13,20 +18,26 @@ export function detectFormat(name: string, type = ""): ImportFormat {
 }
 
 /** JSON rows keep their values as they are (nested objects stay objects; the mapping's "auto" type keeps them). */
-export function parseJsonRows(text: string, format: "json" | "ndjson"): { columns: string[]; rows: Record<string, unknown>[] } {
+export function parseJsonRows(
+  text: string,
+  format: "json" | "ndjson",
+): { columns: string[]; rows: Record<string, unknown>[] } {
   let rows: unknown[];
   if (format === "json") {
     const parsed = JSON.parse(text);
     if (!Array.isArray(parsed)) throw new Error("a JSON import is an array of documents");
     rows = parsed;
   } else {
-    rows = text.split(/\r?\n/).filter((l) => l.trim()).map((l, i) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        throw new Error(`line ${i + 1} is not JSON`);
-      }
-    });
+    rows = text
+      .split(/\r?\n/)
+      .filter((l) => l.trim())
+      .map((l, i) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          throw new Error(`line ${i + 1} is not JSON`);
+        }
+      });
   }
   const bad = rows.findIndex((r) => !r || typeof r !== "object" || Array.isArray(r));
   if (bad >= 0) throw new Error(`row ${bad + 1} is not a JSON object`);

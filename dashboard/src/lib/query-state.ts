@@ -6,12 +6,16 @@
 export type DocQuery = { filter?: string; sort?: string; projection?: string; limit?: number; cursor?: string };
 export type FieldError = { field: "filter" | "sort" | "projection"; message: string };
 
-function parseObject(text: string | undefined, field: FieldError["field"]): { value?: Record<string, unknown>; error?: FieldError } {
+function parseObject(
+  text: string | undefined,
+  field: FieldError["field"],
+): { value?: Record<string, unknown>; error?: FieldError } {
   const t = (text ?? "").trim();
   if (!t) return {};
   try {
     const value = JSON.parse(t);
-    if (!value || typeof value !== "object" || Array.isArray(value)) return { error: { field, message: `${field} must be a JSON object` } };
+    if (!value || typeof value !== "object" || Array.isArray(value))
+      return { error: { field, message: `${field} must be a JSON object` } };
     return { value };
   } catch (err) {
     return { error: { field, message: `${field} is not valid JSON: ${(err as Error).message}` } };
@@ -20,7 +24,9 @@ function parseObject(text: string | undefined, field: FieldError["field"]): { va
 
 /** Validates the three JSON fields; the documents screen refuses to send while any has an error. */
 export function checkQuery(q: DocQuery): FieldError[] {
-  return (["filter", "sort", "projection"] as const).map((f) => parseObject(q[f], f).error).filter((e): e is FieldError => !!e);
+  return (["filter", "sort", "projection"] as const)
+    .map((f) => parseObject(q[f], f).error)
+    .filter((e): e is FieldError => !!e);
 }
 
 /** Query-string parameters for GET /api/db/{collection}. */
@@ -38,12 +44,14 @@ export function toListParams(q: DocQuery, extra: Record<string, string> = {}): R
 /** The URL search object the router keeps; empty fields are dropped so links stay short. */
 export function toSearch(q: DocQuery): Record<string, string | number> {
   const out: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== "" && !(k === "limit" && v === 50)) out[k] = v as string | number;
+  for (const [k, v] of Object.entries(q))
+    if (v !== undefined && v !== "" && !(k === "limit" && v === 50)) out[k] = v as string | number;
   return out;
 }
 
 export function fromSearch(search: Record<string, unknown>): DocQuery {
-  const str = (v: unknown) => (typeof v === "string" ? v : typeof v === "object" && v !== null ? JSON.stringify(v) : undefined);
+  const str = (v: unknown) =>
+    typeof v === "string" ? v : typeof v === "object" && v !== null ? JSON.stringify(v) : undefined;
   const limit = Number(search.limit);
   return {
     filter: str(search.filter),

@@ -67,7 +67,10 @@ export function validatorFromSchema(schema: InferredSchema): Record<string, unkn
     const leaf = parts[parts.length - 1];
     const props = node.properties as Record<string, unknown>;
     const existing = props[leaf] as Record<string, unknown> | undefined;
-    props[leaf] = { ...typeSchema(f.types), ...(existing?.properties ? { properties: existing.properties, required: existing.required } : {}) };
+    props[leaf] = {
+      ...typeSchema(f.types),
+      ...(existing?.properties ? { properties: existing.properties, required: existing.required } : {}),
+    };
     const parentCount = parts.length === 1 ? schema.sampled : (byPath.get(parts.slice(0, -1).join("."))?.count ?? 0);
     if (f.count === parentCount && parentCount > 0) (node.required as string[]).push(leaf);
   }

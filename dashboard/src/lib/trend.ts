@@ -1,6 +1,8 @@
 /** Success rate over the latest finished deliveries, oldest first, in windows of `window` deliveries. */
 export function successTrend(deliveries: { status: string; createdAt: string }[], window = 5): number[] {
-  const done = deliveries.filter((d) => d.status === "delivered" || d.status === "failed").sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const done = deliveries
+    .filter((d) => d.status === "delivered" || d.status === "failed")
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const out: number[] = [];
   for (let i = 0; i < done.length; i += window) {
     const chunk = done.slice(i, i + window);

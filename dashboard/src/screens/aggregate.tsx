@@ -11,7 +11,22 @@ import { fieldPaths, type InferredSchema } from "../lib/schema-tools";
 import { parseJsonField } from "../lib/json-text";
 
 const ROUTE = "/_app/collections/$name/aggregate" as const;
-const STAGES = ["$match", "$project", "$addFields", "$group", "$sort", "$limit", "$skip", "$unwind", "$lookup", "$count", "$facet", "$replaceRoot", "$sample", "$unionWith"];
+const STAGES = [
+  "$match",
+  "$project",
+  "$addFields",
+  "$group",
+  "$sort",
+  "$limit",
+  "$skip",
+  "$unwind",
+  "$lookup",
+  "$count",
+  "$facet",
+  "$replaceRoot",
+  "$sample",
+  "$unionWith",
+];
 type Stage = { op: string; body: string };
 /** Previews run on a sample: the first documents of the collection, so a heavy pipeline stays cheap to explore. */
 const SAMPLE = 200;
@@ -30,7 +45,10 @@ export function stagesFromSearch(raw: unknown): Stage[] {
   }
 }
 
-function toPipeline(stages: Stage[]): { pipeline?: Record<string, unknown>[]; error?: { index: number; message: string } } {
+function toPipeline(stages: Stage[]): {
+  pipeline?: Record<string, unknown>[];
+  error?: { index: number; message: string };
+} {
   const pipeline: Record<string, unknown>[] = [];
   for (const [i, s] of stages.entries()) {
     const r = parseJsonField(s.body, `stage ${i + 1}`);
@@ -50,7 +68,10 @@ export default function Aggregate() {
   });
   const schema = useQuery({
     queryKey: ["schema", name],
-    queryFn: () => unwrap(() => api().GET("/api/management/collections/{name}/schema", { params: { path: { name } } })) as Promise<InferredSchema>,
+    queryFn: () =>
+      unwrap(() =>
+        api().GET("/api/management/collections/{name}/schema", { params: { path: { name } } }),
+      ) as Promise<InferredSchema>,
   });
   const fields = fieldPaths(schema.data);
   const built = toPipeline(stages);
@@ -68,7 +89,14 @@ export default function Aggregate() {
     })),
   });
   const set = (i: number, s: Partial<Stage>) => setStages(stages.map((x, j) => (j === i ? { ...x, ...s } : x)));
-  const save = () => built.pipeline && navigate({ to: "/collections/$name/aggregate", params: { name }, search: { pipeline: JSON.stringify(built.pipeline) } as never, replace: true });
+  const save = () =>
+    built.pipeline &&
+    navigate({
+      to: "/collections/$name/aggregate",
+      params: { name },
+      search: { pipeline: JSON.stringify(built.pipeline) } as never,
+      replace: true,
+    });
 
   return (
     <>
@@ -88,7 +116,12 @@ export default function Aggregate() {
         const failed = p?.error instanceof ApiError ? p.error : null;
         const earlierFailed = previews.slice(0, i).some((x) => x.error);
         return (
-          <Card key={i} mb="3" data-testid={`stage-${i}`} style={failed && !earlierFailed ? { outline: "2px solid var(--red-9)" } : undefined}>
+          <Card
+            key={i}
+            mb="3"
+            data-testid={`stage-${i}`}
+            style={failed && !earlierFailed ? { outline: "2px solid var(--red-9)" } : undefined}
+          >
             <Flex gap="2" align="center" mb="2">
               <Text weight="bold">Stage {i + 1}</Text>
               <Select.Root value={s.op} onValueChange={(op) => set(i, { op })}>
@@ -101,7 +134,13 @@ export default function Aggregate() {
                   ))}
                 </Select.Content>
               </Select.Root>
-              <Button size="1" variant="ghost" color="red" onClick={() => setStages(stages.filter((_, j) => j !== i))} disabled={stages.length === 1}>
+              <Button
+                size="1"
+                variant="ghost"
+                color="red"
+                onClick={() => setStages(stages.filter((_, j) => j !== i))}
+                disabled={stages.length === 1}
+              >
                 Remove
               </Button>
               {failed && !earlierFailed ? (
@@ -112,15 +151,31 @@ export default function Aggregate() {
             </Flex>
             <Flex gap="3">
               <Box style={{ flex: 1 }}>
-                <CodeEditor label={`stage ${i + 1}`} language="json" value={s.body} onChange={(body) => set(i, { body })} fields={fields} minHeight={60} />
+                <CodeEditor
+                  label={`stage ${i + 1}`}
+                  language="json"
+                  value={s.body}
+                  onChange={(body) => set(i, { body })}
+                  fields={fields}
+                  minHeight={60}
+                />
               </Box>
-              <Box style={{ flex: 1, maxHeight: 260, overflow: "auto" }} role="region" tabIndex={0} aria-label={`stage ${i + 1} output`}>
+              <Box
+                style={{ flex: 1, maxHeight: 260, overflow: "auto" }}
+                role="region"
+                tabIndex={0}
+                aria-label={`stage ${i + 1} output`}
+              >
                 {built.error?.index === i ? (
                   <ErrorState error={new Error(built.error.message)} />
                 ) : !p || p.isPending ? (
                   <Loading label="Previewing" />
                 ) : p.error ? (
-                  earlierFailed ? <Text color="gray">An earlier stage failed.</Text> : <ErrorState error={p.error} />
+                  earlierFailed ? (
+                    <Text color="gray">An earlier stage failed.</Text>
+                  ) : (
+                    <ErrorState error={p.error} />
+                  )
                 ) : (
                   <>
                     <Text size="1" color="gray">

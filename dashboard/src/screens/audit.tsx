@@ -8,7 +8,16 @@ import { Empty, ErrorState, Loading } from "../components/states";
 import { Labelled } from "../components/form";
 import { formatTime } from "../lib/format";
 
-type Entry = { seq: number; at: string; actor: string; client: string | null; action: string; target: string | null; status: number; code: string | null };
+type Entry = {
+  seq: number;
+  at: string;
+  actor: string;
+  client: string | null;
+  action: string;
+  target: string | null;
+  status: number;
+  code: string | null;
+};
 
 export default function Audit() {
   const search = useSearch({ from: "/_app/audit" }) as { actor?: string; action?: string; since?: string };
@@ -23,7 +32,15 @@ export default function Audit() {
     queryFn: ({ pageParam }) =>
       unwrap(() =>
         api().GET("/api/audit", {
-          params: { query: { limit: "50", ...(search.actor ? { actor: search.actor } : {}), ...(search.action ? { action: search.action } : {}), ...(search.since ? { since: new Date(search.since).toISOString() } : {}), ...(pageParam ? { before: String(pageParam) } : {}) } as never },
+          params: {
+            query: {
+              limit: "50",
+              ...(search.actor ? { actor: search.actor } : {}),
+              ...(search.action ? { action: search.action } : {}),
+              ...(search.since ? { since: new Date(search.since).toISOString() } : {}),
+              ...(pageParam ? { before: String(pageParam) } : {}),
+            } as never,
+          },
         }),
       ) as Promise<{ entries: Entry[]; nextBefore: number | null }>,
   });
@@ -31,7 +48,15 @@ export default function Audit() {
   return (
     <>
       <PageHeader title="Audit trail" />
-      <form onSubmit={(e) => (e.preventDefault(), navigate({ to: "/audit", search: { actor: actor || undefined, action: action || undefined, since: since || undefined } as never }))}>
+      <form
+        onSubmit={(e) => (
+          e.preventDefault(),
+          navigate({
+            to: "/audit",
+            search: { actor: actor || undefined, action: action || undefined, since: since || undefined } as never,
+          })
+        )}
+      >
         <Flex gap="3" align="end" mb="3" wrap="wrap">
           <Labelled label="Actor">
             <TextField.Root value={actor} onChange={(e) => setActor(e.target.value)} placeholder="key:… or user:…" />

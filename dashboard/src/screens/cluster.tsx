@@ -8,9 +8,29 @@ import { Empty, Query } from "../components/states";
 import { formatTime } from "../lib/format";
 import { parseMetrics, type Sample } from "../lib/metrics";
 
-type Leadership = { coordinator: string; holder: string | null; fencingToken: number | null; leaderSince: string | null; leaseExpiresAt: string | null; lastTick: string | null; lastTickSource: string | null; nextAlarm: string | null; jobs: number; dispatchBacklog: number };
+type Leadership = {
+  coordinator: string;
+  holder: string | null;
+  fencingToken: number | null;
+  leaderSince: string | null;
+  leaseExpiresAt: string | null;
+  lastTick: string | null;
+  lastTickSource: string | null;
+  nextAlarm: string | null;
+  jobs: number;
+  dispatchBacklog: number;
+};
 type Lock = { name: string; holder: string; fencingToken: number; expiresAt: string };
-type Status = { backend: string; scriptRunner: string; backlog: { outbox: { pending: number; inFlight: number }; webhookDeliveries: number; scriptRuns: number; scheduledDispatch: number } };
+type Status = {
+  backend: string;
+  scriptRunner: string;
+  backlog: {
+    outbox: { pending: number; inFlight: number };
+    webhookDeliveries: number;
+    scriptRuns: number;
+    scheduledDispatch: number;
+  };
+};
 
 /** Polls the Prometheus text while the screen is open and charts request and error rates between scrapes. */
 function useMetricsSeries() {
@@ -31,15 +51,38 @@ function useMetricsSeries() {
   }, []);
   const rates = points.slice(1).map((p, i) => {
     const dt = Math.max(1, p.t - points[i].t);
-    return { t: p.t, requests: Math.max(0, (p.s.requests - points[i].s.requests) / dt), errors: Math.max(0, (p.s.errors - points[i].s.errors) / dt) };
+    return {
+      t: p.t,
+      requests: Math.max(0, (p.s.requests - points[i].s.requests) / dt),
+      errors: Math.max(0, (p.s.errors - points[i].s.errors) / dt),
+    };
   });
-  return { x: rates.map((r) => r.t), series: [{ label: "requests/s", values: rates.map((r) => r.requests) }, { label: "errors/s", values: rates.map((r) => r.errors) }], latest: points.at(-1)?.s };
+  return {
+    x: rates.map((r) => r.t),
+    series: [
+      { label: "requests/s", values: rates.map((r) => r.requests) },
+      { label: "errors/s", values: rates.map((r) => r.errors) },
+    ],
+    latest: points.at(-1)?.s,
+  };
 }
 
 export default function Cluster() {
-  const leadership = useQuery({ queryKey: ["leadership"], queryFn: () => unwrap(() => api().GET("/api/cluster/leadership")) as Promise<Leadership>, refetchInterval: 5000 });
-  const locks = useQuery({ queryKey: ["locks"], queryFn: () => unwrap(() => api().GET("/api/cluster/locks")) as Promise<{ locks: Lock[] }>, refetchInterval: 5000 });
-  const status = useQuery({ queryKey: ["cluster-status"], queryFn: () => unwrap(() => api().GET("/api/cluster/status")) as Promise<Status>, refetchInterval: 5000 });
+  const leadership = useQuery({
+    queryKey: ["leadership"],
+    queryFn: () => unwrap(() => api().GET("/api/cluster/leadership")) as Promise<Leadership>,
+    refetchInterval: 5000,
+  });
+  const locks = useQuery({
+    queryKey: ["locks"],
+    queryFn: () => unwrap(() => api().GET("/api/cluster/locks")) as Promise<{ locks: Lock[] }>,
+    refetchInterval: 5000,
+  });
+  const status = useQuery({
+    queryKey: ["cluster-status"],
+    queryFn: () => unwrap(() => api().GET("/api/cluster/status")) as Promise<Status>,
+    refetchInterval: 5000,
+  });
   const metrics = useMetricsSeries();
   return (
     <>
@@ -130,7 +173,8 @@ export default function Cluster() {
       <Chart label="Requests and errors per second" x={metrics.x} series={metrics.series} />
       {metrics.latest ? (
         <Text size="1" color="gray">
-          {metrics.latest.requests} requests, {metrics.latest.errors} errors, {metrics.latest.locksHeld} locks held since the isolate started
+          {metrics.latest.requests} requests, {metrics.latest.errors} errors, {metrics.latest.locksHeld} locks held
+          since the isolate started
         </Text>
       ) : null}
     </>

@@ -16,7 +16,11 @@ const ROUTE = "/_app/collections/$name" as const;
 
 function useInvalidate(name: string) {
   const qc = useQueryClient();
-  return () => Promise.all([qc.invalidateQueries({ queryKey: ["collection", name] }), qc.invalidateQueries({ queryKey: ["collections"] })]);
+  return () =>
+    Promise.all([
+      qc.invalidateQueries({ queryKey: ["collection", name] }),
+      qc.invalidateQueries({ queryKey: ["collections"] }),
+    ]);
 }
 
 function Indexes({ name, info }: { name: string; info: CollectionInfo }) {
@@ -26,14 +30,26 @@ function Indexes({ name, info }: { name: string; info: CollectionInfo }) {
   const create = useMutation({
     mutationFn: () => {
       const spec = Object.fromEntries(
-        keys.split(",").map((k) => k.trim()).filter(Boolean).map((k) => (k.startsWith("-") ? [k.slice(1), -1 as const] : [k, 1 as const])),
+        keys
+          .split(",")
+          .map((k) => k.trim())
+          .filter(Boolean)
+          .map((k) => (k.startsWith("-") ? [k.slice(1), -1 as const] : [k, 1 as const])),
       );
-      return unwrap(() => api().POST("/api/management/collections/{name}/indexes", { params: { path: { name } }, body: { keys: spec, unique } }));
+      return unwrap(() =>
+        api().POST("/api/management/collections/{name}/indexes", {
+          params: { path: { name } },
+          body: { keys: spec, unique },
+        }),
+      );
     },
     onSuccess: async () => (setKeys(""), setUnique(false), await invalidate()),
   });
   const drop = useMutation({
-    mutationFn: (index: string) => unwrap(() => api().DELETE("/api/management/collections/{name}/indexes/{index}", { params: { path: { name, index } } })),
+    mutationFn: (index: string) =>
+      unwrap(() =>
+        api().DELETE("/api/management/collections/{name}/indexes/{index}", { params: { path: { name, index } } }),
+      ),
     onSuccess: invalidate,
   });
   return (
@@ -57,7 +73,12 @@ function Indexes({ name, info }: { name: string; info: CollectionInfo }) {
               <Table.Cell>{ix.unique ? "yes" : "no"}</Table.Cell>
               <Table.Cell>
                 {ix.name === "_id_" ? null : (
-                  <ConfirmButton label="Drop" title={`Drop index ${ix.name}?`} description="Queries that used it will scan instead." onConfirm={() => drop.mutate(ix.name)} />
+                  <ConfirmButton
+                    label="Drop"
+                    title={`Drop index ${ix.name}?`}
+                    description="Queries that used it will scan instead."
+                    onConfirm={() => drop.mutate(ix.name)}
+                  />
                 )}
               </Table.Cell>
             </Table.Row>
@@ -70,7 +91,13 @@ function Indexes({ name, info }: { name: string; info: CollectionInfo }) {
             <Text as="div" size="2" mb="1">
               Keys (comma-separated, <code>-field</code> for descending)
             </Text>
-            <TextField.Root value={keys} onChange={(e) => setKeys(e.target.value)} placeholder="status,-createdAt" required style={{ width: 300 }} />
+            <TextField.Root
+              value={keys}
+              onChange={(e) => setKeys(e.target.value)}
+              placeholder="status,-createdAt"
+              required
+              style={{ width: 300 }}
+            />
           </label>
           <Text as="label" size="2">
             <Flex gap="2" align="center">
@@ -96,7 +123,10 @@ function Validator({ name, info, draft }: { name: string; info: CollectionInfo; 
   }, [draft]);
   const invalidate = useInvalidate(name);
   const save = useMutation({
-    mutationFn: (validator: Record<string, unknown> | null) => unwrap(() => api().PATCH("/api/management/collections/{name}", { params: { path: { name } }, body: { validator } })),
+    mutationFn: (validator: Record<string, unknown> | null) =>
+      unwrap(() =>
+        api().PATCH("/api/management/collections/{name}", { params: { path: { name } }, body: { validator } }),
+      ),
     onSuccess: invalidate,
   });
   function submit() {
@@ -111,7 +141,14 @@ function Validator({ name, info, draft }: { name: string; info: CollectionInfo; 
       <Text as="p" size="2" color="gray" mb="2">
         A JSON Schema (2020-12) every inserted and updated document must satisfy. Leave empty to remove it.
       </Text>
-      <CodeEditor label="collection validator" language="json" value={text} onChange={setText} fields={JSON_SCHEMA_KEYWORDS} minHeight={200} />
+      <CodeEditor
+        label="collection validator"
+        language="json"
+        value={text}
+        onChange={setText}
+        fields={JSON_SCHEMA_KEYWORDS}
+        minHeight={200}
+      />
       <Flex gap="2" mt="2" align="center">
         <Button onClick={submit} loading={save.isPending}>
           Save validator
@@ -127,7 +164,10 @@ function Validator({ name, info, draft }: { name: string; info: CollectionInfo; 
 function Schema({ name, onUse }: { name: string; onUse: (validator: string) => void }) {
   const q = useQuery({
     queryKey: ["schema", name],
-    queryFn: () => unwrap(() => api().GET("/api/management/collections/{name}/schema", { params: { path: { name } } })) as Promise<InferredSchema>,
+    queryFn: () =>
+      unwrap(() =>
+        api().GET("/api/management/collections/{name}/schema", { params: { path: { name } } }),
+      ) as Promise<InferredSchema>,
   });
   return (
     <Query q={q}>
@@ -167,7 +207,14 @@ function Schema({ name, onUse }: { name: string; onUse: (validator: string) => v
                     </Table.Cell>
                     <Table.Cell>
                       <Flex align="center" gap="2">
-                        <div className="bar-track" role="meter" aria-valuenow={Math.round(f.frequency * 100)} aria-valuemin={0} aria-valuemax={100} aria-label={`${f.path} frequency`}>
+                        <div
+                          className="bar-track"
+                          role="meter"
+                          aria-valuenow={Math.round(f.frequency * 100)}
+                          aria-valuemin={0}
+                          aria-valuemax={100}
+                          aria-label={`${f.path} frequency`}
+                        >
                           <div className="bar" style={{ width: `${f.frequency * 100}%` }} />
                         </div>
                         <Text size="1">{formatPercent(f.frequency)}</Text>
@@ -192,7 +239,10 @@ export default function Collection() {
   const [draft, setDraft] = useState<string>();
   const q = useQuery({
     queryKey: ["collection", name],
-    queryFn: () => unwrap(() => api().GET("/api/management/collections/{name}", { params: { path: { name } } })) as Promise<CollectionInfo>,
+    queryFn: () =>
+      unwrap(() =>
+        api().GET("/api/management/collections/{name}", { params: { path: { name } } }),
+      ) as Promise<CollectionInfo>,
   });
   const drop = useMutation({
     mutationFn: () => unwrap(() => api().DELETE("/api/management/collections/{name}", { params: { path: { name } } })),
@@ -201,7 +251,8 @@ export default function Collection() {
       await navigate({ to: "/collections" });
     },
   });
-  const setTab = (t: string) => navigate({ to: "/collections/$name", params: { name }, search: { tab: t }, replace: true });
+  const setTab = (t: string) =>
+    navigate({ to: "/collections/$name", params: { name }, search: { tab: t }, replace: true });
   return (
     <>
       <PageHeader title={name} badge="collection">
@@ -211,7 +262,13 @@ export default function Collection() {
         <Link to="/collections/$name/aggregate" params={{ name }}>
           Aggregation
         </Link>
-        <ConfirmButton label="Drop collection" title={`Drop ${name}?`} description="Every document and index in it is deleted. This cannot be undone." typed={name} onConfirm={() => drop.mutate()} />
+        <ConfirmButton
+          label="Drop collection"
+          title={`Drop ${name}?`}
+          description="Every document and index in it is deleted. This cannot be undone."
+          typed={name}
+          onConfirm={() => drop.mutate()}
+        />
       </PageHeader>
       {drop.error ? <ErrorState error={drop.error} /> : null}
       <Query q={q}>

@@ -18,7 +18,8 @@ function CreateCollection() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation({
-    mutationFn: (body: { name: string; validator?: Record<string, unknown> }) => unwrap(() => api().POST("/api/management/collections", { body })),
+    mutationFn: (body: { name: string; validator?: Record<string, unknown> }) =>
+      unwrap(() => api().POST("/api/management/collections", { body })),
     onSuccess: async () => {
       await qc.invalidateQueries({ queryKey: ["collections"] });
       setOpen(false);
@@ -58,7 +59,13 @@ function CreateCollection() {
               <Text as="div" size="2" mb="1">
                 Validator (JSON Schema, optional)
               </Text>
-              <CodeEditor label="validator" language="json" value={validator} onChange={setValidator} fields={JSON_SCHEMA_KEYWORDS} />
+              <CodeEditor
+                label="validator"
+                language="json"
+                value={validator}
+                onChange={setValidator}
+                fields={JSON_SCHEMA_KEYWORDS}
+              />
             </div>
             {localError ? <ErrorState error={new Error(localError)} /> : null}
             {create.error ? <ErrorState error={create.error} /> : null}

@@ -17,7 +17,10 @@ export default function Databases() {
   const qc = useQueryClient();
   const session = useSession();
   const current = session?.database ?? "main";
-  const q = useQuery({ queryKey: ["databases"], queryFn: () => unwrap(() => api().GET("/api/databases")) as Promise<{ databases: Database[] }> });
+  const q = useQuery({
+    queryKey: ["databases"],
+    queryFn: () => unwrap(() => api().GET("/api/databases")) as Promise<{ databases: Database[] }>,
+  });
   const names = q.data?.databases.map((d) => d.name) ?? [];
   const stats = useQueries({
     queries: names.map((name) => ({
@@ -31,7 +34,8 @@ export default function Databases() {
     onSuccess: async () => (setName(""), await qc.invalidateQueries({ queryKey: ["databases"] })),
   });
   const drop = useMutation({
-    mutationFn: (db: string) => unwrap(() => api().DELETE("/api/databases/{name}", { params: { path: { name: db }, query: { confirm: db } } })),
+    mutationFn: (db: string) =>
+      unwrap(() => api().DELETE("/api/databases/{name}", { params: { path: { name: db }, query: { confirm: db } } })),
     onSuccess: async (_r, db) => {
       if (db === current) use("main");
       await qc.invalidateQueries({ queryKey: ["databases"] });
@@ -47,8 +51,8 @@ export default function Databases() {
     <>
       <PageHeader title="Databases" />
       <Text as="p" size="2" color="gray" mb="3">
-        Each database has its own collections. The API addresses one with the <code>X-Docflare-Database</code> header (default <code>main</code>); a database also
-        appears the first time a request addresses it.
+        Each database has its own collections. The API addresses one with the <code>X-Docflare-Database</code> header
+        (default <code>main</code>); a database also appears the first time a request addresses it.
       </Text>
       <form onSubmit={(e) => (e.preventDefault(), create.mutate())}>
         <Flex gap="3" align="end" mb="3">

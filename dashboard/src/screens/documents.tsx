@@ -1,4 +1,16 @@
-import { Badge, Box, Button, Callout, Code, Dialog, Flex, Grid, SegmentedControl, Select, Text } from "@radix-ui/themes";
+import {
+  Badge,
+  Box,
+  Button,
+  Callout,
+  Code,
+  Dialog,
+  Flex,
+  Grid,
+  SegmentedControl,
+  Select,
+  Text,
+} from "@radix-ui/themes";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { useEffect, useMemo, useState } from "react";
@@ -9,7 +21,16 @@ import { ConfirmButton, CopyButton, Json } from "../components/dialogs";
 import { DataTable } from "../components/data-table";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { idToPath } from "../lib/format";
-import { asCurl, asDataApi, asSdk, checkQuery, fromSearch, toListParams, toSearch, type DocQuery } from "../lib/query-state";
+import {
+  asCurl,
+  asDataApi,
+  asSdk,
+  checkQuery,
+  fromSearch,
+  toListParams,
+  toSearch,
+  type DocQuery,
+} from "../lib/query-state";
 import { explainInWords, type Explain } from "../lib/explain";
 import { fieldPaths, tableColumns, type InferredSchema } from "../lib/schema-tools";
 import { parseJsonField } from "../lib/json-text";
@@ -27,7 +48,11 @@ function QueryBar({ initial, fields, onRun }: { initial: DocQuery; fields: strin
   const [projection, setProjection] = useState(initial.projection ?? "");
   const [limit, setLimit] = useState(String(initial.limit ?? 50));
   const draft: DocQuery = { filter, sort, projection, limit: Number(limit) };
-  const fieldsOfQuery: [string, string, (v: string) => void][] = [["filter", filter, setFilter], ["sort", sort, setSort], ["projection", projection, setProjection]];
+  const fieldsOfQuery: [string, string, (v: string) => void][] = [
+    ["filter", filter, setFilter],
+    ["sort", sort, setSort],
+    ["projection", projection, setProjection],
+  ];
   const errors = checkQuery(draft);
   return (
     <form onSubmit={(e) => (e.preventDefault(), errors.length ? undefined : onRun(draft))} aria-label="query">
@@ -73,7 +98,9 @@ function Editor({ collection, id, onClose }: { collection: string; id: unknown; 
     queryKey: ["doc", collection, path],
     queryFn: async () => {
       const res = await unwrap(async () => {
-        const r = await api().GET("/api/db/{collection}/{id}", { params: { path: { collection, id: decodeURIComponent(path) } } });
+        const r = await api().GET("/api/db/{collection}/{id}", {
+          params: { path: { collection, id: decodeURIComponent(path) } },
+        });
         return { ...r, data: { doc: r.data as Doc, etag: r.response.headers.get("etag") ?? "" } };
       });
       return res;
@@ -85,12 +112,22 @@ function Editor({ collection, id, onClose }: { collection: string; id: unknown; 
   useEffect(() => {
     if (current.data) setText(JSON.stringify(current.data.doc, null, 2));
   }, [current.data]);
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: ["docs", collection] }), qc.invalidateQueries({ queryKey: ["doc", collection, path] })]);
+  const refresh = () =>
+    Promise.all([
+      qc.invalidateQueries({ queryKey: ["docs", collection] }),
+      qc.invalidateQueries({ queryKey: ["doc", collection, path] }),
+    ]);
   const save = useMutation({
     mutationFn: async ({ doc, etag }: { doc: Doc; etag: string }) => {
-      const res = await api().PUT("/api/db/{collection}/{id}", { params: { path: { collection, id: decodeURIComponent(path) } }, body: doc as never, headers: { "If-Match": etag } });
+      const res = await api().PUT("/api/db/{collection}/{id}", {
+        params: { path: { collection, id: decodeURIComponent(path) } },
+        body: doc as never,
+        headers: { "If-Match": etag },
+      });
       if (res.response.status === 412) {
-        const latest = await api().GET("/api/db/{collection}/{id}", { params: { path: { collection, id: decodeURIComponent(path) } } });
+        const latest = await api().GET("/api/db/{collection}/{id}", {
+          params: { path: { collection, id: decodeURIComponent(path) } },
+        });
         setConflict({ mine: doc, theirs: latest.data as Doc, etag: latest.response.headers.get("etag") ?? "" });
         return null;
       }
@@ -104,7 +141,10 @@ function Editor({ collection, id, onClose }: { collection: string; id: unknown; 
     },
   });
   const remove = useMutation({
-    mutationFn: () => unwrap(() => api().DELETE("/api/db/{collection}/{id}", { params: { path: { collection, id: decodeURIComponent(path) } } })),
+    mutationFn: () =>
+      unwrap(() =>
+        api().DELETE("/api/db/{collection}/{id}", { params: { path: { collection, id: decodeURIComponent(path) } } }),
+      ),
     onSuccess: async () => (await refresh(), onClose()),
   });
   if (current.isPending) return <Loading />;
@@ -130,7 +170,12 @@ function Editor({ collection, id, onClose }: { collection: string; id: unknown; 
         <Button onClick={submit} loading={save.isPending}>
           Save
         </Button>
-        <ConfirmButton label="Delete" title="Delete this document?" description={<Code>{JSON.stringify(id)}</Code>} onConfirm={() => remove.mutate()} />
+        <ConfirmButton
+          label="Delete"
+          title="Delete this document?"
+          description={<Code>{JSON.stringify(id)}</Code>}
+          onConfirm={() => remove.mutate()}
+        />
         {save.isSuccess && save.data !== null ? <Badge color="green">saved</Badge> : null}
       </Flex>
       {localError ? <ErrorState error={new Error(localError)} /> : null}
@@ -139,7 +184,9 @@ function Editor({ collection, id, onClose }: { collection: string; id: unknown; 
       <Dialog.Root open={conflict !== null} onOpenChange={(o) => (o ? undefined : setConflict(null))}>
         <Dialog.Content maxWidth="900px">
           <Dialog.Title>Someone changed this document</Dialog.Title>
-          <Dialog.Description size="2">The document changed after you opened it (412 Precondition Failed). Choose which version to keep.</Dialog.Description>
+          <Dialog.Description size="2">
+            The document changed after you opened it (412 Precondition Failed). Choose which version to keep.
+          </Dialog.Description>
           <Grid columns="2" gap="3" mt="3">
             <Box>
               <Text weight="bold">Your version</Text>
@@ -161,7 +208,9 @@ function Editor({ collection, id, onClose }: { collection: string; id: unknown; 
             >
               Keep the current version
             </Button>
-            <Button onClick={() => save.mutate({ doc: conflict!.mine, etag: conflict!.etag })}>Overwrite with mine</Button>
+            <Button onClick={() => save.mutate({ doc: conflict!.mine, etag: conflict!.etag })}>
+              Overwrite with mine
+            </Button>
           </Flex>
         </Dialog.Content>
       </Dialog.Root>
@@ -175,7 +224,8 @@ function InsertDialog({ collection, fields }: { collection: string; fields: stri
   const [localError, setLocalError] = useState<string | null>(null);
   const qc = useQueryClient();
   const insert = useMutation({
-    mutationFn: (doc: Doc) => unwrap(() => api().POST("/api/db/{collection}", { params: { path: { collection } }, body: doc as never })),
+    mutationFn: (doc: Doc) =>
+      unwrap(() => api().POST("/api/db/{collection}", { params: { path: { collection } }, body: doc as never })),
     onSuccess: async () => (await qc.invalidateQueries({ queryKey: ["docs", collection] }), setOpen(false)),
   });
   return (
@@ -186,9 +236,17 @@ function InsertDialog({ collection, fields }: { collection: string; fields: stri
       <Dialog.Content maxWidth="640px">
         <Dialog.Title>Insert into {collection}</Dialog.Title>
         <Dialog.Description size="2" mb="2">
-          JSON (relaxed EJSON: <Code>{'{"$date": "…"}'}</Code>, <Code>{'{"$oid": "…"}'}</Code>). Checked before it is sent.
+          JSON (relaxed EJSON: <Code>{'{"$date": "…"}'}</Code>, <Code>{'{"$oid": "…"}'}</Code>). Checked before it is
+          sent.
         </Dialog.Description>
-        <CodeEditor label="new document" language="json" value={text} onChange={setText} fields={fields} minHeight={200} />
+        <CodeEditor
+          label="new document"
+          language="json"
+          value={text}
+          onChange={setText}
+          fields={fields}
+          minHeight={200}
+        />
         {localError ? <ErrorState error={new Error(localError)} /> : null}
         {insert.error ? <ErrorState error={insert.error} /> : null}
         <Flex justify="end" gap="2" mt="3">
@@ -222,17 +280,30 @@ function BulkActions({ collection, query }: { collection: string; query: DocQuer
   const matching = useQuery({
     queryKey: ["count", collection, filterText],
     enabled: mode !== null,
-    queryFn: () => unwrap(() => api().GET("/api/db/{collection}/count", { params: { path: { collection }, query: { filter: filterText } } })) as Promise<{ count: number }>,
+    queryFn: () =>
+      unwrap(() =>
+        api().GET("/api/db/{collection}/count", { params: { path: { collection }, query: { filter: filterText } } }),
+      ) as Promise<{ count: number }>,
   });
   const empty = filterText === "{}";
   const run = useMutation({
     mutationFn: async () => {
       if (mode === "delete")
-        return unwrap(() => api().DELETE("/api/db/{collection}", { params: { path: { collection }, query: { filter: filterText, ...(empty ? { allowEmptyFilter: "true" } : {}) } as never } }));
+        return unwrap(() =>
+          api().DELETE("/api/db/{collection}", {
+            params: {
+              path: { collection },
+              query: { filter: filterText, ...(empty ? { allowEmptyFilter: "true" } : {}) } as never,
+            },
+          }),
+        );
       const u = parseJsonField<Doc>(update, "update");
       if (u.error) throw new ApiError(400, "INVALID_UPDATE", u.error);
       return unwrap(() =>
-        api().PATCH("/api/db/{collection}", { params: { path: { collection }, query: (empty ? { allowEmptyFilter: "true" } : {}) as never }, body: { filter: JSON.parse(filterText), update: u.value } as never }),
+        api().PATCH("/api/db/{collection}", {
+          params: { path: { collection }, query: (empty ? { allowEmptyFilter: "true" } : {}) as never },
+          body: { filter: JSON.parse(filterText), update: u.value } as never,
+        }),
       );
     },
     onSuccess: async () => (await qc.invalidateQueries({ queryKey: ["docs", collection] }), setMode(null)),
@@ -247,10 +318,13 @@ function BulkActions({ collection, query }: { collection: string; query: DocQuer
       </Button>
       <Dialog.Root open={mode !== null} onOpenChange={(o) => (o ? undefined : setMode(null))}>
         <Dialog.Content maxWidth="600px">
-          <Dialog.Title>{mode === "delete" ? "Delete every matching document" : "Update every matching document"}</Dialog.Title>
+          <Dialog.Title>
+            {mode === "delete" ? "Delete every matching document" : "Update every matching document"}
+          </Dialog.Title>
           <Dialog.Description size="2">
             Filter <Code>{filterText}</Code> matches{" "}
-            <b data-testid="bulk-count">{matching.isPending ? "…" : matching.data ? matching.data.count : "?"}</b> documents.
+            <b data-testid="bulk-count">{matching.isPending ? "…" : matching.data ? matching.data.count : "?"}</b>{" "}
+            documents.
           </Dialog.Description>
           {matching.error ? <ErrorState error={matching.error} /> : null}
           {mode === "update" ? (
@@ -263,7 +337,12 @@ function BulkActions({ collection, query }: { collection: string; query: DocQuer
             <Button variant="soft" color="gray" onClick={() => setMode(null)}>
               Cancel
             </Button>
-            <Button color={mode === "delete" ? "red" : undefined} loading={run.isPending} disabled={!matching.data} onClick={() => run.mutate()}>
+            <Button
+              color={mode === "delete" ? "red" : undefined}
+              loading={run.isPending}
+              disabled={!matching.data}
+              onClick={() => run.mutate()}
+            >
               {mode === "delete" ? `Delete ${matching.data?.count ?? ""}` : `Update ${matching.data?.count ?? ""}`}
             </Button>
           </Flex>
@@ -274,7 +353,11 @@ function BulkActions({ collection, query }: { collection: string; query: DocQuer
 }
 
 /** The current query, as the API's export streams it (every format, XLSX included, is written by the API). */
-async function exportQuery(collection: string, query: DocQuery, format: "csv" | "json" | "ndjson" | "xlsx"): Promise<string> {
+async function exportQuery(
+  collection: string,
+  query: DocQuery,
+  format: "csv" | "json" | "ndjson" | "xlsx",
+): Promise<string> {
   const { limit: _limit, cursor: _cursor, ...params } = toListParams(query);
   const search = new URLSearchParams({ ...params, format });
   const res = await rawFetch(`/api/db/${encodeURIComponent(collection)}/export?${search}`);
@@ -289,21 +372,32 @@ export default function Documents() {
   const query = fromSearch(search);
   const view = search.view === "json" ? "json" : "table";
   const selected = typeof search.doc === "string" ? search.doc : undefined;
-  const go = (next: Record<string, unknown>) => navigate({ to: "/collections/$name/documents", params: { name }, search: next as never });
+  const go = (next: Record<string, unknown>) =>
+    navigate({ to: "/collections/$name/documents", params: { name }, search: next as never });
   const schema = useQuery({
     queryKey: ["schema", name],
-    queryFn: () => unwrap(() => api().GET("/api/management/collections/{name}/schema", { params: { path: { name } } })) as Promise<InferredSchema>,
+    queryFn: () =>
+      unwrap(() =>
+        api().GET("/api/management/collections/{name}/schema", { params: { path: { name } } }),
+      ) as Promise<InferredSchema>,
   });
   const errors = checkQuery(query);
   const page = useQuery({
     queryKey: ["docs", name, query],
     enabled: errors.length === 0,
-    queryFn: () => unwrap(() => api().GET("/api/db/{collection}", { params: { path: { collection: name }, query: toListParams(query, { count: "true", explain: "true" }) } })) as Promise<Page>,
+    queryFn: () =>
+      unwrap(() =>
+        api().GET("/api/db/{collection}", {
+          params: { path: { collection: name }, query: toListParams(query, { count: "true", explain: "true" }) },
+        }),
+      ) as Promise<Page>,
   });
   const fields = useMemo(() => fieldPaths(schema.data), [schema.data]);
   const columns = useMemo(() => {
     const fromSchema = tableColumns(schema.data);
-    return fromSchema.length ? fromSchema : [...new Set((page.data?.documents ?? []).flatMap((d) => Object.keys(d)))].slice(0, 12);
+    return fromSchema.length
+      ? fromSchema
+      : [...new Set((page.data?.documents ?? []).flatMap((d) => Object.keys(d)))].slice(0, 12);
   }, [schema.data, page.data]);
   const [exportError, setExportError] = useState<unknown>(null);
   const [exported, setExported] = useState<string | null>(null);
@@ -322,14 +416,25 @@ export default function Documents() {
         </Link>
         <InsertDialog collection={name} fields={fields} />
       </PageHeader>
-      <QueryBar key={JSON.stringify(query)} initial={query} fields={fields} onRun={(q) => go({ ...toSearch({ ...q, cursor: undefined }), view: search.view })} />
+      <QueryBar
+        key={JSON.stringify(query)}
+        initial={query}
+        fields={fields}
+        onRun={(q) => go({ ...toSearch({ ...q, cursor: undefined }), view: search.view })}
+      />
       <Flex gap="2" my="3" align="center" wrap="wrap">
-        <SegmentedControl.Root value={view} onValueChange={(v) => go({ ...search, view: v === "table" ? undefined : v })}>
+        <SegmentedControl.Root
+          value={view}
+          onValueChange={(v) => go({ ...search, view: v === "table" ? undefined : v })}
+        >
           <SegmentedControl.Item value="table">Table</SegmentedControl.Item>
           <SegmentedControl.Item value="json">JSON</SegmentedControl.Item>
         </SegmentedControl.Root>
         <BulkActions collection={name} query={query} />
-        <CopyButton label="Copy as curl" text={asCurl(apiUrl, name, query, session?.kind === "token" ? session.tenant : undefined)} />
+        <CopyButton
+          label="Copy as curl"
+          text={asCurl(apiUrl, name, query, session?.kind === "token" ? session.tenant : undefined)}
+        />
         <CopyButton label="Copy as Data API" text={asDataApi(apiUrl, name, query)} />
         <CopyButton label="Copy as TypeScript" text={asSdk(apiUrl, name, query)} />
         <Select.Root
@@ -347,7 +452,11 @@ export default function Documents() {
             <Select.Item value="xlsx">Export XLSX</Select.Item>
           </Select.Content>
         </Select.Root>
-        {exported !== null ? <Badge color="green" data-testid="exported">exported {exported}</Badge> : null}
+        {exported !== null ? (
+          <Badge color="green" data-testid="exported">
+            exported {exported}
+          </Badge>
+        ) : null}
       </Flex>
       {exportError ? <ErrorState error={exportError} /> : null}
       {page.error ? <ErrorState error={page.error} onRetry={() => page.refetch()} /> : null}
@@ -367,24 +476,52 @@ export default function Documents() {
           ) : (
             <Grid columns={selectedId !== undefined ? "3fr 2fr" : "1fr"} gap="3">
               {view === "table" ? (
-                <DataTable label="documents" rows={page.data.documents} columns={columns} selected={selected} onSelect={(d) => go({ ...search, doc: JSON.stringify(d._id) })} />
+                <DataTable
+                  label="documents"
+                  rows={page.data.documents}
+                  columns={columns}
+                  selected={selected}
+                  onSelect={(d) => go({ ...search, doc: JSON.stringify(d._id) })}
+                />
               ) : (
-                <Box style={{ maxHeight: 520, overflow: "auto" }} role="region" tabIndex={0} aria-label="documents as JSON">
+                <Box
+                  style={{ maxHeight: 520, overflow: "auto" }}
+                  role="region"
+                  tabIndex={0}
+                  aria-label="documents as JSON"
+                >
                   {page.data.documents.map((d, i) => (
-                    <Box key={i} p="2" mb="2" style={{ border: "1px solid var(--gray-a5)", borderRadius: 6, cursor: "pointer" }} onClick={() => go({ ...search, doc: JSON.stringify(d._id) })}>
+                    <Box
+                      key={i}
+                      p="2"
+                      mb="2"
+                      style={{ border: "1px solid var(--gray-a5)", borderRadius: 6, cursor: "pointer" }}
+                      onClick={() => go({ ...search, doc: JSON.stringify(d._id) })}
+                    >
                       <Json value={d} />
                     </Box>
                   ))}
                 </Box>
               )}
-              {selectedId !== undefined ? <Editor key={selected} collection={name} id={selectedId} onClose={() => go({ ...search, doc: undefined })} /> : null}
+              {selectedId !== undefined ? (
+                <Editor
+                  key={selected}
+                  collection={name}
+                  id={selectedId}
+                  onClose={() => go({ ...search, doc: undefined })}
+                />
+              ) : null}
             </Grid>
           )}
           <Flex gap="2" mt="3">
             <Button variant="soft" disabled={!query.cursor} onClick={() => go({ ...search, cursor: undefined })}>
               First page
             </Button>
-            <Button variant="soft" disabled={!page.data.nextCursor} onClick={() => go({ ...search, cursor: page.data!.nextCursor })}>
+            <Button
+              variant="soft"
+              disabled={!page.data.nextCursor}
+              onClick={() => go({ ...search, cursor: page.data!.nextCursor })}
+            >
               Next page
             </Button>
           </Flex>

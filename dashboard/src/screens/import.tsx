@@ -15,7 +15,8 @@ const TYPES: FieldType[] = ["auto", "string", "number", "integer", "boolean", "d
 const PREVIEW_ROWS = 10;
 
 function Mapping({ mapping, onChange }: { mapping: ColumnMapping[]; onChange: (m: ColumnMapping[]) => void }) {
-  const set = (i: number, patch: Partial<ColumnMapping>) => onChange(mapping.map((m, j) => (j === i ? { ...m, ...patch } : m)));
+  const set = (i: number, patch: Partial<ColumnMapping>) =>
+    onChange(mapping.map((m, j) => (j === i ? { ...m, ...patch } : m)));
   return (
     <Table.Root size="1" variant="surface" mb="3">
       <Table.Header>
@@ -30,7 +31,12 @@ function Mapping({ mapping, onChange }: { mapping: ColumnMapping[]; onChange: (m
           <Table.Row key={m.column}>
             <Table.RowHeaderCell>{m.column}</Table.RowHeaderCell>
             <Table.Cell>
-              <TextField.Root size="1" value={m.field} onChange={(e) => set(i, { field: e.target.value })} aria-label={`field for ${m.column}`} />
+              <TextField.Root
+                size="1"
+                value={m.field}
+                onChange={(e) => set(i, { field: e.target.value })}
+                aria-label={`field for ${m.column}`}
+              />
             </Table.Cell>
             <Table.Cell>
               <Select.Root size="1" value={m.type} onValueChange={(t) => set(i, { type: t as FieldType })}>
@@ -90,11 +96,14 @@ export default function Import() {
 
   /** One chunk to the import API as NDJSON (the mapping is already applied here, so the API takes the documents as they are). */
   const send = async (ndjson: string, dry: boolean): Promise<ChunkAnswer> => {
-    const res = await rawFetch(`/api/db/${encodeURIComponent(collection)}/import?format=ndjson${dry ? "&dryRun=true" : ""}`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-ndjson" },
-      body: ndjson,
-    });
+    const res = await rawFetch(
+      `/api/db/${encodeURIComponent(collection)}/import?format=ndjson${dry ? "&dryRun=true" : ""}`,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/x-ndjson" },
+        body: ndjson,
+      },
+    );
     return (await res.json()) as ChunkAnswer;
   };
 
@@ -118,7 +127,10 @@ export default function Import() {
     setSummary(null);
     setProgress({ done: 0, total: mapped.documents.length });
     try {
-      const result = await runImport(mapped.documents, mapped.rowNumbers, send, { signal: abort.current.signal, onProgress: (done, total) => setProgress({ done, total }) });
+      const result = await runImport(mapped.documents, mapped.rowNumbers, send, {
+        signal: abort.current.signal,
+        onProgress: (done, total) => setProgress({ done, total }),
+      });
       setSummary({ ...result, skipped: mapped.errors.length });
       await qc.invalidateQueries({ queryKey: ["docs", collection] });
       await qc.invalidateQueries({ queryKey: ["collections"] });
@@ -127,7 +139,9 @@ export default function Import() {
     }
   }
 
-  const failedRows = summary ? [...(mapped?.errors ?? []).map((e) => ({ ...e, data: parsed!.rows[e.row - 2] })), ...summary.failed] : [];
+  const failedRows = summary
+    ? [...(mapped?.errors ?? []).map((e) => ({ ...e, data: parsed!.rows[e.row - 2] })), ...summary.failed]
+    : [];
 
   return (
     <>
@@ -137,7 +151,12 @@ export default function Import() {
           <Text as="div" size="2" mb="1">
             Into collection
           </Text>
-          <TextField.Root value={collection} onChange={(e) => setCollection(e.target.value)} placeholder="orders" style={{ width: 260 }} />
+          <TextField.Root
+            value={collection}
+            onChange={(e) => setCollection(e.target.value)}
+            placeholder="orders"
+            style={{ width: 260 }}
+          />
         </label>
       </Flex>
       <div
@@ -158,14 +177,22 @@ export default function Import() {
         <Button variant="soft" onClick={() => input.current?.click()}>
           Choose a file
         </Button>
-        <input ref={input} type="file" hidden accept=".csv,.tsv,.xlsx,.json,.ndjson,.jsonl" aria-label="file to import" onChange={(e) => e.target.files?.[0] && load(e.target.files[0])} />
+        <input
+          ref={input}
+          type="file"
+          hidden
+          accept=".csv,.tsv,.xlsx,.json,.ndjson,.jsonl"
+          aria-label="file to import"
+          onChange={(e) => e.target.files?.[0] && load(e.target.files[0])}
+        />
       </div>
       {parsing ? <Loading label="Reading the file" /> : null}
       {parseError ? <ErrorState error={parseError} /> : null}
       {parsed && mapped ? (
         <Box mt="4">
           <Text as="p" size="2" mb="2">
-            <b>{parsed.name}</b> · {parsed.format.toUpperCase()} · {parsed.rows.length} rows · {parsed.columns.length} columns
+            <b>{parsed.name}</b> · {parsed.format.toUpperCase()} · {parsed.rows.length} rows · {parsed.columns.length}{" "}
+            columns
           </Text>
           {parsed.problems.length ? (
             <Callout.Root color="amber" mb="2">
@@ -183,12 +210,22 @@ export default function Import() {
             </Badge>
           </Flex>
           <Flex gap="3">
-            <Card style={{ flex: 1, maxHeight: 300, overflow: "auto" }} role="region" tabIndex={0} aria-label="documents as they will be stored">
+            <Card
+              style={{ flex: 1, maxHeight: 300, overflow: "auto" }}
+              role="region"
+              tabIndex={0}
+              aria-label="documents as they will be stored"
+            >
               {mapped.documents.slice(0, PREVIEW_ROWS).map((d, i) => (
                 <Json key={i} value={d} />
               ))}
             </Card>
-            <Card style={{ flex: 1, maxHeight: 300, overflow: "auto" }} role="region" tabIndex={0} aria-label="bad rows">
+            <Card
+              style={{ flex: 1, maxHeight: 300, overflow: "auto" }}
+              role="region"
+              tabIndex={0}
+              aria-label="bad rows"
+            >
               {mapped.errors.length === 0 ? (
                 <Text color="gray">No bad rows.</Text>
               ) : (
@@ -216,8 +253,8 @@ export default function Import() {
           {dryRun ? (
             <Callout.Root mt="2" data-testid="dry-run" color={dryRun.failed.length ? "amber" : undefined}>
               <Callout.Text>
-                Dry run: {dryRun.inserted} documents would be inserted into {collection}, {mapped.errors.length} rows would be skipped, and the API would
-                refuse {dryRun.failed.length}. Nothing was written.
+                Dry run: {dryRun.inserted} documents would be inserted into {collection}, {mapped.errors.length} rows
+                would be skipped, and the API would refuse {dryRun.failed.length}. Nothing was written.
               </Callout.Text>
               {dryRun.failed.slice(0, 50).map((f) => (
                 <Callout.Text key={f.row} data-testid="dry-run-error">
@@ -228,7 +265,10 @@ export default function Import() {
           ) : null}
           {progress ? (
             <Box mt="3">
-              <Progress value={progress.total ? (progress.done / progress.total) * 100 : 100} aria-label="import progress" />
+              <Progress
+                value={progress.total ? (progress.done / progress.total) * 100 : 100}
+                aria-label="import progress"
+              />
               <Text size="1" color="gray">
                 {progress.done} / {progress.total}
               </Text>
@@ -238,14 +278,20 @@ export default function Import() {
           {summary ? (
             <Card mt="3" data-testid="import-summary">
               <Text as="p">
-                {summary.cancelled ? "Cancelled. " : "Done. "}Inserted <b data-testid="inserted">{summary.inserted}</b>, skipped <b data-testid="skipped">{summary.skipped}</b>, failed{" "}
+                {summary.cancelled ? "Cancelled. " : "Done. "}Inserted <b data-testid="inserted">{summary.inserted}</b>,
+                skipped <b data-testid="skipped">{summary.skipped}</b>, failed{" "}
                 <b data-testid="failed">{summary.failed.length}</b>.{" "}
                 <Link to="/collections/$name/documents" params={{ name: collection }}>
                   Open {collection}
                 </Link>
               </Text>
               {failedRows.length ? (
-                <Button mt="2" size="1" variant="soft" onClick={() => download(`${collection}-failed-rows.csv`, errorReport(failedRows), "text/csv")}>
+                <Button
+                  mt="2"
+                  size="1"
+                  variant="soft"
+                  onClick={() => download(`${collection}-failed-rows.csv`, errorReport(failedRows), "text/csv")}
+                >
                   Download {failedRows.length} failed rows
                 </Button>
               ) : null}

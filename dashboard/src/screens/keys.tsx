@@ -13,15 +13,27 @@ type Key = { id: string; name: string; role: string; collections: string[] | nul
 
 export default function Keys() {
   const qc = useQueryClient();
-  const q = useQuery({ queryKey: ["keys"], queryFn: () => unwrap(() => api().GET("/api/keys")) as Promise<{ tenant: string; keys: Key[] }> });
+  const q = useQuery({
+    queryKey: ["keys"],
+    queryFn: () => unwrap(() => api().GET("/api/keys")) as Promise<{ tenant: string; keys: Key[] }>,
+  });
   const [name, setName] = useState("");
   const [role, setRole] = useState("read");
   const [collections, setCollections] = useState("");
   const [created, setCreated] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: () =>
-      unwrap(() => api().POST("/api/keys", { body: { name, role, ...(collections.trim() ? { collections: csv(collections) } : {}) } })) as Promise<{ token: string }>,
-    onSuccess: async (r) => (setCreated(r.token), setName(""), setCollections(""), await qc.invalidateQueries({ queryKey: ["keys"] })),
+      unwrap(() =>
+        api().POST("/api/keys", {
+          body: { name, role, ...(collections.trim() ? { collections: csv(collections) } : {}) },
+        }),
+      ) as Promise<{ token: string }>,
+    onSuccess: async (r) => (
+      setCreated(r.token),
+      setName(""),
+      setCollections(""),
+      await qc.invalidateQueries({ queryKey: ["keys"] })
+    ),
   });
   const revoke = useMutation({
     mutationFn: (id: string) => unwrap(() => api().DELETE("/api/keys/{id}", { params: { path: { id } } })),
@@ -39,7 +51,11 @@ export default function Keys() {
             <RoleSelect value={role} onChange={setRole} label="role" />
           </Labelled>
           <Labelled label="Collections (empty: all)">
-            <TextField.Root value={collections} onChange={(e) => setCollections(e.target.value)} placeholder="orders, customers" />
+            <TextField.Root
+              value={collections}
+              onChange={(e) => setCollections(e.target.value)}
+              placeholder="orders, customers"
+            />
           </Labelled>
           <Button type="submit" loading={create.isPending}>
             Create key
@@ -80,7 +96,12 @@ export default function Keys() {
                     <Table.Cell>{k.collections ? k.collections.join(", ") : "all"}</Table.Cell>
                     <Table.Cell>{formatTime(k.createdAt)}</Table.Cell>
                     <Table.Cell>
-                      <ConfirmButton label="Revoke" title={`Revoke ${k.name}?`} description="Requests with this key fail from now on." onConfirm={() => revoke.mutate(k.id)} />
+                      <ConfirmButton
+                        label="Revoke"
+                        title={`Revoke ${k.name}?`}
+                        description="Requests with this key fail from now on."
+                        onConfirm={() => revoke.mutate(k.id)}
+                      />
                     </Table.Cell>
                   </Table.Row>
                 ))}

@@ -9,7 +9,12 @@ import { readMigrationFiles, type MigrationFile } from "../lib/migration-files";
 import { formatTime } from "../lib/format";
 
 type StatusLine = { id: string; state: "applied" | "pending" | "modified" | "missing"; appliedAt?: string };
-type Step = { id: string; direction: "up" | "down"; durationMs: number; plan?: { op: string; collection: string; documents?: number }[] };
+type Step = {
+  id: string;
+  direction: "up" | "down";
+  durationMs: number;
+  plan?: { op: string; collection: string; documents?: number }[];
+};
 type Answer = { database: string; status: StatusLine[]; steps?: Step[]; dryRun?: boolean };
 type Run = { command: "status" | "up" | "down"; dryRun?: boolean; steps?: number };
 
@@ -21,12 +26,25 @@ const STATE_COLOR = { applied: "green", pending: "gray", modified: "red", missin
  */
 export default function Migrations() {
   const session = useSession();
-  const [files, setFiles] = useState<{ migrations: MigrationFile[]; ignored: string[] }>({ migrations: [], ignored: [] });
+  const [files, setFiles] = useState<{ migrations: MigrationFile[]; ignored: string[] }>({
+    migrations: [],
+    ignored: [],
+  });
   const [kind, setKind] = useState<"migration" | "seed">("migration");
   const [answer, setAnswer] = useState<Answer | null>(null);
   const run = useMutation({
     mutationFn: (r: Run) =>
-      unwrap(() => api().POST("/api/migrations", { body: { command: r.command, migrations: files.migrations, dryRun: r.dryRun ?? false, kind, ...(r.steps ? { steps: r.steps } : {}) } })) as Promise<Answer>,
+      unwrap(() =>
+        api().POST("/api/migrations", {
+          body: {
+            command: r.command,
+            migrations: files.migrations,
+            dryRun: r.dryRun ?? false,
+            kind,
+            ...(r.steps ? { steps: r.steps } : {}),
+          },
+        }),
+      ) as Promise<Answer>,
     onSuccess: setAnswer,
   });
   const none = files.migrations.length === 0;
@@ -34,8 +52,9 @@ export default function Migrations() {
     <>
       <PageHeader title="Migrations" badge={session?.database ?? "main"} />
       <Text as="p" size="2" color="gray" mb="3">
-        Pick the files of your <code>migrations/</code> folder (<code>0001_name.js</code>, each exporting <code>up(ctx)</code> and <code>down(ctx)</code>). They run on
-        the server with <code>ctx.api</code> on this database, are recorded in <code>_migrations</code>, and an applied file that changed is refused.
+        Pick the files of your <code>migrations/</code> folder (<code>0001_name.js</code>, each exporting{" "}
+        <code>up(ctx)</code> and <code>down(ctx)</code>). They run on the server with <code>ctx.api</code> on this
+        database, are recorded in <code>_migrations</code>, and an applied file that changed is refused.
       </Text>
       <Flex gap="3" align="end" wrap="wrap" mb="3">
         <Labelled label="Migration files">
@@ -63,16 +82,36 @@ export default function Migrations() {
         </Callout.Root>
       ) : null}
       <Flex gap="2" mb="3" wrap="wrap">
-        <Button variant="soft" disabled={none && kind === "seed"} loading={run.isPending && run.variables?.command === "status"} onClick={() => run.mutate({ command: "status" })}>
+        <Button
+          variant="soft"
+          disabled={none && kind === "seed"}
+          loading={run.isPending && run.variables?.command === "status"}
+          onClick={() => run.mutate({ command: "status" })}
+        >
           Status
         </Button>
-        <Button variant="soft" disabled={none} loading={run.isPending && !!run.variables?.dryRun} onClick={() => run.mutate({ command: "up", dryRun: true })}>
+        <Button
+          variant="soft"
+          disabled={none}
+          loading={run.isPending && !!run.variables?.dryRun}
+          onClick={() => run.mutate({ command: "up", dryRun: true })}
+        >
           Dry run
         </Button>
-        <Button disabled={none} loading={run.isPending && run.variables?.command === "up" && !run.variables.dryRun} onClick={() => run.mutate({ command: "up" })}>
+        <Button
+          disabled={none}
+          loading={run.isPending && run.variables?.command === "up" && !run.variables.dryRun}
+          onClick={() => run.mutate({ command: "up" })}
+        >
           Apply pending
         </Button>
-        <Button color="red" variant="soft" disabled={none || kind === "seed"} loading={run.isPending && run.variables?.command === "down"} onClick={() => run.mutate({ command: "down", steps: 1 })}>
+        <Button
+          color="red"
+          variant="soft"
+          disabled={none || kind === "seed"}
+          loading={run.isPending && run.variables?.command === "down"}
+          onClick={() => run.mutate({ command: "down", steps: 1 })}
+        >
           Revert last
         </Button>
       </Flex>

@@ -9,8 +9,20 @@ import { formatDuration, formatTime } from "../lib/format";
 import { formatInZone, missedRuns, previewCron } from "../lib/cron-preview";
 
 type Scheduled = {
-  scriptId: string; name: string; schedule: string; timezone: string; paused: boolean; enabled: boolean; nextRuns: string[];
-  lastRun: { scheduledAt: string; finishedAt: string | null; outcome: string; error: { message: string } | null; durationMs: number | null } | null;
+  scriptId: string;
+  name: string;
+  schedule: string;
+  timezone: string;
+  paused: boolean;
+  enabled: boolean;
+  nextRuns: string[];
+  lastRun: {
+    scheduledAt: string;
+    finishedAt: string | null;
+    outcome: string;
+    error: { message: string } | null;
+    durationMs: number | null;
+  } | null;
 };
 
 /** Type a schedule, see it in words and its next runs in a zone, as you type. */
@@ -28,13 +40,23 @@ function CronBuilder() {
           <Text as="div" size="2">
             Schedule (seconds first when 6 fields)
           </Text>
-          <TextField.Root value={expr} onChange={(e) => setExpr(e.target.value)} aria-label="cron expression" style={{ width: 240 }} />
+          <TextField.Root
+            value={expr}
+            onChange={(e) => setExpr(e.target.value)}
+            aria-label="cron expression"
+            style={{ width: 240 }}
+          />
         </label>
         <label>
           <Text as="div" size="2">
             Time zone
           </Text>
-          <TextField.Root value={zone} onChange={(e) => setZone(e.target.value)} aria-label="cron time zone" style={{ width: 220 }} />
+          <TextField.Root
+            value={zone}
+            onChange={(e) => setZone(e.target.value)}
+            aria-label="cron time zone"
+            style={{ width: 220 }}
+          />
         </label>
       </Flex>
       {p.ok ? (
@@ -60,7 +82,11 @@ function CronBuilder() {
 }
 
 export default function Schedules() {
-  const q = useQuery({ queryKey: ["schedules"], queryFn: () => unwrap(() => api().GET("/api/scripts/scheduled/list")) as Promise<{ scheduled: Scheduled[] }>, refetchInterval: 10_000 });
+  const q = useQuery({
+    queryKey: ["schedules"],
+    queryFn: () => unwrap(() => api().GET("/api/scripts/scheduled/list")) as Promise<{ scheduled: Scheduled[] }>,
+    refetchInterval: 10_000,
+  });
   const [zone, setZone] = useState("");
   return (
     <>
@@ -68,7 +94,12 @@ export default function Schedules() {
       <CronBuilder />
       <Flex gap="2" align="center" mb="2">
         <Text size="2">Show times in</Text>
-        <TextField.Root value={zone} onChange={(e) => setZone(e.target.value)} placeholder="each schedule's own zone" aria-label="display time zone" />
+        <TextField.Root
+          value={zone}
+          onChange={(e) => setZone(e.target.value)}
+          placeholder="each schedule's own zone"
+          aria-label="display time zone"
+        />
       </Flex>
       <Query q={q}>
         {({ scheduled }) =>
@@ -119,7 +150,9 @@ export default function Schedules() {
                       <Table.Cell>
                         {s.lastRun ? (
                           <>
-                            <Badge color={s.lastRun.outcome === "succeeded" ? "green" : "red"}>{s.lastRun.outcome}</Badge>
+                            <Badge color={s.lastRun.outcome === "succeeded" ? "green" : "red"}>
+                              {s.lastRun.outcome}
+                            </Badge>
                             <Text as="div" size="1">
                               {formatTime(s.lastRun.scheduledAt)} · {formatDuration(s.lastRun.durationMs)}
                             </Text>
@@ -128,7 +161,11 @@ export default function Schedules() {
                           "—"
                         )}
                       </Table.Cell>
-                      <Table.Cell>{s.paused || !s.enabled ? "—" : missedRuns(s.schedule, s.timezone, s.lastRun?.scheduledAt ?? null)}</Table.Cell>
+                      <Table.Cell>
+                        {s.paused || !s.enabled
+                          ? "—"
+                          : missedRuns(s.schedule, s.timezone, s.lastRun?.scheduledAt ?? null)}
+                      </Table.Cell>
                     </Table.Row>
                   );
                 })}

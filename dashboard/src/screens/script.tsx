@@ -1,4 +1,17 @@
-import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, SegmentedControl, Table, Text, TextField } from "@radix-ui/themes";
+import {
+  Badge,
+  Box,
+  Button,
+  Callout,
+  Card,
+  Flex,
+  Grid,
+  Heading,
+  SegmentedControl,
+  Table,
+  Text,
+  TextField,
+} from "@radix-ui/themes";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
@@ -18,8 +31,25 @@ const ROUTE = "/_app/scripts/$id" as const;
 const STARTER = `export default async function (event, ctx) {\n  ctx.log("received", event.operationType, event.documentKey?._id);\n  return { ok: true };\n}\n`;
 type RunResult = { ok: boolean; result: unknown; logs: LogLine[]; durationMs: number; error: ScriptError | null };
 /** The per-run limits, each a number the API checks (timeout 10-30000 ms, memory 1-64 MB, attempts 1-20). */
-const LIMIT_FIELDS = [["timeoutMs", "Timeout ms"], ["memoryLimitMb", "Memory MB"], ["maxAttempts", "Max attempts"]] as const;
-type Form = { name: string; code: string; type: "event" | "cron"; collection: string; events: string; filter: string; schedule: string; timezone: string; timeoutMs: number; memoryLimitMb: number; maxAttempts: number; allowedHosts: string };
+const LIMIT_FIELDS = [
+  ["timeoutMs", "Timeout ms"],
+  ["memoryLimitMb", "Memory MB"],
+  ["maxAttempts", "Max attempts"],
+] as const;
+type Form = {
+  name: string;
+  code: string;
+  type: "event" | "cron";
+  collection: string;
+  events: string;
+  filter: string;
+  schedule: string;
+  timezone: string;
+  timeoutMs: number;
+  memoryLimitMb: number;
+  maxAttempts: number;
+  allowedHosts: string;
+};
 
 const toForm = (s?: Script): Form => ({
   name: s?.name ?? "",
@@ -39,12 +69,26 @@ const toForm = (s?: Script): Form => ({
 function toBody(f: Form): { body?: Record<string, unknown>; error?: string } {
   const filter = parseOptionalJson<Record<string, unknown>>(f.filter, "filter");
   if (filter.error) return { error: filter.error };
-  const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+  const list = (s: string) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   const trigger =
     f.type === "cron"
       ? { type: "cron", schedule: f.schedule.trim(), timezone: f.timezone.trim() || "UTC" }
       : { type: "event", collection: f.collection.trim() || "*", events: list(f.events), filter: filter.value };
-  return { body: { name: f.name.trim(), code: f.code, trigger, timeoutMs: f.timeoutMs, memoryLimitMb: f.memoryLimitMb, maxAttempts: f.maxAttempts, allowedHosts: list(f.allowedHosts) } };
+  return {
+    body: {
+      name: f.name.trim(),
+      code: f.code,
+      trigger,
+      timeoutMs: f.timeoutMs,
+      memoryLimitMb: f.memoryLimitMb,
+      maxAttempts: f.maxAttempts,
+      allowedHosts: list(f.allowedHosts),
+    },
+  };
 }
 
 function RunOutput({ run }: { run: RunResult }) {
@@ -81,11 +125,23 @@ function TestRun({ id, onError }: { id: string; onError: (e: ScriptError | null)
     mutationFn: async () => {
       let event: Record<string, unknown> | undefined;
       if (source === "document") {
-        const r = await unwrap(() => api().GET("/api/db/{collection}/{id}", { params: { path: { collection, id: docId } } }));
+        const r = await unwrap(() =>
+          api().GET("/api/db/{collection}/{id}", { params: { path: { collection, id: docId } } }),
+        );
         const doc = r as Record<string, unknown>;
-        event = { operationType: "update", collection, database: "main", documentKey: { _id: doc._id }, fullDocument: doc, clusterTime: new Date().toISOString(), test: true };
+        event = {
+          operationType: "update",
+          collection,
+          database: "main",
+          documentKey: { _id: doc._id },
+          fullDocument: doc,
+          clusterTime: new Date().toISOString(),
+          test: true,
+        };
       }
-      return unwrap(() => api().POST("/api/scripts/{id}/run", { params: { path: { id } }, body: event ? { event } : {} })) as Promise<RunResult>;
+      return unwrap(() =>
+        api().POST("/api/scripts/{id}/run", { params: { path: { id } }, body: event ? { event } : {} }),
+      ) as Promise<RunResult>;
     },
     onSuccess: (r) => onError(r.error),
   });
@@ -101,8 +157,18 @@ function TestRun({ id, onError }: { id: string; onError: (e: ScriptError | null)
         </SegmentedControl.Root>
         {source === "document" ? (
           <>
-            <TextField.Root placeholder="collection" value={collection} onChange={(e) => setCollection(e.target.value)} aria-label="test collection" />
-            <TextField.Root placeholder="_id" value={docId} onChange={(e) => setDocId(idToPath(e.target.value))} aria-label="test document id" />
+            <TextField.Root
+              placeholder="collection"
+              value={collection}
+              onChange={(e) => setCollection(e.target.value)}
+              aria-label="test collection"
+            />
+            <TextField.Root
+              placeholder="_id"
+              value={docId}
+              onChange={(e) => setDocId(idToPath(e.target.value))}
+              aria-label="test document id"
+            />
           </>
         ) : null}
         <Button onClick={() => run.mutate()} loading={run.isPending}>
@@ -118,14 +184,28 @@ function TestRun({ id, onError }: { id: string; onError: (e: ScriptError | null)
 function History({ id }: { id: string }) {
   const { status } = useSearch({ from: ROUTE });
   const navigate = useNavigate();
-  const q = useQuery({ queryKey: ["executions", id, status ?? ""], queryFn: () => scriptExecutions(id, status), refetchInterval: 3000 });
+  const q = useQuery({
+    queryKey: ["executions", id, status ?? ""],
+    queryFn: () => scriptExecutions(id, status),
+    refetchInterval: 3000,
+  });
   const [open, setOpen] = useState<string | null>(null);
   return (
     <Box mt="5">
       <Heading as="h2" size="3" mb="2">
         Executions
       </Heading>
-      <SegmentedControl.Root value={status ?? "all"} onValueChange={(v) => navigate({ to: "/scripts/$id", params: { id }, search: { status: v === "all" ? undefined : v }, replace: true })}>
+      <SegmentedControl.Root
+        value={status ?? "all"}
+        onValueChange={(v) =>
+          navigate({
+            to: "/scripts/$id",
+            params: { id },
+            search: { status: v === "all" ? undefined : v },
+            replace: true,
+          })
+        }
+      >
         {["all", "succeeded", "failed", "retrying", "running", "skipped"].map((s) => (
           <SegmentedControl.Item key={s} value={s}>
             {s}
@@ -142,18 +222,30 @@ function History({ id }: { id: string }) {
                 <Badge size="2">p50 {formatDuration(stats.durationMs.p50)}</Badge>
                 <Badge size="2">p95 {formatDuration(stats.durationMs.p95)}</Badge>
               </Flex>
-              <Chart label="Run durations (ms)" x={timed.map((e) => Math.floor(new Date(e.startedAt).getTime() / 1000))} series={[{ label: "duration ms", values: timed.map((e) => e.durationMs) }]} height={140} />
+              <Chart
+                label="Run durations (ms)"
+                x={timed.map((e) => Math.floor(new Date(e.startedAt).getTime() / 1000))}
+                series={[{ label: "duration ms", values: timed.map((e) => e.durationMs) }]}
+                height={140}
+              />
               {executions.length === 0 ? (
                 <Empty>No executions{status ? ` with status ${status}` : ""}.</Empty>
               ) : (
                 <Table.Root size="1" variant="surface" mt="2">
                   <Table.Body>
                     {executions.map((e: Execution) => (
-                      <Table.Row key={e.runKey} data-testid="execution" data-status={e.status} onClick={() => setOpen(open === e.runKey ? null : e.runKey)}>
+                      <Table.Row
+                        key={e.runKey}
+                        data-testid="execution"
+                        data-status={e.status}
+                        onClick={() => setOpen(open === e.runKey ? null : e.runKey)}
+                      >
                         <Table.Cell>{formatTime(e.startedAt)}</Table.Cell>
                         <Table.Cell>{e.trigger}</Table.Cell>
                         <Table.Cell>
-                          <Badge color={e.status === "succeeded" ? "green" : e.status === "failed" ? "red" : "amber"}>{e.status}</Badge>
+                          <Badge color={e.status === "succeeded" ? "green" : e.status === "failed" ? "red" : "amber"}>
+                            {e.status}
+                          </Badge>
                         </Table.Cell>
                         <Table.Cell>{formatDuration(e.durationMs)}</Table.Cell>
                         <Table.Cell>
@@ -190,7 +282,11 @@ export default function ScriptScreen() {
   const navigate = useNavigate();
   const qc = useQueryClient();
   const isNew = id === "new";
-  const q = useQuery({ queryKey: ["script", id], enabled: !isNew, queryFn: () => unwrap(() => api().GET("/api/scripts/{id}", { params: { path: { id } } })) as Promise<Script> });
+  const q = useQuery({
+    queryKey: ["script", id],
+    enabled: !isNew,
+    queryFn: () => unwrap(() => api().GET("/api/scripts/{id}", { params: { path: { id } } })) as Promise<Script>,
+  });
   const [form, setForm] = useState<Form | null>(null);
   const [runError, setRunError] = useState<ScriptError | null>(null);
   const [localError, setLocalError] = useState<string | null>(null);
@@ -199,7 +295,11 @@ export default function ScriptScreen() {
   const toggle = usePauseResume();
   const save = useMutation({
     mutationFn: (body: Record<string, unknown>) =>
-      isNew ? (unwrap(() => api().POST("/api/scripts", { body: body as never })) as Promise<Script>) : (unwrap(() => api().PATCH("/api/scripts/{id}", { params: { path: { id } }, body: body as never })) as Promise<Script>),
+      isNew
+        ? (unwrap(() => api().POST("/api/scripts", { body: body as never })) as Promise<Script>)
+        : (unwrap(() =>
+            api().PATCH("/api/scripts/{id}", { params: { path: { id } }, body: body as never }),
+          ) as Promise<Script>),
     onSuccess: async (s) => {
       setRunError(null);
       await qc.invalidateQueries({ queryKey: ["scripts"] });
@@ -221,19 +321,35 @@ export default function ScriptScreen() {
   const cron = current.type === "cron" ? previewCron(current.schedule, current.timezone) : null;
   return (
     <>
-      <PageHeader title={isNew ? "New script" : current.name} badge={q.data ? (q.data.enabled ? "active" : "paused") : undefined}>
+      <PageHeader
+        title={isNew ? "New script" : current.name}
+        badge={q.data ? (q.data.enabled ? "active" : "paused") : undefined}
+      >
         {q.data ? (
           <>
             <Button variant="soft" onClick={() => toggle.mutate(q.data!)}>
               {q.data.enabled ? "Pause" : "Resume"}
             </Button>
-            <ConfirmButton label="Delete" title="Delete this script?" description="Its history goes with it." onConfirm={() => remove.mutate()} />
+            <ConfirmButton
+              label="Delete"
+              title="Delete this script?"
+              description="Its history goes with it."
+              onConfirm={() => remove.mutate()}
+            />
           </>
         ) : null}
       </PageHeader>
       <Grid columns="3fr 2fr" gap="4">
         <Box>
-          <CodeEditor label="script" language="javascript" value={current.code} onChange={(code) => set({ code })} errorLine={errorLine} errorMessage={errorMessage} minHeight={260} />
+          <CodeEditor
+            label="script"
+            language="javascript"
+            value={current.code}
+            onChange={(code) => set({ code })}
+            errorLine={errorLine}
+            errorMessage={errorMessage}
+            minHeight={260}
+          />
           {errorLine ? (
             <Callout.Root color="red" mt="2" data-testid="script-error">
               <Callout.Text>
@@ -271,7 +387,11 @@ export default function ScriptScreen() {
                 <Text as="div" size="2">
                   Filter (JSON)
                 </Text>
-                <TextField.Root value={current.filter} onChange={(e) => set({ filter: e.target.value })} placeholder='{"total": {"$gt": 100}}' />
+                <TextField.Root
+                  value={current.filter}
+                  onChange={(e) => set({ filter: e.target.value })}
+                  placeholder='{"total": {"$gt": 100}}'
+                />
               </label>
             </>
           ) : (
@@ -280,17 +400,29 @@ export default function ScriptScreen() {
                 <Text as="div" size="2">
                   Schedule (5 fields, or 6 with seconds first)
                 </Text>
-                <TextField.Root value={current.schedule} onChange={(e) => set({ schedule: e.target.value })} aria-label="schedule" />
+                <TextField.Root
+                  value={current.schedule}
+                  onChange={(e) => set({ schedule: e.target.value })}
+                  aria-label="schedule"
+                />
               </label>
               <label>
                 <Text as="div" size="2">
                   Time zone
                 </Text>
-                <TextField.Root value={current.timezone} onChange={(e) => set({ timezone: e.target.value })} aria-label="time zone" />
+                <TextField.Root
+                  value={current.timezone}
+                  onChange={(e) => set({ timezone: e.target.value })}
+                  aria-label="time zone"
+                />
               </label>
               {cron?.ok ? (
                 <Text size="1" color="gray">
-                  {cron.description}; next: {cron.next.slice(0, 3).map((d) => formatInZone(d, current.timezone)).join(" · ")}
+                  {cron.description}; next:{" "}
+                  {cron.next
+                    .slice(0, 3)
+                    .map((d) => formatInZone(d, current.timezone))
+                    .join(" · ")}
                 </Text>
               ) : (
                 <Text size="1" color="red">
@@ -305,7 +437,11 @@ export default function ScriptScreen() {
                 <Text as="div" size="1">
                   {label}
                 </Text>
-                <TextField.Root type="number" value={current[key]} onChange={(e) => set({ [key]: Number(e.target.value) })} />
+                <TextField.Root
+                  type="number"
+                  value={current[key]}
+                  onChange={(e) => set({ [key]: Number(e.target.value) })}
+                />
               </label>
             ))}
           </Flex>
@@ -313,7 +449,11 @@ export default function ScriptScreen() {
             <Text as="div" size="2">
               Hosts ctx.fetch may call
             </Text>
-            <TextField.Root value={current.allowedHosts} onChange={(e) => set({ allowedHosts: e.target.value })} placeholder="api.example.com, *.hooks.example.com" />
+            <TextField.Root
+              value={current.allowedHosts}
+              onChange={(e) => set({ allowedHosts: e.target.value })}
+              placeholder="api.example.com, *.hooks.example.com"
+            />
           </label>
           {localError ? <ErrorState error={new Error(localError)} /> : null}
           {save.error ? <ErrorState error={save.error} /> : null}

@@ -13,7 +13,12 @@ export function usePauseResume() {
       s.enabled
         ? unwrap(() => api().POST("/api/scripts/{id}/pause", { params: { path: { id: s.id } } }))
         : unwrap(() => api().POST("/api/scripts/{id}/resume", { params: { path: { id: s.id } } })),
-    onSuccess: () => Promise.all([qc.invalidateQueries({ queryKey: ["scripts"] }), qc.invalidateQueries({ queryKey: ["script"] }), qc.invalidateQueries({ queryKey: ["schedules"] })]),
+    onSuccess: () =>
+      Promise.all([
+        qc.invalidateQueries({ queryKey: ["scripts"] }),
+        qc.invalidateQueries({ queryKey: ["script"] }),
+        qc.invalidateQueries({ queryKey: ["schedules"] }),
+      ]),
   });
 }
 
@@ -50,8 +55,14 @@ export default function Scripts() {
                         {s.name}
                       </Link>
                     </Table.RowHeaderCell>
-                    <Table.Cell>{s.trigger.type === "cron" ? `cron ${s.trigger.schedule} (${s.trigger.timezone})` : `${s.trigger.events.join(", ")} on ${s.trigger.collection}`}</Table.Cell>
-                    <Table.Cell>{s.enabled ? <Badge color="green">active</Badge> : <Badge color="gray">paused</Badge>}</Table.Cell>
+                    <Table.Cell>
+                      {s.trigger.type === "cron"
+                        ? `cron ${s.trigger.schedule} (${s.trigger.timezone})`
+                        : `${s.trigger.events.join(", ")} on ${s.trigger.collection}`}
+                    </Table.Cell>
+                    <Table.Cell>
+                      {s.enabled ? <Badge color="green">active</Badge> : <Badge color="gray">paused</Badge>}
+                    </Table.Cell>
                     <Table.Cell>
                       <Button size="1" variant="soft" onClick={() => toggle.mutate(s)}>
                         {s.enabled ? "Pause" : "Resume"}

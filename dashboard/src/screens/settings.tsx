@@ -40,7 +40,9 @@ export default function Settings() {
               </DataList.Item>
               <DataList.Item>
                 <DataList.Label>Signed in as</DataList.Label>
-                <DataList.Value>{m.user ? m.user.email : m.superAdmin ? "admin token" : `API key ${m.keyId}`}</DataList.Value>
+                <DataList.Value>
+                  {m.user ? m.user.email : m.superAdmin ? "admin token" : `API key ${m.keyId}`}
+                </DataList.Value>
               </DataList.Item>
               <DataList.Item>
                 <DataList.Label>Role</DataList.Label>

@@ -63,7 +63,8 @@ export default function SignIn() {
         {error ? (
           <Callout.Root color="red" role="alert" mb="3">
             <Callout.Text>
-              <Code color="red">{error.code}</Code> {error.status === 401 ? `Wrong credentials: ${error.message}` : error.message}
+              <Code color="red">{error.code}</Code>{" "}
+              {error.status === 401 ? `Wrong credentials: ${error.message}` : error.message}
             </Callout.Text>
           </Callout.Root>
         ) : null}
@@ -77,8 +78,22 @@ export default function SignIn() {
               <form onSubmit={(e) => submit(e, "password")}>
                 <Flex direction="column" gap="3">
                   {common}
-                  <Field label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
-                  <Field label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+                  <Field
+                    label="Email"
+                    type="email"
+                    autoComplete="username"
+                    value={email}
+                    onChange={(e) => setEmail(e.target.value)}
+                    required
+                  />
+                  <Field
+                    label="Password"
+                    type="password"
+                    autoComplete="current-password"
+                    value={password}
+                    onChange={(e) => setPassword(e.target.value)}
+                    required
+                  />
                   <Button type="submit" loading={busy}>
                     Sign in
                   </Button>
@@ -89,7 +104,14 @@ export default function SignIn() {
               <form onSubmit={(e) => submit(e, "token")}>
                 <Flex direction="column" gap="3">
                   {common}
-                  <Field label="Token" type="password" value={token} onChange={(e) => setToken(e.target.value)} required placeholder="dfk_… or the admin token" />
+                  <Field
+                    label="Token"
+                    type="password"
+                    value={token}
+                    onChange={(e) => setToken(e.target.value)}
+                    required
+                    placeholder="dfk_… or the admin token"
+                  />
                   <Button type="submit" loading={busy}>
                     Connect
                   </Button>

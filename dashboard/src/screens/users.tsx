@@ -9,30 +9,49 @@ import { Empty, ErrorState, Query } from "../components/states";
 import { Labelled, csv } from "../components/form";
 import { formatTime } from "../lib/format";
 
-type User = { id: string; email: string; role: string; collections: string[] | null; disabled: boolean; createdAt: string; lastLoginAt?: string | null };
+type User = {
+  id: string;
+  email: string;
+  role: string;
+  collections: string[] | null;
+  disabled: boolean;
+  createdAt: string;
+  lastLoginAt?: string | null;
+};
 
 export default function Users() {
   const qc = useQueryClient();
-  const q = useQuery({ queryKey: ["users"], queryFn: () => unwrap(() => api().GET("/api/users")) as Promise<{ users: User[] }> });
+  const q = useQuery({
+    queryKey: ["users"],
+    queryFn: () => unwrap(() => api().GET("/api/users")) as Promise<{ users: User[] }>,
+  });
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState("read");
   const [collections, setCollections] = useState("");
   const refresh = () => qc.invalidateQueries({ queryKey: ["users"] });
   const create = useMutation({
-    mutationFn: () => unwrap(() => api().POST("/api/users", { body: { email, password, role, collections: collections.trim() ? csv(collections) : null } })),
+    mutationFn: () =>
+      unwrap(() =>
+        api().POST("/api/users", {
+          body: { email, password, role, collections: collections.trim() ? csv(collections) : null },
+        }),
+      ),
     onSuccess: async () => (setEmail(""), setPassword(""), await refresh()),
   });
   const update = useMutation({
-    mutationFn: ({ id, body }: { id: string; body: { disabled?: boolean; role?: "read" | "write" | "admin" } }) => unwrap(() => api().PATCH("/api/users/{id}", { params: { path: { id } }, body })),
+    mutationFn: ({ id, body }: { id: string; body: { disabled?: boolean; role?: "read" | "write" | "admin" } }) =>
+      unwrap(() => api().PATCH("/api/users/{id}", { params: { path: { id } }, body })),
     onSuccess: refresh,
   });
   const revoke = useMutation({
-    mutationFn: (id: string) => unwrap(() => api().POST("/api/users/{id}/revoke-sessions", { params: { path: { id } } })),
+    mutationFn: (id: string) =>
+      unwrap(() => api().POST("/api/users/{id}/revoke-sessions", { params: { path: { id } } })),
     onSuccess: refresh,
   });
   const reset = useMutation({
-    mutationFn: ({ id, password: pw }: { id: string; password: string }) => unwrap(() => api().POST("/api/users/{id}/reset-password", { params: { path: { id } }, body: { password: pw } })),
+    mutationFn: ({ id, password: pw }: { id: string; password: string }) =>
+      unwrap(() => api().POST("/api/users/{id}/reset-password", { params: { path: { id } }, body: { password: pw } })),
   });
   return (
     <>
@@ -43,7 +62,14 @@ export default function Users() {
             <TextField.Root type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
           </Labelled>
           <Labelled label="Password (8+ characters)">
-            <TextField.Root type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={8} autoComplete="new-password" />
+            <TextField.Root
+              type="password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+              minLength={8}
+              autoComplete="new-password"
+            />
           </Labelled>
           <Labelled label="Role">
             <RoleSelect value={role} onChange={setRole} label="user role" />
@@ -82,14 +108,26 @@ export default function Users() {
                     <Table.Cell>
                       <Badge>{u.role}</Badge> {u.collections ? u.collections.join(", ") : ""}
                     </Table.Cell>
-                    <Table.Cell>{u.disabled ? <Badge color="gray">disabled</Badge> : <Badge color="green">active</Badge>}</Table.Cell>
+                    <Table.Cell>
+                      {u.disabled ? <Badge color="gray">disabled</Badge> : <Badge color="green">active</Badge>}
+                    </Table.Cell>
                     <Table.Cell>{formatTime(u.createdAt)}</Table.Cell>
                     <Table.Cell>
                       <Flex gap="2">
-                        <Button size="1" variant="soft" onClick={() => update.mutate({ id: u.id, body: { disabled: !u.disabled } })}>
+                        <Button
+                          size="1"
+                          variant="soft"
+                          onClick={() => update.mutate({ id: u.id, body: { disabled: !u.disabled } })}
+                        >
                           {u.disabled ? "Enable" : "Disable"}
                         </Button>
-                        <ConfirmButton label="End sessions" color="gray" title={`Sign ${u.email} out everywhere?`} description="Every refresh token of this user is revoked." onConfirm={() => revoke.mutate(u.id)} />
+                        <ConfirmButton
+                          label="End sessions"
+                          color="gray"
+                          title={`Sign ${u.email} out everywhere?`}
+                          description="Every refresh token of this user is revoked."
+                          onConfirm={() => revoke.mutate(u.id)}
+                        />
                         <Button
                           size="1"
                           variant="soft"

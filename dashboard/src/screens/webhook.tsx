@@ -1,4 +1,19 @@
-import { Badge, Box, Button, Callout, Card, Checkbox, Code, Flex, Grid, Heading, SegmentedControl, Table, Text, TextField } from "@radix-ui/themes";
+import {
+  Badge,
+  Box,
+  Button,
+  Callout,
+  Card,
+  Checkbox,
+  Code,
+  Flex,
+  Grid,
+  Heading,
+  SegmentedControl,
+  Table,
+  Text,
+  TextField,
+} from "@radix-ui/themes";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
@@ -16,7 +31,18 @@ import { percentile } from "../lib/trend";
 
 const ROUTE = "/_app/webhooks/$id" as const;
 const EVENTS = ["insert", "update", "replace", "delete"];
-type Form = { url: string; collection: string; events: string[]; filter: string; excludeFields: string; rateLimitPerMinute: number; maxAttempts: number; headers: string; description: string; enabled: boolean };
+type Form = {
+  url: string;
+  collection: string;
+  events: string[];
+  filter: string;
+  excludeFields: string;
+  rateLimitPerMinute: number;
+  maxAttempts: number;
+  headers: string;
+  description: string;
+  enabled: boolean;
+};
 
 const toForm = (w?: Webhook): Form => ({
   url: w?.url ?? "",
@@ -34,13 +60,25 @@ const toForm = (w?: Webhook): Form => ({
 function toBody(f: Form): { body?: Record<string, unknown>; error?: string } {
   const filter = parseOptionalJson<Record<string, unknown>>(f.filter, "filter");
   if (filter.error) return { error: filter.error };
-  const headers = f.headers.trim() ? parseJsonField<Record<string, string>>(f.headers, "headers") : { value: {} as Record<string, string> };
+  const headers = f.headers.trim()
+    ? parseJsonField<Record<string, string>>(f.headers, "headers")
+    : { value: {} as Record<string, string> };
   if (headers.error) return { error: headers.error };
   return {
     body: {
-      url: f.url.trim(), collection: f.collection.trim() || "*", events: f.events, filter: filter.value, headers: headers.value,
-      excludeFields: f.excludeFields.split(",").map((s) => s.trim()).filter(Boolean), rateLimitPerMinute: f.rateLimitPerMinute,
-      maxAttempts: f.maxAttempts, description: f.description, enabled: f.enabled,
+      url: f.url.trim(),
+      collection: f.collection.trim() || "*",
+      events: f.events,
+      filter: filter.value,
+      headers: headers.value,
+      excludeFields: f.excludeFields
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+      rateLimitPerMinute: f.rateLimitPerMinute,
+      maxAttempts: f.maxAttempts,
+      description: f.description,
+      enabled: f.enabled,
     },
   };
 }
@@ -53,10 +91,22 @@ function LiveChecks({ form }: { form: Form }) {
     queryKey: ["wh-match", collection, JSON.stringify(filter.value ?? null)],
     enabled: !!collection && collection !== "*" && !filter.error,
     queryFn: () =>
-      unwrap(() => api().GET("/api/db/{collection}", { params: { path: { collection }, query: { filter: JSON.stringify(filter.value), limit: 3, count: "true" } } })) as Promise<{ documents: Record<string, unknown>[]; total?: number }>,
+      unwrap(() =>
+        api().GET("/api/db/{collection}", {
+          params: { path: { collection }, query: { filter: JSON.stringify(filter.value), limit: 3, count: "true" } },
+        }),
+      ) as Promise<{ documents: Record<string, unknown>[]; total?: number }>,
   });
-  const excluded = form.excludeFields.split(",").map((s) => s.trim()).filter(Boolean);
-  if (!collection || collection === "*") return <Text size="2" color="gray">Name a collection to check the filter against its documents.</Text>;
+  const excluded = form.excludeFields
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!collection || collection === "*")
+    return (
+      <Text size="2" color="gray">
+        Name a collection to check the filter against its documents.
+      </Text>
+    );
   if (filter.error) return <Text color="red">{filter.error}</Text>;
   return (
     <Box>
@@ -89,9 +139,15 @@ function WebhookForm({ initial, onSaved }: { initial?: Webhook; onSaved: (w: Web
   const save = useMutation({
     mutationFn: (body: Record<string, unknown>) =>
       initial
-        ? (unwrap(() => api().PATCH("/api/webhooks/{id}", { params: { path: { id: initial.id } }, body: body as never })) as Promise<Webhook>)
+        ? (unwrap(() =>
+            api().PATCH("/api/webhooks/{id}", { params: { path: { id: initial.id } }, body: body as never }),
+          ) as Promise<Webhook>)
         : (unwrap(() => api().POST("/api/webhooks", { body: body as never })) as Promise<Webhook>),
-    onSuccess: async (w) => (await qc.invalidateQueries({ queryKey: ["webhooks"] }), await qc.invalidateQueries({ queryKey: ["webhook", w.id] }), onSaved(w)),
+    onSuccess: async (w) => (
+      await qc.invalidateQueries({ queryKey: ["webhooks"] }),
+      await qc.invalidateQueries({ queryKey: ["webhook", w.id] }),
+      onSaved(w)
+    ),
   });
   function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -111,8 +167,23 @@ function WebhookForm({ initial, onSaved }: { initial?: Webhook; onSaved: (w: Web
     <form onSubmit={submit}>
       <Grid columns="2" gap="4">
         <Flex direction="column" gap="3">
-          {label("URL", <TextField.Root value={form.url} onChange={(e) => set({ url: e.target.value })} required placeholder="https://example.com/hooks/docflare" />)}
-          {label("Collection (* for all)", <TextField.Root value={form.collection} onChange={(e) => set({ collection: e.target.value })} placeholder="orders" />)}
+          {label(
+            "URL",
+            <TextField.Root
+              value={form.url}
+              onChange={(e) => set({ url: e.target.value })}
+              required
+              placeholder="https://example.com/hooks/docflare"
+            />,
+          )}
+          {label(
+            "Collection (* for all)",
+            <TextField.Root
+              value={form.collection}
+              onChange={(e) => set({ collection: e.target.value })}
+              placeholder="orders"
+            />,
+          )}
           <Box>
             <Text as="div" size="2" mb="1">
               Events
@@ -121,7 +192,13 @@ function WebhookForm({ initial, onSaved }: { initial?: Webhook; onSaved: (w: Web
               {EVENTS.map((ev) => (
                 <Text as="label" size="2" key={ev}>
                   <Flex gap="1" align="center">
-                    <Checkbox checked={form.events.includes(ev)} onCheckedChange={(v) => set({ events: v ? [...form.events, ev] : form.events.filter((x) => x !== ev) })} /> {ev}
+                    <Checkbox
+                      checked={form.events.includes(ev)}
+                      onCheckedChange={(v) =>
+                        set({ events: v ? [...form.events, ev] : form.events.filter((x) => x !== ev) })
+                      }
+                    />{" "}
+                    {ev}
                   </Flex>
                 </Text>
               ))}
@@ -131,18 +208,55 @@ function WebhookForm({ initial, onSaved }: { initial?: Webhook; onSaved: (w: Web
             <Text as="div" size="2" mb="1">
               Filter (MongoDB query on the document)
             </Text>
-            <CodeEditor label="webhook filter" language="json" value={form.filter} onChange={(filter) => set({ filter })} minHeight={60} />
+            <CodeEditor
+              label="webhook filter"
+              language="json"
+              value={form.filter}
+              onChange={(filter) => set({ filter })}
+              minHeight={60}
+            />
           </Box>
-          {label("Exclude fields (comma-separated paths)", <TextField.Root value={form.excludeFields} onChange={(e) => set({ excludeFields: e.target.value })} placeholder="password, card.number" />)}
+          {label(
+            "Exclude fields (comma-separated paths)",
+            <TextField.Root
+              value={form.excludeFields}
+              onChange={(e) => set({ excludeFields: e.target.value })}
+              placeholder="password, card.number"
+            />,
+          )}
           <Flex gap="3">
-            {label("Rate limit per minute (1-300)", <TextField.Root type="number" min={1} max={300} value={form.rateLimitPerMinute} onChange={(e) => set({ rateLimitPerMinute: Number(e.target.value) })} />)}
-            {label("Max attempts (1-20)", <TextField.Root type="number" min={1} max={20} value={form.maxAttempts} onChange={(e) => set({ maxAttempts: Number(e.target.value) })} />)}
+            {label(
+              "Rate limit per minute (1-300)",
+              <TextField.Root
+                type="number"
+                min={1}
+                max={300}
+                value={form.rateLimitPerMinute}
+                onChange={(e) => set({ rateLimitPerMinute: Number(e.target.value) })}
+              />,
+            )}
+            {label(
+              "Max attempts (1-20)",
+              <TextField.Root
+                type="number"
+                min={1}
+                max={20}
+                value={form.maxAttempts}
+                onChange={(e) => set({ maxAttempts: Number(e.target.value) })}
+              />,
+            )}
           </Flex>
           <Box>
             <Text as="div" size="2" mb="1">
               Extra headers (JSON object)
             </Text>
-            <CodeEditor label="webhook headers" language="json" value={form.headers} onChange={(headers) => set({ headers })} minHeight={40} />
+            <CodeEditor
+              label="webhook headers"
+              language="json"
+              value={form.headers}
+              onChange={(headers) => set({ headers })}
+              minHeight={40}
+            />
           </Box>
           <Text as="label" size="2">
             <Flex gap="2" align="center">
@@ -181,7 +295,8 @@ function Timeline({ d }: { d: Delivery }) {
     <div className="timeline">
       {d.log.map((a) => (
         <Text as="p" size="1" key={a.attempt}>
-          #{a.attempt} {formatTime(a.at)} · <b>{a.statusCode ?? a.error ?? a.outcome}</b> · {formatDuration(a.latencyMs)}
+          #{a.attempt} {formatTime(a.at)} · <b>{a.statusCode ?? a.error ?? a.outcome}</b> ·{" "}
+          {formatDuration(a.latencyMs)}
         </Text>
       ))}
     </div>
@@ -200,15 +315,31 @@ function Deliveries({ id }: { id: string }) {
   const { status } = useSearch({ from: ROUTE });
   const navigate = useNavigate();
   const qc = useQueryClient();
-  const q = useQuery({ queryKey: ["deliveries", id, status ?? ""], queryFn: () => webhookDeliveries(id, status), refetchInterval: 3000 });
-  const all = useQuery({ queryKey: ["deliveries", id, ""], queryFn: () => webhookDeliveries(id), refetchInterval: 5000 });
+  const q = useQuery({
+    queryKey: ["deliveries", id, status ?? ""],
+    queryFn: () => webhookDeliveries(id, status),
+    refetchInterval: 3000,
+  });
+  const all = useQuery({
+    queryKey: ["deliveries", id, ""],
+    queryFn: () => webhookDeliveries(id),
+    refetchInterval: 5000,
+  });
   const stats = useQuery({ queryKey: ["webhook-stats", id], queryFn: () => webhookStats(id), refetchInterval: 5000 });
   const replay = useMutation({
-    mutationFn: (deliveryId: string) => unwrap(() => api().POST("/api/webhooks/{id}/deliveries/{deliveryId}/replay", { params: { path: { id, deliveryId } } })),
+    mutationFn: (deliveryId: string) =>
+      unwrap(() =>
+        api().POST("/api/webhooks/{id}/deliveries/{deliveryId}/replay", { params: { path: { id, deliveryId } } }),
+      ),
     onSuccess: () => qc.invalidateQueries({ queryKey: ["deliveries", id] }),
   });
   const deliveries = all.data?.deliveries ?? [];
-  const rate = perMinute(deliveries, (d) => d.createdAt, (d) => d.status, ["delivered", "failed"]);
+  const rate = perMinute(
+    deliveries,
+    (d) => d.createdAt,
+    (d) => d.status,
+    ["delivered", "failed"],
+  );
   const latencies = new Map<number, number[]>();
   for (const d of deliveries)
     for (const a of d.log) {
@@ -223,7 +354,9 @@ function Deliveries({ id }: { id: string }) {
       </Heading>
       {stats.data ? (
         <Flex gap="3" mb="3">
-          <Badge size="2" data-testid="wh-success">success {formatPercent(stats.data.successRate)}</Badge>
+          <Badge size="2" data-testid="wh-success">
+            success {formatPercent(stats.data.successRate)}
+          </Badge>
           <Badge size="2">p50 {formatDuration(stats.data.latencyMs.p50)}</Badge>
           <Badge size="2">p95 {formatDuration(stats.data.latencyMs.p95)}</Badge>
         </Flex>
@@ -246,7 +379,17 @@ function Deliveries({ id }: { id: string }) {
           ]}
         />
       </Grid>
-      <SegmentedControl.Root value={status ?? "all"} onValueChange={(v) => navigate({ to: "/webhooks/$id", params: { id }, search: { status: v === "all" ? undefined : v }, replace: true })}>
+      <SegmentedControl.Root
+        value={status ?? "all"}
+        onValueChange={(v) =>
+          navigate({
+            to: "/webhooks/$id",
+            params: { id },
+            search: { status: v === "all" ? undefined : v },
+            replace: true,
+          })
+        }
+      >
         {["all", "delivered", "failed", "retrying", "pending"].map((s) => (
           <SegmentedControl.Item key={s} value={s}>
             {s}
@@ -275,7 +418,9 @@ function Deliveries({ id }: { id: string }) {
                       {formatTime(d.createdAt)} {d.test ? <Badge>test</Badge> : null}
                     </Table.Cell>
                     <Table.Cell>
-                      <Badge color={d.status === "delivered" ? "green" : d.status === "failed" ? "red" : "amber"}>{d.status}</Badge>
+                      <Badge color={d.status === "delivered" ? "green" : d.status === "failed" ? "red" : "amber"}>
+                        {d.status}
+                      </Badge>
                     </Table.Cell>
                     <Table.Cell>
                       <Timeline d={d} />
@@ -304,24 +449,49 @@ export default function WebhookScreen() {
   const qc = useQueryClient();
   const [secret, setSecret] = useState<string | null>(null);
   useEffect(() => setSecret(history.state?.secret ?? null), [id]);
-  const q = useQuery({ queryKey: ["webhook", id], enabled: id !== "new", queryFn: () => unwrap(() => api().GET("/api/webhooks/{id}", { params: { path: { id } } })) as Promise<Webhook> });
+  const q = useQuery({
+    queryKey: ["webhook", id],
+    enabled: id !== "new",
+    queryFn: () => unwrap(() => api().GET("/api/webhooks/{id}", { params: { path: { id } } })) as Promise<Webhook>,
+  });
   const rotate = useMutation({
-    mutationFn: () => unwrap(() => api().POST("/api/webhooks/{id}/rotate-secret", { params: { path: { id } } })) as Promise<{ secret: string }>,
+    mutationFn: () =>
+      unwrap(() => api().POST("/api/webhooks/{id}/rotate-secret", { params: { path: { id } } })) as Promise<{
+        secret: string;
+      }>,
     onSuccess: (r) => setSecret(r.secret),
   });
   const test = useMutation({
-    mutationFn: () => unwrap(() => api().POST("/api/webhooks/{id}/test", { params: { path: { id } } })) as Promise<{ ok: boolean; statusCode: number | null; error: string | null; latencyMs: number }>,
+    mutationFn: () =>
+      unwrap(() => api().POST("/api/webhooks/{id}/test", { params: { path: { id } } })) as Promise<{
+        ok: boolean;
+        statusCode: number | null;
+        error: string | null;
+        latencyMs: number;
+      }>,
     onSuccess: () => qc.invalidateQueries({ queryKey: ["deliveries", id] }),
   });
   const remove = useMutation({
     mutationFn: () => unwrap(() => api().DELETE("/api/webhooks/{id}", { params: { path: { id } } })),
-    onSuccess: async () => (await qc.invalidateQueries({ queryKey: ["webhooks"] }), await navigate({ to: "/webhooks" })),
+    onSuccess: async () => (
+      await qc.invalidateQueries({ queryKey: ["webhooks"] }),
+      await navigate({ to: "/webhooks" })
+    ),
   });
   if (id === "new")
     return (
       <>
         <PageHeader title="New webhook" />
-        <WebhookForm onSaved={(w) => navigate({ to: "/webhooks/$id", params: { id: w.id }, search: { status: undefined }, state: { secret: w.secret } as never })} />
+        <WebhookForm
+          onSaved={(w) =>
+            navigate({
+              to: "/webhooks/$id",
+              params: { id: w.id },
+              search: { status: undefined },
+              state: { secret: w.secret } as never,
+            })
+          }
+        />
       </>
     );
   if (q.isPending) return <Loading />;
@@ -332,14 +502,26 @@ export default function WebhookScreen() {
         <Button variant="soft" onClick={() => test.mutate()} loading={test.isPending}>
           Send test
         </Button>
-        <ConfirmButton label="Rotate secret" color="gray" title="Rotate the signing secret?" description="Deliveries are signed with the new secret from now on." onConfirm={() => rotate.mutate()} />
-        <ConfirmButton label="Delete" title="Delete this webhook?" description="Its delivery log goes with it." onConfirm={() => remove.mutate()} />
+        <ConfirmButton
+          label="Rotate secret"
+          color="gray"
+          title="Rotate the signing secret?"
+          description="Deliveries are signed with the new secret from now on."
+          onConfirm={() => rotate.mutate()}
+        />
+        <ConfirmButton
+          label="Delete"
+          title="Delete this webhook?"
+          description="Its delivery log goes with it."
+          onConfirm={() => remove.mutate()}
+        />
       </PageHeader>
       {secret ? <Secret secret={secret} /> : null}
       {test.data ? (
         <Callout.Root color={test.data.ok ? "green" : "red"} mb="3" data-testid="test-result">
           <Callout.Text>
-            Test delivery {test.data.ok ? "succeeded" : "failed"}: {test.data.statusCode ?? test.data.error} in {formatDuration(test.data.latencyMs)}
+            Test delivery {test.data.ok ? "succeeded" : "failed"}: {test.data.statusCode ?? test.data.error} in{" "}
+            {formatDuration(test.data.latencyMs)}
           </Callout.Text>
         </Callout.Root>
       ) : null}

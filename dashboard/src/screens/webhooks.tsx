@@ -9,7 +9,12 @@ import { successTrend } from "../lib/trend";
 
 export default function Webhooks() {
   const q = useQuery({ queryKey: ["webhooks"], queryFn: listWebhooks });
-  const logs = useQueries({ queries: (q.data ?? []).map((w) => ({ queryKey: ["deliveries", w.id, ""], queryFn: () => webhookDeliveries(w.id) })) });
+  const logs = useQueries({
+    queries: (q.data ?? []).map((w) => ({
+      queryKey: ["deliveries", w.id, ""],
+      queryFn: () => webhookDeliveries(w.id),
+    })),
+  });
   return (
     <>
       <PageHeader title="Webhooks">
@@ -42,9 +47,18 @@ export default function Webhooks() {
                     </Table.RowHeaderCell>
                     <Table.Cell>{w.collection}</Table.Cell>
                     <Table.Cell>{w.events.join(", ")}</Table.Cell>
-                    <Table.Cell>{w.enabled ? <Badge color="green">enabled</Badge> : <Badge color="gray">{w.disabledReason ?? "disabled"}</Badge>}</Table.Cell>
                     <Table.Cell>
-                      <Sparkline label={`success rate of ${w.url}`} values={successTrend(logs[i]?.data?.deliveries ?? [])} />
+                      {w.enabled ? (
+                        <Badge color="green">enabled</Badge>
+                      ) : (
+                        <Badge color="gray">{w.disabledReason ?? "disabled"}</Badge>
+                      )}
+                    </Table.Cell>
+                    <Table.Cell>
+                      <Sparkline
+                        label={`success rate of ${w.url}`}
+                        values={successTrend(logs[i]?.data?.deliveries ?? [])}
+                      />
                     </Table.Cell>
                   </Table.Row>
                 ))}

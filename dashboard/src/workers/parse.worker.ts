@@ -13,8 +13,15 @@ self.onmessage = async (e: MessageEvent<ParseRequest>) => {
     let result: ParseResult;
     if (format === "csv" || format === "tsv") {
       const text = await file.text();
-      const parsed = Papa.parse<Record<string, unknown>>(text, { header: true, skipEmptyLines: "greedy", delimiter: format === "tsv" ? "\t" : "" });
-      const problems = parsed.errors.filter((err) => err.code !== "UndetectableDelimiter").slice(0, 20).map((err) => ({ row: (err.row ?? 0) + 2, reason: err.message }));
+      const parsed = Papa.parse<Record<string, unknown>>(text, {
+        header: true,
+        skipEmptyLines: "greedy",
+        delimiter: format === "tsv" ? "\t" : "",
+      });
+      const problems = parsed.errors
+        .filter((err) => err.code !== "UndetectableDelimiter")
+        .slice(0, 20)
+        .map((err) => ({ row: (err.row ?? 0) + 2, reason: err.message }));
       result = { format, columns: parsed.meta.fields ?? [], rows: parsed.data, problems };
     } else if (format === "xlsx") {
       const { readSheet } = await import("../lib/xlsx-file");
