@@ -1,19 +1,5 @@
+import type { AuditEntry } from "../worker/lib/records";
 import { DurableObject } from "cloudflare:workers";
-
-export interface AuditEntry {
-  /** Who: `key:<id>`, `user:<id>`, `admin-token`, or `anonymous` (a sign-in attempt names the email in details). */
-  actor: string;
-  /** From where: the client address and user agent. */
-  client: string | null;
-  userAgent: string | null;
-  /** What: `POST /api/webhooks/:id/rotate-secret`, or an identity event such as `auth.login`. */
-  action: string;
-  target: string | null;
-  /** The outcome: the HTTP status, and the error code when refused. */
-  status: number;
-  code: string | null;
-  details: Record<string, unknown> | null;
-}
 
 export interface AuditRecord extends AuditEntry {
   seq: number;

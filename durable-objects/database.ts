@@ -9,10 +9,10 @@ import type {
   IndexSpec,
   WriteOptions,
 } from "../worker/store/types";
-import { Catalog } from "./sql/catalog";
-import { Engine, type Change } from "./sql/engine";
+import { Catalog } from "./query/catalog";
+import { Engine, type Change } from "./query/engine";
 import { encodePage } from "../worker/lib/text-page";
-import { Outbox } from "./sql/outbox";
+import { Outbox } from "./tables/outbox";
 import { buildEvent, type WriteOrigin } from "../worker/lib/change-events";
 import { backoffDelay } from "../worker/lib/backoff";
 import { log } from "../worker/log";
@@ -20,7 +20,7 @@ import { ReadCache, cacheableRead } from "../worker/lib/read-cache";
 import { envNumber } from "../worker/lib/env-number";
 import { sendEventBodies } from "../worker/lib/event-wire";
 import { Budget, withBudget } from "../worker/lib/budget";
-import { ImportLedger } from "./sql/imports";
+import { ImportLedger } from "./tables/imports";
 import {
   isRowProblem,
   rowFailure,

@@ -1,16 +1,6 @@
+import type { SigningKey, UserRecord } from "../worker/lib/records";
 import { DurableObject } from "cloudflare:workers";
 import { afterFailure, waitBeforeTry, type ThrottleState } from "../worker/lib/throttle";
-
-export interface UserRecord {
-  id: string;
-  email: string;
-  /** read, write, admin, or the name of a custom role of the tenant. */
-  role: string;
-  collections: string[] | null;
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
 
 type UserRow = {
   id: string;
@@ -23,14 +13,6 @@ type UserRow = {
   created_at: number;
   updated_at: number;
 };
-
-export interface SigningKey {
-  kid: string;
-  publicJwk: JsonWebKey;
-  privateJwk: JsonWebKey;
-  createdAt: number;
-  retiredAt: number | null;
-}
 
 export type Rotation =
   | { ok: true; userId: string; familyId: string }

@@ -1,11 +1,12 @@
+import type { DatabaseRecord, ScriptRecord, WebhookRecord, WebhookRuntime } from "../worker/lib/records";
 import { isoTime } from "../worker/lib/stats";
 import { DurableObject } from "cloudflare:workers";
-import { VersionCounter } from "./sql/version-counter";
+import { VersionCounter } from "./tables/version-counter";
 import type { Role } from "../worker/lib/roles";
 import type { WebhookConfig } from "../worker/lib/webhook-config";
 import type { ScriptConfig } from "../worker/lib/script-config";
-import { WebhookTable, type WebhookRecord, type WebhookRuntime } from "./sql/webhooks";
-import { ScriptTable, type ScriptRecord } from "./sql/scripts";
+import { WebhookTable } from "./tables/webhooks";
+import { ScriptTable } from "./tables/scripts";
 
 export interface ApiKeyRecord {
   id: string;
@@ -52,12 +53,6 @@ function toRecord(r: KeyRow): ApiKeyRecord {
  * SYSTEM_REGISTRY also keeps the directory of tenants with cron scripts, which the Cron Trigger walks.
  */
 export type TenantSetting = "quotas" | "roles" | "oidc" | "databases";
-
-/** A tenant database as the registry lists it ("main" always exists and is not listed here). */
-export interface DatabaseRecord {
-  name: string;
-  createdAt: string;
-}
 
 export class RegistryDO extends DurableObject<Env> {
   private webhooks: WebhookTable;

@@ -3,7 +3,7 @@ import { DurableObject } from "cloudflare:workers";
 import { log } from "../worker/log";
 import { dueRuns, nextAfter, nextWake, runKey, upcoming, type Job } from "../worker/lib/schedule";
 import type { ScriptRunMessage } from "../worker/queues/script-messages";
-import { leaderLock, Leadership } from "./sql/leadership";
+import { Leadership } from "./tables/leadership";
 
 type JobRow = {
   script_id: string;
@@ -273,5 +273,3 @@ export class SchedulerDO extends DurableObject<Env> {
     return resigned;
   }
 }
-
-export { leaderLock };

@@ -1,6 +1,7 @@
+import type { RunStatus } from "../worker/lib/records";
 import { DurableObject } from "cloudflare:workers";
-import { SendWindow, type SlotAnswer } from "./sql/send-window";
-import { RunLog, type RunFinish, type RunInfo, type RunStatus } from "./sql/run-log";
+import { SendWindow, type SlotAnswer } from "./tables/send-window";
+import { RunLog, type RunFinish, type RunInfo } from "./tables/run-log";
 
 /**
  * One per script: run deduplication by run key, the per-script sliding-window rate limiter, and the execution

@@ -1,6 +1,7 @@
+import type { AttemptRecord, DeliveryStatus } from "../worker/lib/records";
 import { DurableObject } from "cloudflare:workers";
-import { SendWindow, type SlotAnswer } from "./sql/send-window";
-import { DeliveryLog, type AttemptRecord, type DeliveryStatus } from "./sql/delivery-log";
+import { SendWindow, type SlotAnswer } from "./tables/send-window";
+import { DeliveryLog } from "./tables/delivery-log";
 
 /**
  * One per webhook: the sliding-window rate limiter and the delivery log with its statistics.

@@ -1,13 +1,11 @@
+import { auditOf } from "./stubs";
+import type { AuditEntry } from "./lib/records";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env";
-import type { AuditDO, AuditEntry } from "../durable-objects/audit";
+import type { AuditDO } from "../durable-objects/audit";
 import type { Principal } from "./lib/roles";
 import { envNumber } from "./lib/env-number";
 import { log } from "./log";
-
-export function auditOf(env: Env, tenant: string): DurableObjectStub<AuditDO> {
-  return env.AUDIT.get(env.AUDIT.idFromName(tenant)) as DurableObjectStub<AuditDO>;
-}
 
 export function actorOf(p: Principal | undefined): string {
   if (!p) return "anonymous";

@@ -1,5 +1,5 @@
 import { log } from "./log";
-import { registryOf, schedulerOf, SYSTEM_REGISTRY } from "./registry";
+import { registryOf, schedulerOf, SYSTEM_REGISTRY } from "./stubs";
 
 /**
  * The Cron Trigger (every minute) is the coordinators' heartbeat: it ticks the SchedulerDO of every tenant with cron

@@ -1,4 +1,4 @@
-import { registryOf, SYSTEM_REGISTRY } from "./registry";
+import { registryOf, SYSTEM_REGISTRY } from "./stubs";
 
 /** Tenants this isolate has already put in the system directory; the directory write happens once per isolate. */
 const noted = new Set<string>();

@@ -1,8 +1,8 @@
+import { auditOf } from "../../worker/stubs";
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createKey, uniqueName } from "../helpers/api";
-import { auditOf } from "../../worker/audit";
 
 const newTenant = () => `au-${uniqueName("t").replace(/_/g, "-").toLowerCase()}`.slice(0, 40);
 const trail = async (tenant: string, query = "") => {

@@ -1,9 +1,9 @@
+import { SYSTEM_IDENTITY, identityOf } from "../../worker/stubs";
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SignJWT, importJWK, type JWK } from "jose";
 import { call, uniqueName } from "../helpers/api";
-import { identityOf, SYSTEM_IDENTITY } from "../../worker/auth/identity-stub";
 import { AUDIENCE, ISSUER } from "../../worker/auth/tokens";
 
 const newTenant = () => `id-${uniqueName("t").replace(/_/g, "-").toLowerCase()}`.slice(0, 40);

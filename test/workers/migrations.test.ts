@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createKey, uniqueName } from "../helpers/api";
-import { lockOf } from "../../worker/registry";
+import { lockOf } from "../../worker/stubs";
 
 const tenantName = () => uniqueName("mg").replaceAll("_", "-").toLowerCase();
 

@@ -6,7 +6,7 @@ import { call, uniqueName } from "../helpers/api";
 import { behave, byWebhookId, createWebhook, eventually, received, receiverUrl } from "../helpers/webhooks";
 import { storeFor } from "../../worker/store";
 import { sendTo } from "../../worker/webhooks/deliver";
-import { webhooksOf } from "../../worker/webhooks/registry-cache";
+import { webhooksOf } from "../../worker/webhooks/webhook-cache";
 import type { DatabaseDO } from "../../durable-objects/database";
 
 const newTenant = () => uniqueName("t").replaceAll("_", "-");

@@ -1,8 +1,8 @@
 import { AppError } from "../lib/errors";
 import { ROLES, type Role } from "../lib/roles";
 import type { RoleDefinition } from "../lib/row-rules";
-import { registryOf } from "../registry";
-import { versionedCache } from "../registry-cache";
+import { registryOf } from "../stubs";
+import { versionedCache } from "../versioned-cache";
 
 /** A tenant's custom roles per isolate, reread only when the registry's roles version moves. */
 export const roleCache = versionedCache<Record<string, RoleDefinition>>(

@@ -2,8 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from "jose";
 import { AppError } from "../lib/errors";
 import { checkOutboundUrl } from "../lib/ssrf";
-import { registryOf } from "../registry";
-import { versionedCache } from "../registry-cache";
+import { registryOf } from "../stubs";
+import { versionedCache } from "../versioned-cache";
 import { outboundPolicy } from "../webhooks/settings";
 import { tokenRefusal } from "./tokens";
 

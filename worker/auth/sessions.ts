@@ -1,9 +1,10 @@
+import { TENANT_NAME } from "../lib/names";
+import { identityOf } from "../stubs";
+import type { UserRecord } from "../lib/records";
 import { AppError } from "../lib/errors";
 import { checkTenant } from "../lib/names";
 import { sha256Hex } from "../lib/hash";
 import { DUMMY_HASH, verifyPassword } from "../lib/password";
-import type { UserRecord } from "../../durable-objects/identity";
-import { identityOf } from "./identity-stub";
 import { THROTTLE } from "../lib/throttle";
 import { recordAudit } from "../audit";
 
@@ -14,7 +15,7 @@ export interface ClientInfo {
 import { ACCESS_TTL_S, REFRESH_TTL_MS, issueAccessToken } from "./tokens";
 
 /** Refresh tokens carry their tenant, so a refresh is routed to the right IdentityDO before the token is checked. */
-const REFRESH_PATTERN = /^dfr_([a-z0-9][a-z0-9-]{0,39})_([A-Za-z0-9_-]{43})$/;
+const REFRESH_PATTERN = new RegExp(`^dfr_(${TENANT_NAME})_([A-Za-z0-9_-]{43})$`);
 
 function newRefreshToken(tenant: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));

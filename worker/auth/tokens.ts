@@ -1,3 +1,5 @@
+import { SYSTEM_IDENTITY, identityOf } from "../stubs";
+import type { SigningKey } from "../lib/records";
 import {
   SignJWT,
   createLocalJWKSet,
@@ -10,8 +12,6 @@ import {
   type JWTPayload,
 } from "jose";
 import { AppError } from "../lib/errors";
-import type { SigningKey } from "../../durable-objects/identity";
-import { identityOf, SYSTEM_IDENTITY } from "./identity-stub";
 
 /** Access tokens: ES256 JWTs of 15 minutes, with `kid`; the public keys at /.well-known/jwks.json. */
 export const ACCESS_TTL_S = 15 * 60;

@@ -1,6 +1,6 @@
 import { Metrics } from "../lib/prometheus";
 import { isolateInfo, isolateMetrics } from "../metrics";
-import { schedulerOf } from "../registry";
+import { schedulerOf } from "../stubs";
 import { outboxOf, tenantLocks, tenantWork } from "./status";
 
 /** Prometheus text: this isolate's counters, then the tenant's durable totals read from its Durable Objects. */

@@ -2,8 +2,7 @@ import type { LockStatus } from "../lib/lease";
 import { DEFAULT_DATABASE, backendOf } from "../store";
 import { databaseStub } from "../store/embedded";
 import { isolateInfo } from "../metrics";
-import { registryOf, schedulerOf, scriptStub } from "../registry";
-import { webhookStub } from "../webhooks/deliver";
+import { lockOf, registryOf, schedulerOf, scriptStub, webhookStub } from "../stubs";
 
 const MAX_LOCKS = 100;
 
@@ -11,7 +10,7 @@ const MAX_LOCKS = 100;
 export async function tenantLocks(env: Env, tenant: string, all = false): Promise<(LockStatus & { name: string })[]> {
   const names = await registryOf(env, tenant).lockNames(MAX_LOCKS);
   const statuses = await Promise.all(
-    names.map(async (name) => ({ name, ...(await env.LOCK.get(env.LOCK.idFromName(`${tenant}/${name}`)).status()) })),
+    names.map(async (name) => ({ name, ...(await lockOf(env, tenant, name).status()) })),
   );
   return all ? statuses : statuses.filter((s) => s.held);
 }

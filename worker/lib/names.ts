@@ -2,7 +2,11 @@ import { badRequest } from "./errors";
 import { LIMITS } from "./limits";
 
 const COLLECTION = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
-const TENANT = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** A tenant name, as it also appears inside API keys (`dfk_{tenant}_…`) and refresh tokens (`dfr_{tenant}_…`). */
+export const TENANT_NAME = "[a-z0-9][a-z0-9-]{0,39}";
+const TENANT = new RegExp(`^${TENANT_NAME}$`);
+
+export const isTenantName = (name: string) => TENANT.test(name);
 const DATABASE = /^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$/;
 
 /** MongoDB's own rules (no `$`, no `system.` prefix, bounded length) narrowed to what fits cleanly in a URL path. */

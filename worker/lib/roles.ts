@@ -1,3 +1,4 @@
+import { TENANT_NAME } from "./names";
 import { z } from "@hono/zod-openapi";
 import type { RoleRule } from "./row-rules";
 
@@ -33,7 +34,7 @@ export interface Principal {
 }
 
 /** API keys carry their tenant so a request can be routed to the right registry before the key is checked. */
-export const KEY_PATTERN = /^dfk_([a-z0-9][a-z0-9-]{0,39})_([A-Za-z0-9]{40})$/;
+export const KEY_PATTERN = new RegExp(`^dfk_(${TENANT_NAME})_([A-Za-z0-9]{40})$`);
 
 export function keyTenant(token: string): string | null {
   return KEY_PATTERN.exec(token)?.[1] ?? null;

@@ -2,8 +2,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError } from "../lib/errors";
 import { QuotaConfig, quotaSubjects, rateLimitHeaders, type QuotaAnswer, type QuotaSubject } from "../lib/quota";
-import { versionedCache } from "../registry-cache";
-import { registryOf } from "../registry";
+import { versionedCache } from "../versioned-cache";
+import { quotaOf, registryOf } from "../stubs";
 import type { QuotaDO } from "../../durable-objects/quota";
 
 /** A tenant's quotas per isolate, reread only when the registry's version moves (asked at most once a second). */
@@ -23,10 +23,6 @@ export function isWrite(c: Context<AppEnv>): boolean {
   return c.req.method !== "GET" && c.req.method !== "HEAD" && !READ_PATHS.test(c.req.path);
 }
 
-function counter(env: Env, tenant: string, subject: QuotaSubject): DurableObjectStub<QuotaDO> {
-  return env.QUOTA.get(env.QUOTA.idFromName(`${tenant}/${subject.id}`)) as DurableObjectStub<QuotaDO>;
-}
-
 /**
  * Enforces the tenant's request quotas (exact, fixed windows, one counter object per subject) and answers with the
  * IETF RateLimit headers; past a figure, 429 with Retry-After. A tenant without quotas costs a cached lookup only.
@@ -39,7 +35,7 @@ export const enforceQuotas: MiddlewareHandler<AppEnv> = async (c, next) => {
   const subjects = quotaSubjects(config, principal, c.req.header("cf-connecting-ip") ?? "local");
   if (subjects.length === 0) return next();
   const write = isWrite(c);
-  const answers = await Promise.all(subjects.map((s) => counter(c.env, principal.tenant, s).hit(s.rule, write)));
+  const answers = await Promise.all(subjects.map((s) => quotaOf(c.env, principal.tenant, s.id).hit(s.rule, write)));
   const items: Array<{ subject: QuotaSubject; answer: QuotaAnswer; write: boolean }> = [];
   subjects.forEach((subject, i) => {
     items.push({ subject, answer: answers[i].requests, write: false });

@@ -14,7 +14,7 @@ import {
   type MigrationFile,
   type StatusLine,
 } from "../lib/migration-plan";
-import { lockOf } from "../registry";
+import { lockOf } from "../stubs";
 import { scriptHost } from "../scripts/host";
 import { scriptRunner } from "../scripts/index";
 import { scriptSettings } from "../scripts/settings";

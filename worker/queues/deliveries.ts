@@ -1,9 +1,9 @@
 import { log } from "../log";
-import { deliverGroup, webhookStub } from "../webhooks/deliver";
-import { isDeliveryMessage, type DeliveryMessage } from "./messages";
+import { deliverGroup } from "../webhooks/deliver";
+import { isDeliveryMessage, type DeliveryMessage } from "./delivery-messages";
 import { isScriptRunMessage } from "./script-messages";
 import { eventIdOf } from "../lib/schedule";
-import { scriptStub } from "../registry";
+import { scriptStub, webhookStub } from "../stubs";
 
 /**
  * DELIVERIES consumer: each message is one step of one delivery. A batch's messages for one webhook are taken

@@ -1,15 +1,15 @@
 import type { ChangeEvent } from "../lib/change-events";
 import { parseEjson, type Doc } from "../lib/ejson";
 import { runKey } from "../lib/schedule";
-import { filterOf, webhooksOf } from "../webhooks/registry-cache";
-import { scriptsOf, triggerFilterOf } from "../scripts/registry-cache";
+import { filterOf, webhooksOf } from "../webhooks/webhook-cache";
+import { scriptsOf, triggerFilterOf } from "../scripts/script-cache";
 import { scriptSettings } from "../scripts/settings";
-import { scriptStub } from "../registry";
+import { scriptStub } from "../stubs";
 import { log } from "../log";
 import { databaseStub } from "../store/embedded";
 import { backendOf } from "../store";
 import { sha256Hex } from "../lib/hash";
-import type { DeliveryMessage } from "./messages";
+import type { DeliveryMessage } from "./delivery-messages";
 import type { ScriptRunMessage } from "./script-messages";
 
 async function deliveryId(eventId: string, webhookId: string): Promise<string> {

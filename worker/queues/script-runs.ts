@@ -1,10 +1,10 @@
 import { backoffDelay } from "../lib/backoff";
 import { eventIdOf } from "../lib/schedule";
-import { schedulerOf, scriptStub } from "../registry";
+import { schedulerOf, scriptStub } from "../stubs";
 import { execute, scriptEvent } from "../scripts/execute";
-import { scriptsOf } from "../scripts/registry-cache";
+import { scriptsOf } from "../scripts/script-cache";
 import { scriptSettings } from "../scripts/settings";
-import { delaySeconds } from "./messages";
+import { delaySeconds } from "./delivery-messages";
 import { consumeEach } from "./consume";
 import { isScriptRunMessage, type ScriptRunMessage } from "./script-messages";
 import type { ScriptOutcome } from "../scripts/runner";

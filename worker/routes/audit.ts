@@ -1,6 +1,6 @@
+import { auditOf } from "../stubs";
 import { createRoute, z } from "@hono/zod-openapi";
 import { authorizeControl } from "../lib/access";
-import { auditOf } from "../audit";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();

@@ -1,10 +1,11 @@
+import { isTenantName } from "../lib/names";
+import { identityOf } from "../stubs";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { AppError } from "../lib/errors";
 import { authenticate, forgetSession } from "../middleware/auth";
-import { identityOf } from "../auth/identity-stub";
 import { login, logout, refresh, tenantOfRefresh, type Session } from "../auth/sessions";
 import { clientOf, recordAudit } from "../audit";
 import { REFRESH_TTL_MS, jwks, rotateSigningKey } from "../auth/tokens";
@@ -134,7 +135,7 @@ app.openapi(
     try {
       const session = await audited(
         c,
-        /^[a-z0-9][a-z0-9-]{0,39}$/.test(tenant) ? tenant : null,
+        isTenantName(tenant) ? tenant : null,
         "auth.login",
         (s) => (s ? `user:${s.user.id}` : "anonymous"),
         body.email,

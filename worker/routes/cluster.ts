@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { authorizeControl, type ControlAction } from "../lib/access";
-import { schedulerOf } from "../registry";
+import { schedulerOf } from "../stubs";
 import { clusterStatus, instance, tenantLocks } from "../cluster/status";
 import { metricsText } from "../cluster/metrics-text";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";

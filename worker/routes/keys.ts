@@ -8,7 +8,7 @@ import { grantFrom, grantOf, tenantRoles } from "../auth/custom-roles";
 import { authorizeControl, authorizeDatabase, authorizeGrant } from "../lib/access";
 import { forgetKey } from "../middleware/auth";
 import { sha256Hex } from "../lib/hash";
-import { registryOf } from "../registry";
+import { registryOf } from "../stubs";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();

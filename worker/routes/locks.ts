@@ -1,10 +1,11 @@
+import { RESERVED_LOCK_PREFIX } from "../stubs";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AppError, unwrap } from "../lib/errors";
 import { LEASE_LIMITS } from "../lib/lease";
 import { authorizeControl, type ControlAction } from "../lib/access";
-import { lockOf, registryOf } from "../registry";
+import { lockOf, registryOf } from "../stubs";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();
@@ -12,7 +13,7 @@ const Name = z.object({
   name: z
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,128}$/, "letters, digits and . _ : - (1-128)")
-    .refine((n) => !n.startsWith("docflare:"), 'names starting with "docflare:" are reserved'),
+    .refine((n) => !n.startsWith(RESERVED_LOCK_PREFIX), `names starting with "${RESERVED_LOCK_PREFIX}" are reserved`),
 });
 const ok = (description: string) => ({
   200: { description, content: { "application/json": { schema: AnyJson } } },

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { authorizeControl, authorizeGrant } from "../lib/access";
-import { registryOf } from "../registry";
+import { registryOf } from "../stubs";
 import { checkJwksUrl, OidcConfig, oidcCache } from "../auth/oidc";
 import { requireKnownRole } from "../auth/custom-roles";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { authorizeControl } from "../lib/access";
 import { QuotaConfig } from "../lib/quota";
-import { registryOf } from "../registry";
+import { registryOf } from "../stubs";
 import { quotaCache } from "../middleware/quotas";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 

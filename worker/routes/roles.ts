@@ -4,7 +4,7 @@ import type { AppEnv } from "../app-env";
 import { authorizeControl, authorizeRoleRules } from "../lib/access";
 import { AppError } from "../lib/errors";
 import { checkRoleDefinition, checkRoleName, RoleBody, type RoleDefinition } from "../lib/row-rules";
-import { registryOf } from "../registry";
+import { registryOf } from "../stubs";
 import { roleCache, tenantRoles } from "../auth/custom-roles";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 

@@ -1,3 +1,5 @@
+import { runKey } from "../lib/schedule";
+import { RUN_RETENTION } from "../lib/records";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -5,10 +7,9 @@ import { stringify, fromJson } from "../lib/ejson";
 import { authorizeControl } from "../lib/access";
 import { badRequest } from "../lib/errors";
 import { parseJsonText } from "../lib/body";
-import { RUN_RETENTION } from "../../durable-objects/sql/run-log";
 import { CreateScript, UpdateScript } from "../lib/script-config";
 import { newEventId } from "../lib/change-events";
-import { registryOf, schedulerOf, scriptStub } from "../registry";
+import { registryOf, schedulerOf, scriptStub } from "../stubs";
 import { execute } from "../scripts/execute";
 import { createScript, deleteScript, scriptNotFound, scriptView, updateScript } from "../scripts/service";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
@@ -193,9 +194,9 @@ app.openapi(
     const event = parsed.data.event ?? sampleEvent(tenant, script.trigger, script.id);
     const eventJson = stringify(fromJson(event, "event"));
     const outcome = await execute(c.env, tenant, script, eventJson, 0);
-    const runKey = `${script.id}:manual:${crypto.randomUUID()}`;
+    const key = runKey(script.id, `manual:${crypto.randomUUID()}`);
     await scriptStub(c.env, tenant, script.id).finish(
-      runKey,
+      key,
       { trigger: "manual", eventId: null, scheduledAt: null, attempt: 1 },
       {
         status: outcome.ok ? "succeeded" : "failed",
@@ -206,7 +207,7 @@ app.openapi(
       },
     );
     return c.json({
-      runKey,
+      runKey: key,
       ok: outcome.ok,
       result: outcome.result ?? null,
       logs: outcome.logs,

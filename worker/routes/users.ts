@@ -1,3 +1,4 @@
+import { identityOf } from "../stubs";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -8,7 +9,6 @@ import { grantFrom, grantOf, tenantRoles } from "../auth/custom-roles";
 import { authorizeControl, authorizeGrant } from "../lib/access";
 import { hashPassword } from "../lib/password";
 import { forgetSession } from "../middleware/auth";
-import { identityOf } from "../auth/identity-stub";
 import { AnyJson, bearer, errorResponses, resourceApp } from "./openapi";
 
 const app = resourceApp();

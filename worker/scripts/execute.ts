@@ -1,4 +1,4 @@
-import type { ScriptRecord } from "../../durable-objects/sql/scripts";
+import type { ScriptRecord } from "../lib/records";
 import { publicEvent, type ChangeEvent } from "../lib/change-events";
 import { parseEjson, stringify } from "../lib/ejson";
 import { recordScriptRun } from "../metrics";

@@ -1,12 +1,12 @@
+import type { ScriptRecord } from "../lib/records";
 import type { z } from "@hono/zod-openapi";
 import { sha256Hex } from "../lib/hash";
-import type { ScriptRecord } from "../../durable-objects/sql/scripts";
 import { fromJson, parseEjson, stringify, toJson } from "../lib/ejson";
 import { AppError } from "../lib/errors";
 import { checkTrigger, type CreateScript, type ScriptConfig, type TriggerInput } from "../lib/script-config";
-import { registryOf, schedulerOf, SYSTEM_REGISTRY } from "../registry";
+import { registryOf, schedulerOf, SYSTEM_REGISTRY } from "../stubs";
 import { scriptRunner } from "./index";
-import { invalidateScripts } from "./registry-cache";
+import { invalidateScripts } from "./script-cache";
 import { useDatabase } from "../store/databases";
 
 type TriggerIn = z.infer<typeof TriggerInput>;

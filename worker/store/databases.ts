@@ -1,10 +1,10 @@
+import type { DatabaseRecord } from "../lib/records";
 import { AppError } from "../lib/errors";
 import { checkDatabaseName } from "../lib/names";
 import { authorizeDatabase } from "../lib/access";
 import type { Principal } from "../lib/roles";
-import { registryOf } from "../registry";
-import { versionedCache } from "../registry-cache";
-import type { DatabaseRecord } from "../../durable-objects/registry";
+import { registryOf } from "../stubs";
+import { versionedCache } from "../versioned-cache";
 import { DEFAULT_DATABASE } from "./index";
 
 /** Databases per tenant beyond "main". */

@@ -1,5 +1,4 @@
-import type { WebhookRuntime } from "../../durable-objects/sql/webhooks";
-import type { AttemptRecord } from "../../durable-objects/sql/delivery-log";
+import type { AttemptRecord, WebhookRuntime } from "../lib/records";
 import { backoffDelay } from "../lib/backoff";
 import { excludeFields, publicEvent, type ChangeEvent } from "../lib/change-events";
 import { parseEjson, stringify } from "../lib/ejson";
@@ -7,15 +6,11 @@ import { AppError } from "../lib/errors";
 import { checkOutboundUrl } from "../lib/ssrf";
 import { log } from "../log";
 import { recordDelivery } from "../metrics";
-import { delaySeconds, type DeliveryMessage } from "../queues/messages";
-import { registryOf } from "../registry";
-import { invalidateWebhooks, webhooksOf } from "./registry-cache";
+import { delaySeconds, type DeliveryMessage } from "../queues/delivery-messages";
+import { registryOf, webhookStub } from "../stubs";
+import { invalidateWebhooks, webhooksOf } from "./webhook-cache";
 import { postSigned, type SendResult } from "./send";
 import { outboundPolicy, webhookSettings } from "./settings";
-
-export function webhookStub(env: Env, tenant: string, webhookId: string) {
-  return env.WEBHOOK.get(env.WEBHOOK.idFromName(`${tenant}/${webhookId}`));
-}
 
 /** The JSON a receiver gets: the public event with the webhook's excluded fields removed. */
 export function payloadFor(hook: Pick<WebhookRuntime, "excludeFields">, eventText: string): string {

@@ -1,5 +1,5 @@
+import type { Secret } from "../lib/records";
 import { Webhook } from "standardwebhooks";
-import type { Secret } from "../../durable-objects/sql/webhooks";
 import { parseRetryAfter } from "../lib/backoff";
 
 export interface SendResult {

@@ -1,23 +1,6 @@
+import type { Secret, WebhookRecord, WebhookRuntime } from "../../worker/lib/records";
 import { VersionCounter } from "./version-counter";
 import type { WebhookConfig } from "../../worker/lib/webhook-config";
-
-export interface Secret {
-  secret: string;
-  /** Epoch ms after which an old secret stops being used for signing; null for the current one. */
-  expiresAt: number | null;
-}
-
-export interface WebhookRecord extends WebhookConfig {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  disabledReason: string | null;
-}
-
-/** A webhook as the delivery path needs it: config plus its secrets (expired ones are skipped at send time). */
-export interface WebhookRuntime extends WebhookRecord {
-  secrets: Secret[];
-}
 
 type Row = {
   id: string;

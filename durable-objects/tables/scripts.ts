@@ -1,13 +1,6 @@
+import type { ScriptRecord } from "../../worker/lib/records";
 import { VersionCounter } from "./version-counter";
 import type { ScriptConfig } from "../../worker/lib/script-config";
-
-export interface ScriptRecord extends ScriptConfig {
-  id: string;
-  /** Hash of code and config: the dynamic-worker runner keeps one isolate per version. */
-  versionId: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 type Row = { id: string; config: string; version_id: string; created_at: number; updated_at: number };
 

@@ -1,7 +1,7 @@
-import type { WebhookRuntime } from "../../durable-objects/sql/webhooks";
+import type { WebhookRuntime } from "../lib/records";
 import type { Doc } from "../lib/ejson";
-import { registryOf } from "../registry";
-import { compiledFilter, versionedCache, type CachedEntry } from "../registry-cache";
+import { registryOf } from "../stubs";
+import { compiledFilter, versionedCache, type CachedEntry } from "../versioned-cache";
 
 const webhooks = versionedCache<WebhookRuntime>(
   (env, tenant) => registryOf(env, tenant).webhooksVersion(),

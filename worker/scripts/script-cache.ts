@@ -1,7 +1,7 @@
-import type { ScriptRecord } from "../../durable-objects/sql/scripts";
+import type { ScriptRecord } from "../lib/records";
 import type { Doc } from "../lib/ejson";
-import { registryOf } from "../registry";
-import { compiledFilter, versionedCache, type CachedEntry } from "../registry-cache";
+import { registryOf } from "../stubs";
+import { compiledFilter, versionedCache, type CachedEntry } from "../versioned-cache";
 
 const scripts = versionedCache<ScriptRecord>(
   (env, tenant) => registryOf(env, tenant).scriptsVersion(),

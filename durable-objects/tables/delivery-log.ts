@@ -1,24 +1,8 @@
+import type { AttemptRecord, DeliveryStatus } from "../../worker/lib/records";
 import { isoTime, percentile } from "../../worker/lib/stats";
-export type DeliveryStatus = "pending" | "retrying" | "delivered" | "failed" | "skipped";
-export type AttemptOutcome = "delivered" | "retrying" | "failed" | "skipped";
 
 /** Retention: the newest 1,000 deliveries and nothing older than 7 days; attempts go with their delivery. */
 export const RETENTION = { deliveries: 1000, maxAgeMs: 7 * 24 * 3600_000 };
-
-export interface AttemptRecord {
-  deliveryId: string;
-  eventId: string;
-  /** Canonical EJSON of the change event, kept for replay. */
-  event: string;
-  generation: number;
-  attempt: number;
-  outcome: AttemptOutcome;
-  statusCode: number | null;
-  error: string | null;
-  latencyMs: number | null;
-  nextAttemptAt?: number | null;
-  test?: boolean;
-}
 
 type DeliveryRow = {
   rowid: number;

@@ -1,8 +1,6 @@
+import { SCHEDULER_LOCK, lockOf } from "../../worker/stubs";
 import type { LockStatus } from "../../worker/lib/lease";
 import { unwrap } from "../../worker/lib/errors";
-
-/** The LockDO name the tenant's cron leadership lives under; user lock names cannot start with "docflare:". */
-export const leaderLock = (tenant: string) => `${tenant}/docflare:scheduler`;
 
 const LEASE_TTL_MS = 120_000;
 
@@ -56,7 +54,7 @@ export class Leadership {
   }
 
   private lock(tenant: string) {
-    return this.env.LOCK.get(this.env.LOCK.idFromName(leaderLock(tenant)));
+    return lockOf(this.env, tenant, SCHEDULER_LOCK);
   }
 
   /** The current fencing token, renewing or taking the lease as needed; null when another holder has it. */
@@ -85,7 +83,7 @@ export class Leadership {
     const lock: LockStatus | null = m.tenant ? await this.lock(m.tenant).status() : null;
     return {
       coordinator: m.tenant ? `SchedulerDO(${m.tenant})` : null,
-      lock: m.tenant ? leaderLock(m.tenant).split("/")[1] : null,
+      lock: m.tenant ? SCHEDULER_LOCK : null,
       holder: lock?.holder ?? null,
       fencingToken: m.token,
       leaderSince: m.since === null ? null : new Date(m.since).toISOString(),

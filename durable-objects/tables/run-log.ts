@@ -1,17 +1,7 @@
+import type { RunStatus, RunTrigger } from "../../worker/lib/records";
+import { RUN_RETENTION } from "../../worker/lib/records";
 import { isoTime, percentile } from "../../worker/lib/stats";
 import type { LogLine, ScriptError } from "../../worker/scripts/runner";
-
-export type RunStatus = "running" | "succeeded" | "failed" | "retrying" | "skipped";
-export type RunTrigger = "event" | "cron" | "manual";
-
-/** Retention and the stated truncation sizes of what a run keeps. */
-export const RUN_RETENTION = {
-  runs: 500,
-  maxAgeMs: 7 * 24 * 3600_000,
-  logBytes: 16_384,
-  logLines: 200,
-  resultBytes: 8_192,
-};
 
 export interface RunInfo {
   trigger: RunTrigger;
