@@ -152,7 +152,7 @@ export class DatabaseDO extends DurableObject<Env> {
       this.catalog.invalidate();
       const error = {
         status: 503 as const,
-        code: "COMMIT_FAILED",
+        code: "COMMIT_FAILED" as const,
         message: `the write could not be committed: ${(err as Error).message}`,
       };
       for (const op of ops) op.resolve({ ok: false, error });

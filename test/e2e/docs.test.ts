@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { DOC_FILES, docScript } from "../../scripts/doc-blocks.mjs";
+import { ERRORS_PAGE, renderErrorsPage } from "../../scripts/error-docs.mjs";
 import { startStack, type Stack } from "./stack";
 
 /**
@@ -33,6 +35,12 @@ describe("the docs' shell examples run as written", () => {
       expect(run.status, `${where}\n${run.stderr.slice(-1500)}\n${run.stdout.slice(-1500)}`).toBe(0);
     });
   }
+});
+
+describe("docs/errors.md", () => {
+  it("lists every error code AppError takes, as worker/lib/error-codes.ts has them (npm run docs:errors)", () => {
+    expect(readFileSync(ERRORS_PAGE, "utf8")).toBe(renderErrorsPage());
+  });
 });
 
 describe("/api/docs", () => {

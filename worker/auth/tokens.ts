@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../lib/error-codes";
 import { SYSTEM_IDENTITY, identityOf } from "../stubs";
 import type { SigningKey } from "../lib/records";
 import {
@@ -85,7 +86,7 @@ export async function issueAccessToken(env: Env, claims: Omit<AccessClaims, "iat
     .sign(key);
 }
 
-const refused = (code: string, message: string) => new AppError(401, code, message);
+const refused = (code: ErrorCode, message: string) => new AppError(401, code, message);
 
 /**
  * Verifies an access token (RFC 8725): ES256 only (so `alg: none` and HMAC are refused), a known `kid`, the

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../lib/error-codes";
 import { ObjectId } from "bson";
 import { AppError } from "../lib/errors";
 import { readCapped } from "../lib/capped-read";
@@ -145,7 +146,7 @@ export async function runImport(
   let pending: ChunkRow[] = [];
   let rejected: RowError[] = [];
   let read = 0;
-  let stop = null as { code: string; message: string; row?: number } | null;
+  let stop = null as { code: ErrorCode; message: string; row?: number } | null;
 
   const flush = async () => {
     if (read === 0) return;

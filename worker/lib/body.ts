@@ -1,9 +1,15 @@
+import type { ErrorCode } from "./error-codes";
 import { badRequest } from "./errors";
 import { fromJson, mayHoldWrappers } from "./ejson";
 import { checkRawKeys } from "./query-policy";
 
 /** JSON whose EJSON wrappers ({"$oid"}, {"$date"}...) become BSON values; prototype keys are refused before reviving. */
-export function parseJsonText(text: string, what: string, code = "INVALID_JSON", details?: unknown): unknown {
+export function parseJsonText(
+  text: string,
+  what: string,
+  code: ErrorCode = "INVALID_JSON",
+  details?: unknown,
+): unknown {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

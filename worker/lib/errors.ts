@@ -1,9 +1,10 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorCode } from "./error-codes";
 
 /** Plain form of an error, safe to send across Durable Object RPC and over HTTP. */
 export interface ErrorBody {
   status: ContentfulStatusCode;
-  code: string;
+  code: ErrorCode;
   message: string;
   details?: unknown;
 }
@@ -11,10 +12,10 @@ export interface ErrorBody {
 /** The one error type: every refusal carries a stable `code` that clients can branch on. */
 export class AppError extends Error {
   readonly status: ContentfulStatusCode;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details?: unknown;
 
-  constructor(status: ContentfulStatusCode, code: string, message: string, details?: unknown) {
+  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: unknown) {
     super(message);
     this.name = "AppError";
     this.status = status;
@@ -31,7 +32,7 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: unknown) =>
+export const badRequest = (code: ErrorCode, message: string, details?: unknown) =>
   new AppError(400, code, message, details);
 
 /** Result of a Durable Object RPC: errors travel as data because RPC does not keep custom error fields. */

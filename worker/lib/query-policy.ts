@@ -1,3 +1,4 @@
+import type { ErrorCode } from "./error-codes";
 import { BSONRegExp, Code } from "bson";
 import { badRequest } from "./errors";
 import { LIMITS } from "./limits";
@@ -221,7 +222,7 @@ const ALLOWED = new Set([...QUERY_OPS, ...EXPRESSION_OPS, ...STAGES, ...MODIFIER
 type Ctx = { keys: number };
 type Doc = Record<string, unknown>;
 
-function refuse(code: string, message: string, path: string, operator?: string): never {
+function refuse(code: ErrorCode, message: string, path: string, operator?: string): never {
   throw badRequest(code, message, operator ? { path, operator } : { path });
 }
 

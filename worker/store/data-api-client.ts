@@ -1,3 +1,4 @@
+import { isErrorCode } from "../lib/error-codes";
 import { AppError } from "../lib/errors";
 import { isPlainObject, parseEjson, stringify, type Doc } from "../lib/ejson";
 import { backoffDelay, parseRetryAfter } from "../lib/backoff";
@@ -155,8 +156,7 @@ export class DataApiClient {
     if (res.status === 400 && !/auth|session/i.test(String(parsed.error_code ?? ""))) {
       // The upstream found the input itself invalid (a validator, a bad operator): the caller's mistake, with the
       // upstream's words and paths, under the upstream's own code when it is a Docflare that names one.
-      const code =
-        typeof parsed.code === "string" && /^[A-Z_]+$/.test(parsed.code) ? parsed.code : "UPSTREAM_INVALID_INPUT";
+      const code = typeof parsed.code === "string" && isErrorCode(parsed.code) ? parsed.code : "UPSTREAM_INVALID_INPUT";
       return {
         kind: "fail",
         retryable: false,

@@ -1,0 +1,2 @@
+export declare const ERRORS_PAGE: string;
+export declare function renderErrorsPage(): string;
