@@ -225,6 +225,11 @@ export class DatabaseDO extends DurableObject<Env> {
     this.outbox.confirm(eventIds);
   }
 
+  /** Reads this isolate's cache has answered; tests check a repeated read was served from it. */
+  readCacheHits(): number {
+    return this.reads.hits;
+  }
+
   commitStats(): { commits: number; writes: number } {
     return { ...this.commits };
   }

@@ -11,6 +11,8 @@ export class ReadCache<V> {
   private entries = new Map<string, { generation: number; bytes: number; value: V }>();
   private generations = new Map<string, number>();
   private used = 0;
+  /** Answers served from the cache since the isolate started (observable, so tests can tell a hit from a re-read). */
+  hits = 0;
 
   constructor(
     readonly maxBytes: number,
@@ -35,6 +37,7 @@ export class ReadCache<V> {
       return undefined;
     }
     this.entries.set(key, entry);
+    this.hits++;
     return entry.value;
   }
 
