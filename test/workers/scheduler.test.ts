@@ -3,7 +3,7 @@ import { createScheduledController, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, uniqueName } from "../helpers/api";
 import { eventually } from "../helpers/webhooks";
-import { createScript, executions, waitForRuns } from "../helpers/scripts";
+import { createScript, executions, waitForRuns, settled } from "../helpers/scripts";
 import { dueRuns, type Job } from "../../worker/lib/schedule";
 import { runScriptMessage } from "../../worker/queues/script-runs";
 import type { ScriptRunMessage } from "../../worker/queues/script-messages";
@@ -79,7 +79,7 @@ describe("cron scripts and the coordinator", () => {
     await tick();
     await waitForRuns(tenant, a.id, "succeeded", 1);
     await waitForRuns(tenant, b.id, "succeeded", 1);
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(tenant);
     const docs = (await call("GET", "/api/db/ticks", { tenant })).json.documents;
     expect(docs.map((d: { script: string }) => d.script).sort()).toEqual(["a", "b"]);
     expect((await executions(tenant, a.id)).executions).toHaveLength(1);
@@ -97,7 +97,7 @@ describe("cron scripts and the coordinator", () => {
     const [run] = await waitForRuns(tenant, s.id, "succeeded", 1);
     expect(run.result.missed).toBeGreaterThanOrEqual(29);
     await tick();
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled(tenant);
     expect((await executions(tenant, s.id)).executions).toHaveLength(1);
     const list = (await call("GET", "/api/scripts/scheduled/list", { tenant })).json.scheduled;
     expect(list).toHaveLength(1);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, uniqueName } from "../helpers/api";
 import { createWebhook, eventually, received, receiverUrl } from "../helpers/webhooks";
-import { createScript, executions, waitForRuns } from "../helpers/scripts";
+import { createScript, executions, waitForRuns, settled } from "../helpers/scripts";
 import { runScriptMessage } from "../../worker/queues/script-runs";
 import type { ScriptRunMessage } from "../../worker/queues/script-messages";
 
@@ -41,7 +41,7 @@ describe("event scripts", () => {
       return list.map((r) => JSON.parse(r.body));
     });
     expect(events.map((e) => e.chainDepth)).toEqual([1, 1]);
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled(tenant);
     expect((await executions(tenant, script.id)).executions).toHaveLength(2);
   });
 
@@ -103,7 +103,7 @@ describe("event scripts", () => {
     await call("POST", "/api/db/loop", { tenant, body: { _id: "seed" } });
     const [skipped] = await waitForRuns(tenant, script.id, "skipped", 1, 30_000);
     expect(skipped.error).toMatchObject({ code: "SCRIPT_CHAIN_DEPTH" });
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(tenant);
     const depth = Number(env.SCRIPT_MAX_CHAIN_DEPTH);
     expect((await docs(tenant, "loop")).length).toBe(depth + 1);
     expect((await executions(tenant, script.id, "?status=succeeded")).executions).toHaveLength(depth);
@@ -118,7 +118,7 @@ describe("event scripts", () => {
     });
     expect((await call("POST", `/api/scripts/${script.id}/pause`, { tenant })).json.enabled).toBe(false);
     await call("POST", "/api/db/in", { tenant, body: { _id: 1 } });
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(tenant);
     expect(await docs(tenant, "out")).toHaveLength(0);
     expect((await call("POST", `/api/scripts/${script.id}/resume`, { tenant })).json.enabled).toBe(true);
     await call("POST", "/api/db/in", { tenant, body: { _id: 2 } });

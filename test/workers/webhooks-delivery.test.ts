@@ -1,3 +1,4 @@
+import { settled } from "../helpers/scripts";
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { call, uniqueName } from "../helpers/api";
@@ -133,7 +134,7 @@ describe("webhook failure modes: every event arrives, none twice after de-duplic
       expect(res.json).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/410/) });
     });
     await call("POST", "/api/db/items", { tenant, body: { _id: "b" } });
-    await new Promise((r) => setTimeout(r, 1500));
+    await settled(tenant);
     expect((await received(path)).length).toBe(1);
   });
 
