@@ -58,6 +58,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
           name: "dashboard",
           include: ["test/dashboard/**/*.test.ts"],
           environment: "node",
