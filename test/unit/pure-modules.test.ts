@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Decimal128, Long, ObjectId } from "bson";
 import { choosePlan, type IndexInfo } from "../../worker/lib/planner";
-import { decodeCursor, encodeCursor, queryFingerprint } from "../../worker/lib/cursor";
+import { decodeCursor, encodeCursor, queryFingerprint, type CursorPosition } from "../../worker/lib/cursor";
 import { applyMergePatch, patchToUpdate } from "../../worker/lib/merge-patch";
 import { idFilter, idKey, idToPath } from "../../worker/lib/ids";
 import { decideAcquire, decideHolderOp, type LeaseState } from "../../worker/lib/lease";
@@ -46,7 +46,7 @@ describe("cursor", () => {
       { kind: "sort", values: [new Date(0), new ObjectId("65f000000000000000000001")] },
       { kind: "keyed", value: 3.5, seq: 9 },
       { kind: "offset", offset: 40 },
-    ] as const) {
+    ] satisfies CursorPosition[]) {
       expect(decodeCursor(encodeCursor(fp, p), fp)).toEqual(p);
     }
   });
