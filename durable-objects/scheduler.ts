@@ -2,7 +2,7 @@ import { isoTime } from "../worker/lib/stats";
 import { DurableObject } from "cloudflare:workers";
 import { log } from "../worker/log";
 import { dueRuns, nextAfter, nextWake, runKey, upcoming, type Job } from "../worker/lib/schedule";
-import type { ScriptRunMessage } from "../worker/queues/script-messages";
+import { type ScriptRunMessage, scriptRunMessage } from "../worker/queues/script-messages";
 import { Leadership } from "./tables/leadership";
 
 type JobRow = {
@@ -175,18 +175,15 @@ export class SchedulerDO extends DurableObject<Env> {
         missed: r.missed,
       };
       return {
-        body: {
-          kind: "script-run",
+        body: scriptRunMessage({
           tenant,
           scriptId: r.script_id,
           runKey: r.run_key,
           trigger: "cron",
           event: JSON.stringify(tick),
-          chainDepth: 0,
-          attempt: 0,
           fencingToken: r.token,
           scheduledAt: r.scheduled_at,
-        },
+        }),
       };
     });
     try {

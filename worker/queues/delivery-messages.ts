@@ -22,3 +22,10 @@ export function isDeliveryMessage(body: unknown): body is DeliveryMessage {
 export function delaySeconds(ms: number): number {
   return Math.min(43_200, Math.max(1, Math.ceil(ms / 1000)));
 }
+
+/** The first send of a delivery (or its replay, under a bumped generation). */
+export function deliveryMessage(
+  d: Pick<DeliveryMessage, "deliveryId" | "webhookId" | "tenant" | "eventId" | "event"> & { generation?: number },
+): DeliveryMessage {
+  return { kind: "delivery", ...d, attempt: 0, generation: d.generation ?? 0 };
+}

@@ -9,8 +9,8 @@ import { log } from "../log";
 import { databaseStub } from "../store/embedded";
 import { backendOf } from "../store";
 import { sha256Hex } from "../lib/hash";
-import type { DeliveryMessage } from "./delivery-messages";
-import type { ScriptRunMessage } from "./script-messages";
+import { type DeliveryMessage, deliveryMessage } from "./delivery-messages";
+import { type ScriptRunMessage, scriptRunMessage } from "./script-messages";
 
 async function deliveryId(eventId: string, webhookId: string): Promise<string> {
   return `msg_${await sha256Hex(`${eventId}:${webhookId}`, 16)}`;
@@ -42,16 +42,15 @@ export async function deliveriesFor(env: Env, event: ChangeEvent, text: string):
   const out: DeliveryMessage[] = [];
   for (const hook of entry.items) {
     if (!hook.enabled || !listens(hook, event) || !filterOf(entry, hook)(subjectOf(event))) continue;
-    out.push({
-      kind: "delivery",
-      deliveryId: await deliveryId(event.id, hook.id),
-      webhookId: hook.id,
-      tenant: event.tenant,
-      eventId: event.id,
-      event: text,
-      attempt: 0,
-      generation: 0,
-    });
+    out.push(
+      deliveryMessage({
+        deliveryId: await deliveryId(event.id, hook.id),
+        webhookId: hook.id,
+        tenant: event.tenant,
+        eventId: event.id,
+        event: text,
+      }),
+    );
   }
   return out;
 }
@@ -95,16 +94,16 @@ export async function scriptRunsFor(env: Env, event: ChangeEvent, text: string):
       });
       continue;
     }
-    out.push({
-      kind: "script-run",
-      tenant: event.tenant,
-      scriptId: script.id,
-      runKey: key,
-      trigger: "event",
-      event: text,
-      chainDepth: event.chainDepth ?? 0,
-      attempt: 0,
-    });
+    out.push(
+      scriptRunMessage({
+        tenant: event.tenant,
+        scriptId: script.id,
+        runKey: key,
+        trigger: "event",
+        event: text,
+        chainDepth: event.chainDepth ?? 0,
+      }),
+    );
   }
   return out;
 }

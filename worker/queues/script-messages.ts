@@ -20,3 +20,11 @@ export interface ScriptRunMessage {
 export function isScriptRunMessage(body: unknown): body is ScriptRunMessage {
   return typeof body === "object" && body !== null && (body as { kind?: unknown }).kind === "script-run";
 }
+
+/** The first attempt of a run: for a change event, or for a scheduled time (with the dispatching leader's token). */
+export function scriptRunMessage(
+  r: Pick<ScriptRunMessage, "tenant" | "scriptId" | "runKey" | "trigger" | "event"> &
+    Partial<Pick<ScriptRunMessage, "chainDepth" | "fencingToken" | "scheduledAt">>,
+): ScriptRunMessage {
+  return { kind: "script-run", ...r, chainDepth: r.chainDepth ?? 0, attempt: 0 };
+}

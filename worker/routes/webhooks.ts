@@ -1,3 +1,4 @@
+import { deliveryMessage } from "../queues/delivery-messages";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -263,16 +264,16 @@ app.openapi(
       throw new AppError(404, "DELIVERY_NOT_FOUND", `no delivery ${deliveryId} in the log of webhook ${id}`, {
         deliveryId,
       });
-    await c.env.DELIVERIES.send({
-      kind: "delivery",
-      deliveryId,
-      webhookId: id,
-      tenant,
-      eventId: reopened.eventId,
-      event: reopened.event,
-      attempt: 0,
-      generation: reopened.generation,
-    });
+    await c.env.DELIVERIES.send(
+      deliveryMessage({
+        deliveryId,
+        webhookId: id,
+        tenant,
+        eventId: reopened.eventId,
+        event: reopened.event,
+        generation: reopened.generation,
+      }),
+    );
     return c.json({ queued: true, deliveryId, generation: reopened.generation }, 202);
   },
 );

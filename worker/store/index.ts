@@ -1,3 +1,4 @@
+import { envNumber } from "../lib/env-number";
 import { AppError } from "../lib/errors";
 import { checkDatabaseName } from "../lib/names";
 import { EmbeddedStore, databaseStub } from "./embedded";
@@ -30,9 +31,9 @@ function mongoSettings(env: StoreEnv): MongoSettings {
     throw new AppError(503, "STORE_NOT_CONFIGURED", "STORE_BACKEND is mongodb but the MONGODB_URI secret is not set");
   return {
     uri: env.MONGODB_URI,
-    timeoutMs: Number(env.MONGODB_TIMEOUT_MS) || 10_000,
-    failureThreshold: Number(env.MONGODB_CIRCUIT_THRESHOLD) || 5,
-    cooldownMs: Number(env.MONGODB_CIRCUIT_COOLDOWN_MS) || 10_000,
+    timeoutMs: envNumber(env.MONGODB_TIMEOUT_MS, 10_000),
+    failureThreshold: envNumber(env.MONGODB_CIRCUIT_THRESHOLD, 5),
+    cooldownMs: envNumber(env.MONGODB_CIRCUIT_COOLDOWN_MS, 10_000),
   };
 }
 
@@ -51,11 +52,11 @@ function dataApiConfig(env: StoreEnv): DataApiConfig {
     auth,
     dataSource: env.DATA_API_DATA_SOURCE || "mongodb-atlas",
     format: env.DATA_API_FORMAT === "json" ? "json" : "ejson",
-    timeoutMs: Number(env.DATA_API_TIMEOUT_MS) || 10_000,
-    maxAttempts: Number(env.DATA_API_MAX_ATTEMPTS) || 3,
-    retryBaseMs: Number(env.DATA_API_RETRY_BASE_MS) || 100,
-    failureThreshold: Number(env.DATA_API_CIRCUIT_THRESHOLD) || 5,
-    cooldownMs: Number(env.DATA_API_CIRCUIT_COOLDOWN_MS) || 10_000,
+    timeoutMs: envNumber(env.DATA_API_TIMEOUT_MS, 10_000),
+    maxAttempts: envNumber(env.DATA_API_MAX_ATTEMPTS, 3),
+    retryBaseMs: envNumber(env.DATA_API_RETRY_BASE_MS, 100),
+    failureThreshold: envNumber(env.DATA_API_CIRCUIT_THRESHOLD, 5),
+    cooldownMs: envNumber(env.DATA_API_CIRCUIT_COOLDOWN_MS, 10_000),
   };
 }
 
