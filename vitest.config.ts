@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -7,9 +9,24 @@ import { defineConfig } from "vitest/config";
  * bundle wrangler builds for it: the pool takes auxiliary Workers only as built JavaScript.
  */
 const gatewayDir = ".tmp/mongodb-gateway";
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "wrangler.mongodb.jsonc", "--outdir", gatewayDir], {
-  stdio: "ignore",
-});
+
+/** The newest modification time under the given paths (files or folders). */
+function newest(paths: string[]): number {
+  return Math.max(
+    ...paths.map((p) =>
+      statSync(p).isDirectory() ? newest(readdirSync(p).map((f) => join(p, f))) : statSync(p).mtimeMs,
+    ),
+  );
+}
+
+// Rebuilt only when the gateway or what it bundles changed, so a vitest run (unit tests included) pays no build.
+const gatewaySources = ["wrangler.mongodb.jsonc", "package-lock.json", "worker", "durable-objects"];
+const built = join(gatewayDir, "index.js");
+if (!existsSync(built) || statSync(built).mtimeMs < newest(gatewaySources)) {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "wrangler.mongodb.jsonc", "--outdir", gatewayDir], {
+    stdio: "ignore",
+  });
+}
 
 export default defineConfig({
   test: {

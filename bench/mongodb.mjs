@@ -4,14 +4,13 @@
 // Durable Object keeps a driver client and calls findOne. Both run on `wrangler dev`; rounds are interleaved and CPU
 // time per request is read from /proc for each stack's process tree (the test server, in this process, is shared).
 // Usage: npm run bench:mongodb [-- --rounds 4 --duration 4 --connections 8]
-import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { MongoClient } from "mongodb";
-import { cpuMicros, freePort, processTree } from "../scripts/stack.mjs";
+import { cpuMicros, processTree, startWranglerDev } from "../scripts/stack.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,53 +41,6 @@ async function wireServer() {
   );
   const { startWireServer } = await import(join(dir, "wire-server.mjs"));
   return startWireServer();
-}
-
-async function wranglerDev(configs, vars) {
-  const port = await freePort();
-  const wargs = [
-    "wrangler",
-    "dev",
-    ...configs.flatMap((c) => ["-c", c]),
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(await freePort()),
-    "--persist-to",
-    mkdtempSync(join(tmpdir(), "docflare-bench-")),
-    "--show-interactive-dev-session=false",
-  ];
-  for (const [k, v] of Object.entries(vars)) wargs.push("--var", `${k}:${v}`);
-  const child = spawn("npx", wargs, {
-    detached: true,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    child,
-    stop: () => {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        child.kill();
-      }
-    },
-  };
-}
-
-async function waitOk(url, headers) {
-  for (let i = 0; i < 400; i++) {
-    try {
-      if ((await fetch(url, { headers })).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} never answered 200`);
 }
 
 function load(url, path, headers, pids) {
@@ -135,19 +87,22 @@ async function main() {
       migrations: [{ tag: "v1", new_sqlite_classes: ["DirectDO"] }],
     }),
   );
-  const direct = await wranglerDev([directConfig], { MONGODB_URI: wire.url });
-  const docflare = await wranglerDev(["wrangler.jsonc", "wrangler.mongodb.jsonc"], {
-    ADMIN_TOKEN: ADMIN,
-    LOG_LEVEL: "error",
-    STORE_BACKEND: "mongodb",
-    MONGODB_URI: wire.url,
-    MONGODB_DATABASE_TEMPLATE: "docflare_bench_main",
-    READ_CACHE_BYTES: "0",
-  });
+  const direct = await startWranglerDev({ configs: [directConfig], vars: { MONGODB_URI: wire.url }, readyPath: "/k1" });
   const auth = { Authorization: `Bearer ${ADMIN}` };
+  const docflare = await startWranglerDev({
+    configs: ["wrangler.jsonc", "wrangler.mongodb.jsonc"],
+    readyPath: "/api/db/items/1",
+    readyHeaders: auth,
+    vars: {
+      ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: "error",
+      STORE_BACKEND: "mongodb",
+      MONGODB_URI: wire.url,
+      MONGODB_DATABASE_TEMPLATE: "docflare_bench_main",
+      READ_CACHE_BYTES: "0",
+    },
+  });
   try {
-    await waitOk(`${direct.url}/k1`);
-    await waitOk(`${docflare.url}/api/db/items/1`, auth);
     const rand = () => Math.floor(Math.random() * DOCS);
     const scenarios = [
       {

@@ -5,12 +5,11 @@
 // Usage: npm run bench [-- --rounds 5 --duration 4 --connections 16 --docs 100000]
 import { spawn, execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { workerdConfig } from "./workerd-config.mjs";
-import { cpuMicros } from "../scripts/stack.mjs";
+import { cpuMicros, freePort } from "../scripts/stack.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,15 +26,6 @@ const DOCS = Number(args.docs);
 const ADMIN = "bench-admin-token";
 const root = resolve(".");
 const dir = join(root, "bench", ".build");
-
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
 
 function build() {
   rmSync(dir, { recursive: true, force: true });

@@ -3,13 +3,9 @@
 // baseline measured in the same run: the same receiver posted to directly from this process.
 // Runs on `wrangler dev` (Queues need Miniflare), with a 1-second rate window so the limiter is not the bottleneck.
 // Usage: npm run bench:webhooks [-- --events 200 --burst 600]
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
-import { createServer as netServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startWranglerDev } from "../scripts/stack.mjs";
 
 const { values: args } = parseArgs({
   options: { events: { type: "string", default: "200" }, burst: { type: "string", default: "600" } },
@@ -18,14 +14,6 @@ const EVENTS = Number(args.events);
 const BURST = Number(args.burst);
 const ADMIN = "bench-admin-token";
 
-const freePort = () =>
-  new Promise((res) => {
-    const s = netServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -56,34 +44,10 @@ async function waitUntil(check, timeoutMs, what) {
 
 async function main() {
   const rx = await receiver();
-  const port = await freePort();
-  const persist = mkdtempSync(join(tmpdir(), "docflare-bench-"));
-  const vars = {
-    ADMIN_TOKEN: ADMIN,
-    LOG_LEVEL: "error",
-    ALLOW_LOOPBACK_WEBHOOKS: "true",
-    WEBHOOK_RATE_WINDOW_MS: "1000",
-  };
-  const wargs = [
-    "wrangler",
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(await freePort()),
-    "--persist-to",
-    persist,
-    "--show-interactive-dev-session=false",
-  ];
-  for (const [k, v] of Object.entries(vars)) wargs.push("--var", `${k}:${v}`);
-  const child = spawn("npx", wargs, {
-    detached: true,
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  const dev = await startWranglerDev({
+    vars: { ADMIN_TOKEN: ADMIN, LOG_LEVEL: "error", ALLOW_LOOPBACK_WEBHOOKS: "true", WEBHOOK_RATE_WINDOW_MS: "1000" },
   });
-  const base = `http://127.0.0.1:${port}`;
+  const base = dev.url;
   const api = (method, path, body) =>
     fetch(`${base}${path}`, {
       method,
@@ -91,13 +55,6 @@ async function main() {
       body: body && JSON.stringify(body),
     });
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/health`)).ok) break;
-      } catch {}
-      if (i > 400) throw new Error("wrangler dev did not start");
-      await new Promise((r) => setTimeout(r, 250));
-    }
     const hook = await (
       await api("POST", "/api/webhooks", { url: `${rx.url}/hook`, collection: "bench", rateLimitPerMinute: 300 })
     ).json();
@@ -172,9 +129,7 @@ async function main() {
       `ratios: latency p50 x${(pct(piped, 50) / pct(direct, 50)).toFixed(1)}, p99 x${(pct(piped, 99) / pct(direct, 99)).toFixed(1)}; throughput ${(pipedRate / directRate).toFixed(2)} of direct`,
     );
   } finally {
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {}
+    dev.stop();
     rx.server.close();
   }
 }

@@ -18,6 +18,14 @@ type JobRow = {
   last_duration_ms: number | null;
 };
 
+/** A job row's schedule, as the coordinator and its listing both show it. */
+const jobOf = (r: JobRow) => ({
+  scriptId: r.script_id,
+  schedule: r.schedule,
+  timezone: r.timezone,
+  paused: r.paused === 1,
+});
+
 export interface ScheduledJob {
   scriptId: string;
   schedule: string;
@@ -61,13 +69,7 @@ export class SchedulerDO extends DurableObject<Env> {
     return this.sql
       .exec<JobRow>("SELECT * FROM jobs")
       .toArray()
-      .map((r) => ({
-        scriptId: r.script_id,
-        schedule: r.schedule,
-        timezone: r.timezone,
-        paused: r.paused === 1,
-        nextAt: r.next_at,
-      }));
+      .map((r) => ({ ...jobOf(r), nextAt: r.next_at }));
   }
 
   private async arm(): Promise<void> {
@@ -229,10 +231,7 @@ export class SchedulerDO extends DurableObject<Env> {
       .exec<JobRow>("SELECT * FROM jobs ORDER BY script_id")
       .toArray()
       .map((r) => ({
-        scriptId: r.script_id,
-        schedule: r.schedule,
-        timezone: r.timezone,
-        paused: r.paused === 1,
+        ...jobOf(r),
         nextRuns:
           r.paused === 1
             ? []

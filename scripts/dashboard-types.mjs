@@ -1,8 +1,7 @@
 // Regenerates dashboard/src/api/schema.d.ts from the API's own /openapi.json, served by a throwaway `wrangler dev`.
 // The e2e suite compares the committed file with the live document, so the dashboard's types cannot drift.
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { freePort } from "./stack.mjs";
+import { startWranglerDev } from "./stack.mjs";
 import openapiTS, { astToString } from "openapi-typescript";
 
 export const TYPES_FILE = "dashboard/src/api/schema.d.ts";
@@ -14,44 +13,12 @@ export async function renderTypes(doc) {
 
 async function main() {
   mkdirSync("dashboard/dist", { recursive: true });
-  const port = await freePort();
-  const inspector = await freePort();
-  const child = spawn(
-    "npx",
-    [
-      "wrangler",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspector),
-      "--show-interactive-dev-session=false",
-    ],
-    {
-      detached: true,
-      stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    },
-  );
+  const dev = await startWranglerDev({ readyPath: "/openapi.json" });
   try {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/openapi.json`);
-        if (res.ok) {
-          writeFileSync(TYPES_FILE, await renderTypes(await res.json()));
-          console.log(`wrote ${TYPES_FILE}`);
-          return;
-        }
-      } catch {
-        if (Date.now() > deadline) throw new Error("wrangler dev did not answer");
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    writeFileSync(TYPES_FILE, await renderTypes(await (await fetch(`${dev.url}/openapi.json`)).json()));
+    console.log(`wrote ${TYPES_FILE}`);
   } finally {
-    process.kill(-child.pid, "SIGTERM");
+    dev.stop();
   }
 }
 

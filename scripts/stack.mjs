@@ -49,15 +49,58 @@ export async function startStack(extraArgs = []) {
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
   });
-  const stop = () => {
-    if (child.pid === undefined || child.exitCode !== null) return;
+  return { base, admin, child, stop: () => stopProcessTree(child) };
+}
+
+/** npx and wrangler each start children; signal the whole process group so nothing outlives its caller. */
+export function stopProcessTree(child) {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+}
+
+/**
+ * A `wrangler dev` of this project on loopback, with its own empty state directory: `vars` go in with --var, and
+ * `configs` (wrangler.jsonc first) run several Workers in one session. Resolves once `readyPath` answers 200.
+ */
+export async function startWranglerDev({
+  vars = {},
+  configs = [],
+  readyPath = "/health",
+  readyHeaders = {},
+  timeoutMs = 90_000,
+} = {}) {
+  const port = await freePort();
+  const args = ["wrangler", "dev", ...configs.flatMap((c) => ["-c", c]), "--ip", "127.0.0.1", "--port", String(port)];
+  args.push("--inspector-port", String(await freePort()), "--persist-to", mkdtempSync(join(tmpdir(), "docflare-dev-")));
+  args.push("--show-interactive-dev-session=false");
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child = spawn("npx", args, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     try {
-      process.kill(-child.pid, "SIGTERM");
+      if ((await fetch(`${url}${readyPath}`, { headers: readyHeaders })).ok) break;
     } catch {
-      child.kill("SIGTERM");
+      // not listening yet
     }
-  };
-  return { base, admin, child, stop };
+    if (Date.now() > deadline) {
+      stopProcessTree(child);
+      throw new Error(`wrangler dev did not answer ${readyPath} within ${timeoutMs} ms\n${log.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, child, output: () => log, stop: () => stopProcessTree(child) };
 }
 
 /** The process and all its descendants (the npm start tree: npm, wrangler, workerd), from /proc. */

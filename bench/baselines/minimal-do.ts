@@ -15,20 +15,6 @@ export class MinimalDO extends DurableObject<Env> {
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, doc TEXT NOT NULL)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS items (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL)");
     ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS items_price ON items (json_extract(doc, '$.price'))");
-    ctx.storage.sql.exec(
-      "CREATE INDEX IF NOT EXISTS items_cat ON items (json_extract(doc, '$.category'), json_extract(doc, '$.price') DESC)",
-    );
-  }
-  eqpage(category: string): string {
-    const docs = this.ctx.storage.sql
-      .exec<{ doc: string }>(
-        category.startsWith("x")
-          ? "SELECT doc FROM items WHERE seq IN (SELECT seq FROM items WHERE json_extract(doc, '$.category') = ? ORDER BY seq LIMIT 21) ORDER BY seq"
-          : "SELECT doc FROM items WHERE json_extract(doc, '$.category') = ? ORDER BY seq LIMIT 21",
-        category.replace(/^x/, ""),
-      )
-      .toArray();
-    return `[${docs.map((r) => r.doc).join(",")}]`;
   }
   page(above: number): string {
     const docs = this.ctx.storage.sql
@@ -72,10 +58,6 @@ export default {
       await stub.insert(crypto.randomUUID(), body);
       return Response.json({ ok: true }, { status: 201 });
     }
-    if (url.pathname === "/eqpage")
-      return new Response(await stub.eqpage(String(url.searchParams.get("c"))), {
-        headers: { "Content-Type": "application/json" },
-      });
     if (url.pathname === "/page")
       return new Response(await stub.page(Number(url.searchParams.get("gt"))), {
         headers: { "Content-Type": "application/json" },

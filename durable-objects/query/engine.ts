@@ -546,6 +546,18 @@ export class Engine {
     return rows;
   }
 
+  /** The insert an upsert that matched nothing makes, answered as MongoDB answers it. */
+  private upsertRow(meta: CollectionMeta, seeded: Doc, opts: WriteOptions, changes: Change[]): UpdateResult {
+    const { id, text, doc } = this.insertRow(meta, seeded);
+    changes.push({ op: "insert", id, after: doc });
+    return {
+      matchedCount: 0,
+      modifiedCount: 0,
+      upsertedId: id,
+      ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}),
+    };
+  }
+
   update(
     name: string,
     filter: Doc,
@@ -561,14 +573,7 @@ export class Engine {
       if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
       const seeded = applyUpdate(upsertSeed(filter), update, opts.arrayFilters, true).doc;
       checkDocument(seeded);
-      const { id, text, doc } = this.insertRow(meta, seeded);
-      changes.push({ op: "insert", id, after: doc });
-      return {
-        matchedCount: 0,
-        modifiedCount: 0,
-        upsertedId: id,
-        ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}),
-      };
+      return this.upsertRow(meta, seeded, opts, changes);
     }
     let modified = 0;
     let last: { doc: Doc; text: string } | undefined;
@@ -598,17 +603,12 @@ export class Engine {
     if (!row) {
       if (!opts.upsert) return { matchedCount: 0, modifiedCount: 0 };
       const seed = upsertSeed(filter);
-      const { id, text, doc } = this.insertRow(meta, {
-        ...(seed._id !== undefined ? { _id: seed._id } : {}),
-        ...replacement,
-      });
-      changes.push({ op: "insert", id, after: doc });
-      return {
-        matchedCount: 0,
-        modifiedCount: 0,
-        upsertedId: id,
-        ...(opts.returnDocument ? { document: parseEjson(text) as Doc, etag: etagOf(text) } : {}),
-      };
+      return this.upsertRow(
+        meta,
+        { ...(seed._id !== undefined ? { _id: seed._id } : {}), ...replacement },
+        opts,
+        changes,
+      );
     }
     if (replacement._id !== undefined && idKey(replacement._id) !== idKey(row.doc._id)) {
       throw badRequest("IMMUTABLE_FIELD", "the replacement would change the immutable field '_id'", { path: "_id" });

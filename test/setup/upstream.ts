@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startFaultProxy } from "./fault-proxy";
-import { startWranglerDev, stopProcessTree } from "./wrangler-dev";
+import { startWranglerDev } from "../../scripts/stack.mjs";
 import { startReceiver } from "./receiver";
 import { startWireControl, startWireServer } from "./wire-server";
 
@@ -12,7 +12,7 @@ export const UPSTREAM_TOKEN = "upstream-admin-token";
  * MONGODB_URI is set, that real cluster instead, without the fault controls).
  */
 export default async function setup(project: TestProject) {
-  const upstream = await startWranglerDev({ ADMIN_TOKEN: UPSTREAM_TOKEN, LOG_LEVEL: "warn" });
+  const upstream = await startWranglerDev({ vars: { ADMIN_TOKEN: UPSTREAM_TOKEN, LOG_LEVEL: "warn" } });
   const proxy = await startFaultProxy(upstream.url);
   project.provide("upstreamUrl", upstream.url);
   project.provide("proxyUrl", proxy.url);
@@ -28,6 +28,6 @@ export default async function setup(project: TestProject) {
     await wire.close();
     await receiver.close();
     await proxy.close();
-    stopProcessTree(upstream.child);
+    upstream.stop();
   };
 }

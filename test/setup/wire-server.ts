@@ -7,6 +7,7 @@ import {
   project,
   runPipeline,
   sortKeys,
+  sortValues,
   upsertSeed,
 } from "../../worker/lib/doc-ops";
 import { validateSchema } from "./wire-schema";
@@ -85,13 +86,8 @@ export async function startWireServer(): Promise<WireServer> {
   }
 
   function keyOf(doc: Document, key: Document): string {
-    return Buffer.from(
-      BSON.serialize({
-        k: Object.keys(key).map(
-          (f) => f.split(".").reduce<unknown>((v, p) => (v as Document | undefined)?.[p], doc) ?? null,
-        ),
-      }),
-    ).toString("base64");
+    const fields = Object.keys(key).map((f) => [f, 1] as [string, 1]);
+    return Buffer.from(BSON.serialize({ k: sortValues(doc, fields) })).toString("base64");
   }
 
   /** Unique indexes are checked against every other document, as a fresh insert or an update would be. */
@@ -140,10 +136,8 @@ export async function startWireServer(): Promise<WireServer> {
       : (c?.docs ?? []).filter(matcher(filter ?? {}));
     if (sort && Object.keys(sort).length) {
       const keys = sortKeys(sort as Record<string, 1 | -1>);
-      const values = (d: Document) =>
-        keys.map(([f]) => f.split(".").reduce<unknown>((v, p) => (v as Document | undefined)?.[p], d) ?? null);
       docs = docs
-        .map((d) => ({ d, v: values(d) }))
+        .map((d) => ({ d, v: sortValues(d, keys) }))
         .sort((a, b) => compareValues(a.v, b.v, keys))
         .map((e) => e.d);
     }
@@ -180,8 +174,8 @@ export async function startWireServer(): Promise<WireServer> {
   function updateDocs(c: Coll, ns: string, op: Document, i: number): Document {
     const matches = c.docs.filter(matcher(op.q ?? {}));
     const targets = op.multi ? matches : matches.slice(0, 1);
+    const replacing = !Array.isArray(op.u) && !Object.keys(op.u).some((k) => k.startsWith("$"));
     if (targets.length === 0 && op.upsert) {
-      const replacing = !Array.isArray(op.u) && !Object.keys(op.u).some((k) => k.startsWith("$"));
       const seed = upsertSeed(op.q ?? {});
       const doc = replacing
         ? { ...(seed._id !== undefined ? { _id: seed._id } : {}), ...op.u }
@@ -194,7 +188,6 @@ export async function startWireServer(): Promise<WireServer> {
     }
     let modified = 0;
     for (const before of targets) {
-      const replacing = !Array.isArray(op.u) && !Object.keys(op.u).some((k) => k.startsWith("$"));
       const after = replacing ? { _id: before._id, ...op.u } : applyUpdate(before, op.u, op.arrayFilters, false).doc;
       checkUnique(c, ns, after, before);
       checkValid(c, after);

@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, uniqueName } from "../helpers/api";
 import { createWebhook, eventually, received, receiverUrl } from "../helpers/webhooks";
-import { createScript, executions, waitForRuns, settled } from "../helpers/scripts";
+import { createScript, executions, waitForRuns } from "../helpers/scripts";
+import { settled } from "../helpers/pipeline";
 import { runScriptMessage } from "../../worker/queues/script-runs";
 import type { ScriptRunMessage } from "../../worker/queues/script-messages";
 

@@ -1,4 +1,4 @@
-import { settled } from "../helpers/scripts";
+import { settled } from "../helpers/pipeline";
 import { describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { call, uniqueName } from "../helpers/api";
